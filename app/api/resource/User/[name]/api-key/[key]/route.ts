@@ -1,0 +1,9 @@
+// DELETE /api/resource/User/<name>/api-key/<key> — revoke an API key
+import { NextResponse } from "next/server";
+import { withRole } from "@/lib/auth/guard";
+import { revokeApiKey } from "@/lib/services/users";
+
+export const DELETE = withRole<{ name: string; key: string }>((_req, { actor, params }) => {
+  revokeApiKey(actor, params.name, params.key);
+  return NextResponse.json({ message: "ok" });
+});

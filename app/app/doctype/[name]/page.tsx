@@ -1,0 +1,53 @@
+import { notFound } from "next/navigation";
+import Link from "next/link";
+import { requireDeskPage } from "@/lib/auth/guard";
+import { AppError } from "@/lib/errors";
+import { getDoctype } from "@/lib/services/doctypes";
+import { SubmittableToggle } from "./submittable-toggle";
+
+export const dynamic = "force-dynamic";
+
+export default async function DoctypePage({ params }: { params: Promise<{ name: string }> }) {
+  const { name: raw } = await params;
+  const name = decodeURIComponent(raw);
+  const actor = await requireDeskPage(`/app/doctype/${raw}`);
+  let dt;
+  try {
+    dt = getDoctype(actor, name);
+  } catch (e) {
+    if (e instanceof AppError && e.code === "NOT_FOUND") notFound();
+    throw e;
+  }
+  return (
+    <>
+      <SubmittableToggle name={dt.name} module={dt.module} isSubmittable={dt.isSubmittable} isChild={dt.isChild} />
+      <div className="card">
+        <div className="section-title">Fields</div>
+        <table className="grid-table">
+          <thead>
+            <tr>
+              <th>No.</th>
+              <th>Label</th>
+              <th>Fieldname</th>
+              <th>Type</th>
+              <th>Options</th>
+            </tr>
+          </thead>
+          <tbody>
+            {dt.fields.map((f) => (
+              <tr key={f.fieldname}>
+                <td className="idx">{f.idx}</td>
+                <td>{f.label}</td>
+                <td className="mono">{f.fieldname}</td>
+                <td>{f.fieldtype}</td>
+                <td>
+                  {f.fieldtype === "Table" && f.options ? <Link href={`/app/doctype/${encodeURIComponent(f.options)}`}>{f.options}</Link> : (f.options ?? "").replace(/\n/g, ", ")}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

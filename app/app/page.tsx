@@ -1,0 +1,42 @@
+import Link from "next/link";
+import { count, eq } from "drizzle-orm";
+import { getDb } from "@/db";
+import { webhook, webhookRequestLog } from "@/db/schema";
+import { requireDeskPage } from "@/lib/auth/guard";
+import { LOG_STATUS } from "@/lib/constants";
+import { PageHead } from "@/components/desk/page-head";
+
+export const dynamic = "force-dynamic";
+
+export default async function Home() {
+  const actor = await requireDeskPage("/app");
+  const db = getDb();
+  const hooks = db.select({ n: count() }).from(webhook).get()?.n ?? 0;
+  const logs = db.select({ n: count() }).from(webhookRequestLog).get()?.n ?? 0;
+  const failing = db.select({ n: count() }).from(webhookRequestLog).where(eq(webhookRequestLog.status, LOG_STATUS.failed)).get()?.n ?? 0;
+  return (
+    <>
+      <PageHead title="Integrations" breadcrumbs={[]} />
+      <p className="muted">Welcome, {actor.fullName || actor.user}.</p>
+      <div className="columns">
+        <div className="card">
+          <h2>
+            <Link href="/app/webhook">Webhook</Link>
+          </h2>
+          <p className="muted">{hooks} configured. Send document events to other systems.</p>
+          <Link className="btn btn-primary" href="/app/webhook/new">
+            + Add Webhook
+          </Link>
+        </div>
+        <div className="card">
+          <h2>
+            <Link href="/app/webhook-request-log">Webhook Request Log</Link>
+          </h2>
+          <p className="muted">
+            {logs} requests logged{failing ? `, ${failing} failing and due for retry` : ""}.
+          </p>
+        </div>
+      </div>
+    </>
+  );
+}

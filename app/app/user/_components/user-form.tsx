@@ -1,0 +1,176 @@
+"use client";
+
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { useForm } from "react-hook-form";
+import { z } from "zod";
+import { api, ApiError } from "@/lib/api-client";
+import { formatDateTime, timeAgo } from "@/lib/format";
+import { CheckField, Field, FormView, Section } from "@/components/desk/form-view";
+import { Indicator } from "@/components/desk/page-head";
+
+interface UserView {
+  name: string;
+  email: string;
+  fullName: string;
+  enabled: boolean;
+  roles: string[];
+  apiKeys: { key: string; created: number; lastUsed: number | null }[];
+}
+
+const schema = z.object({
+  fullName: z.string().max(140),
+  enabled: z.boolean(),
+  roles: z.array(z.string()),
+  newPassword: z.union([z.literal(""), z.string().min(8, "Password must be at least 8 characters")]),
+});
+type Values = z.infer<typeof schema>;
+
+export function UserForm({ user, roles, self }: { user: UserView; roles: string[]; self: boolean }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [secret, setSecret] = useState<{ api_key: string; api_secret: string } | null>(null);
+  const form = useForm<Values>({
+    resolver: zodResolver(schema),
+    defaultValues: { fullName: user.fullName, enabled: user.enabled, roles: user.roles, newPassword: "" },
+  });
+  const { register, formState } = form;
+
+  const save = useMutation({
+    mutationFn: (v: Values) =>
+      api(`/api/resource/User/${encodeURIComponent(user.name)}`, {
+        method: "PUT",
+        body: { fullName: v.fullName, enabled: v.enabled, roles: v.roles, ...(v.newPassword ? { password: v.newPassword } : {}) },
+      }),
+    onSuccess: (_r, v) => {
+      setError(null);
+      setNotice(v.newPassword ? "Saved. The password was reset." : "Saved");
+      form.reset({ ...v, newPassword: "" });
+      router.refresh();
+    },
+    onError: (e) => {
+      setNotice(null);
+      setError(e.message);
+      if (e instanceof ApiError && e.fields.password) form.setError("newPassword", { message: e.fields.password });
+    },
+  });
+
+  const generate = useMutation({
+    mutationFn: () => api<{ data: { api_key: string; api_secret: string } }>(`/api/resource/User/${encodeURIComponent(user.name)}/api-key`, { method: "POST" }),
+    onSuccess: (r) => {
+      setSecret(r.data);
+      router.refresh();
+    },
+    onError: (e) => setError(e.message),
+  });
+
+  const revoke = useMutation({
+    mutationFn: (key: string) => api(`/api/resource/User/${encodeURIComponent(user.name)}/api-key/${key}`, { method: "DELETE" }),
+    onSuccess: () => router.refresh(),
+    onError: (e) => setError(e.message),
+  });
+
+  const e = formState.errors;
+  return (
+    <FormView
+      title={user.name}
+      breadcrumbs={[{ label: "User", href: "/app/user" }]}
+      dirty={formState.isDirty}
+      saving={save.isPending}
+      error={error}
+      indicator={user.enabled ? <Indicator color="green">Enabled</Indicator> : <Indicator color="gray">Disabled</Indicator>}
+      onSave={form.handleSubmit((v) => save.mutate(v))}
+    >
+      {notice && (
+        <div className="alert alert-ok" role="status">
+          {notice}
+        </div>
+      )}
+      <div className="card">
+        <Section>
+          <div className="columns">
+            <div>
+              <Field id="email" label="Email">
+                <input id="email" type="email" value={user.email} readOnly />
+              </Field>
+              <Field id="fullName" label="Full Name" error={e.fullName?.message}>
+                <input id="fullName" type="text" {...register("fullName")} />
+              </Field>
+              <CheckField id="enabled" label="Enabled" help={self ? "You cannot disable yourself." : undefined}>
+                <input id="enabled" type="checkbox" disabled={self} {...register("enabled")} />
+              </CheckField>
+            </div>
+            <div>
+              <div className="field">
+                <span className="label">Roles</span>
+                {roles.map((r) => (
+                  <CheckField key={r} id={`role-${r}`} label={r}>
+                    <input id={`role-${r}`} type="checkbox" value={r} {...register("roles")} />
+                  </CheckField>
+                ))}
+              </div>
+            </div>
+          </div>
+        </Section>
+        <Section title="Reset Password">
+          <Field id="newPassword" label="New Password" error={e.newPassword?.message} help="Leave blank to keep the current password.">
+            <input id="newPassword" type="password" autoComplete="new-password" {...register("newPassword")} />
+          </Field>
+        </Section>
+        <Section title="API Access">
+          {secret && (
+            <div className="alert alert-info" role="status" data-testid="api-secret">
+              <div>
+                <b>Copy the secret now: it will not be shown again.</b>
+              </div>
+              <div className="mono" style={{ marginTop: 6 }}>
+                API Key: <span data-testid="api-key-value">{secret.api_key}</span>
+                <br />
+                API Secret: <span data-testid="api-secret-value">{secret.api_secret}</span>
+              </div>
+              <div className="muted" style={{ marginTop: 6 }}>
+                Use it as <code>Authorization: token {secret.api_key}:&lt;api_secret&gt;</code>
+              </div>
+            </div>
+          )}
+          {user.apiKeys.length > 0 && (
+            <table className="grid-table" style={{ marginBottom: 12 }}>
+              <thead>
+                <tr>
+                  <th>API Key</th>
+                  <th>Created</th>
+                  <th>Last Used</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {user.apiKeys.map((k) => (
+                  <tr key={k.key}>
+                    <td className="mono">{k.key}</td>
+                    <td>{formatDateTime(k.created)}</td>
+                    <td>{timeAgo(k.lastUsed)}</td>
+                    <td className="ops">
+                      <button
+                        type="button"
+                        className="btn btn-sm btn-danger"
+                        onClick={() => window.confirm(`Revoke API key ${k.key}? Apps using it will stop working.`) && revoke.mutate(k.key)}
+                      >
+                        Revoke
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <button type="button" className="btn" onClick={() => generate.mutate()} disabled={generate.isPending}>
+            Generate Keys
+          </button>
+        </Section>
+      </div>
+    </FormView>
+  );
+}

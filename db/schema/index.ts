@@ -1,0 +1,4 @@
+export * from "./user";
+export * from "./doctype";
+export * from "./webhook";
+export * from "./request-log";

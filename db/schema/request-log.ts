@@ -1,0 +1,142 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { bool, lifecycle, ms } from "./util";
+
+/** What a host app posted to /api/events, with the routing trail of every webhook on its DocType. */
+export const event = sqliteTable(
+  "event",
+  {
+    id: text("id").primaryKey(),
+    /** The optional idempotency key the host sent; a repeat is accepted once. */
+    idempotencyKey: text("idempotency_key"),
+    doctype: text("doctype").notNull(),
+    event: text("event").notNull(),
+    docname: text("docname").notNull(),
+    /** Host-app user who did it, if sent. */
+    user: text("user"),
+    /** Our user and API key that posted it. */
+    apiKey: text("api_key"),
+    postedBy: text("posted_by"),
+    /** Per webhook on the DocType: matched or why not. */
+    routing: text("routing", { mode: "json" }).$type<unknown[]>().notNull().default([]),
+    created: ms("created").notNull(),
+  },
+  (t) => [
+    uniqueIndex("event_idempotency_key_idx").on(t.idempotencyKey),
+    index("event_created_idx").on(t.created),
+    index("event_doc_idx").on(t.doctype, t.docname),
+  ],
+);
+
+export const webhookRequestLog = sqliteTable(
+  "webhook_request_log",
+  {
+    name: text("name").primaryKey(),
+    // Seed 001 fields
+    webhook: text("webhook"),
+    referenceDocument: text("reference_document"),
+    headers: text("headers"),
+    data: text("data"),
+    user: text("user"),
+    url: text("url"),
+    response: text("response"),
+    error: text("error"),
+    // Operating it
+    referenceDoctype: text("reference_doctype"),
+    docEvent: text("doc_event"),
+    requestMethod: text("request_method"),
+    event: text("event"),
+    /** Queued, Delivered, Failed, Exhausted (see lib/constants.ts). */
+    status: text("status").notNull(),
+    httpStatus: integer("http_status"),
+    attempts: integer("attempts").notNull().default(0),
+    nextRetry: ms("next_retry"),
+    durationMs: integer("duration_ms"),
+    isTest: bool("is_test").notNull().default(false),
+    ...lifecycle,
+  },
+  (t) => [
+    index("webhook_request_log_created_idx").on(t.created, t.name),
+    index("webhook_request_log_webhook_idx").on(t.webhook, t.created),
+    index("webhook_request_log_status_idx").on(t.status, t.created),
+    index("webhook_request_log_reference_idx").on(t.referenceDoctype, t.referenceDocument, t.created),
+    index("webhook_request_log_event_idx").on(t.event),
+  ],
+);
+
+export const webhookRequestAttempt = sqliteTable(
+  "webhook_request_attempt",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    log: text("log")
+      .notNull()
+      .references(() => webhookRequestLog.name, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    started: ms("started").notNull(),
+    success: bool("success").notNull(),
+    httpStatus: integer("http_status"),
+    durationMs: integer("duration_ms"),
+    /** Capped at 64 KiB. */
+    response: text("response"),
+    error: text("error"),
+    manual: bool("manual").notNull().default(false),
+  },
+  (t) => [index("webhook_request_attempt_log_idx").on(t.log, t.attempt)],
+);
+
+/**
+ * The dispatcher's durable queue: one row per request still to send.
+ * Holds the exact request (unmasked headers), so retries send the same bytes.
+ */
+export const delivery = sqliteTable(
+  "delivery",
+  {
+    /** Sent as the `webhook-id` header, the same on every retry. */
+    id: text("id").primaryKey(),
+    log: text("log")
+      .notNull()
+      .references(() => webhookRequestLog.name, { onDelete: "cascade" }),
+    webhook: text("webhook"),
+    queue: text("queue").notNull().default("default"),
+    method: text("method").notNull(),
+    url: text("url").notNull(),
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    body: text("body").notNull().default(""),
+    timeoutMs: integer("timeout_ms").notNull(),
+    maxRetries: integer("max_retries").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    manual: bool("manual").notNull().default(false),
+    dueAt: ms("due_at").notNull(),
+    leaseOwner: text("lease_owner"),
+    leaseUntil: ms("lease_until"),
+    created: ms("created").notNull(),
+  },
+  (t) => [
+    index("delivery_queue_due_idx").on(t.queue, t.dueAt),
+    index("delivery_lease_idx").on(t.leaseUntil),
+    index("delivery_log_idx").on(t.log),
+  ],
+);
+
+/** Key/value settings such as Log Settings' retention days. */
+export const setting = sqliteTable("setting", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  modified: ms("modified").notNull(),
+});
+
+/** Background jobs shown with progress in the desk (bulk resend, retention). */
+export const job = sqliteTable("job", {
+  id: text("id").primaryKey(),
+  kind: text("kind").notNull(),
+  status: text("status").notNull(),
+  total: integer("total").notNull().default(0),
+  done: integer("done").notNull().default(0),
+  error: text("error"),
+  owner: text("owner").notNull(),
+  ...lifecycle,
+});
+
+export type Event = typeof event.$inferSelect;
+export type WebhookRequestLog = typeof webhookRequestLog.$inferSelect;
+export type WebhookRequestAttempt = typeof webhookRequestAttempt.$inferSelect;
+export type Delivery = typeof delivery.$inferSelect;

@@ -1,0 +1,44 @@
+// Drizzle-free constants shared by the browser and the server.
+
+export const SYSTEM_MANAGER = "System Manager";
+
+export const DOC_EVENTS = [
+  "after_insert",
+  "on_update",
+  "on_submit",
+  "on_cancel",
+  "on_trash",
+  "on_update_after_submit",
+  "on_change",
+] as const;
+export type DocEvent = (typeof DOC_EVENTS)[number];
+
+/** Doc Events that only make sense on a submittable DocType. */
+export const SUBMIT_EVENTS: readonly DocEvent[] = ["on_submit", "on_cancel", "on_update_after_submit"];
+
+export const REQUEST_METHODS = ["POST", "PUT", "DELETE", "PATCH"] as const;
+export type RequestMethod = (typeof REQUEST_METHODS)[number];
+
+export const REQUEST_STRUCTURES = ["", "Form URL-Encoded", "JSON", "Event Envelope"] as const;
+export type RequestStructure = (typeof REQUEST_STRUCTURES)[number];
+
+export const QUEUES = ["short", "default", "long"] as const;
+
+export const SIGNATURE_SCHEMES = ["frappe", "standard", "both"] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+
+export const NOTIFICATION_TYPES = ["REST"] as const;
+
+export const LOG_STATUS = {
+  queued: "Queued",
+  delivered: "Delivered",
+  failed: "Failed",
+  exhausted: "Exhausted",
+  /** Never sendable: the condition or the request failed to render. Not retried. */
+  error: "Error",
+} as const;
+export type LogStatus = (typeof LOG_STATUS)[keyof typeof LOG_STATUS];
+
+export const CONDITION_EXAMPLES = ['doc.status=="Open"', "doc.due_date==nowdate()", "doc.total > 40000"];
+
+export const FRAPPE_SIGNATURE_HEADER = "X-Frappe-Webhook-Signature";

@@ -1,0 +1,62 @@
+import type { z } from "zod";
+// Typed errors and the one table from error code to HTTP status. Route handlers turn
+// these into `{ error: { code, message } }`; anything else becomes a generic 500 message.
+
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  VALIDATION_ERROR: 422,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Field errors for forms: fieldname → message. */
+    readonly fields?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found`);
+
+/** A validation failure at one field, as Frappe's `frappe.throw` does for a form. */
+export const invalid = (field: string, message: string) =>
+  new AppError("VALIDATION_ERROR", message, { [field]: message });
+
+export function toErrorBody(err: unknown): { status: number; body: { error: { code: string; message: string; fields?: Record<string, string> } } } {
+  if (err instanceof AppError) {
+    return {
+      status: err.status,
+      body: { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } },
+    };
+  }
+  console.error(err);
+  return { status: 500, body: { error: { code: "INTERNAL", message: "Something went wrong. The error was logged on the server." } } };
+}
+
+export function zodToAppError(error: z.ZodError): AppError {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.join(".") || "_";
+    fields[key] ??= issue.message;
+  }
+  const first = error.issues[0];
+  const where = first?.path.length ? `${first.path.join(".")}: ` : "";
+  return new AppError("VALIDATION_ERROR", `${where}${first?.message ?? "Invalid input"}`, fields);
+}

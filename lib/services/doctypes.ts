@@ -1,0 +1,75 @@
+import "server-only";
+import { asc, count, eq, like, sql } from "drizzle-orm";
+import { z } from "zod";
+import { getDb } from "@/db";
+import { docfield, doctype, document } from "@/db/schema";
+import { hasRole, type Actor } from "@/lib/auth/roles";
+import { AppError, notFound, zodToAppError } from "@/lib/errors";
+
+function requireManager(actor: Actor | null) {
+  if (!actor) throw new AppError("UNAUTHORIZED", "Login required");
+  if (!hasRole(actor)) throw new AppError("FORBIDDEN", "Only a System Manager can do this");
+}
+
+export function listDoctypes(actor: Actor | null, q: { search?: string; includeChild?: boolean } = {}, db = getDb()) {
+  requireManager(actor);
+  const docs = db
+    .select({ doctype: document.doctype, n: count() })
+    .from(document)
+    .where(eq(document.deleted, false))
+    .groupBy(document.doctype)
+    .all();
+  const counts = new Map(docs.map((d) => [d.doctype, d.n]));
+  const fieldCounts = new Map(
+    db.select({ parent: docfield.parent, n: count() }).from(docfield).groupBy(docfield.parent).all().map((r) => [r.parent, r.n]),
+  );
+  const rows = db
+    .select()
+    .from(doctype)
+    .where(q.search ? like(doctype.name, `%${q.search}%`) : undefined)
+    .orderBy(asc(doctype.name))
+    .all();
+  return rows
+    .filter((d) => q.includeChild !== false || !d.isChild)
+    .map((d) => ({ ...d, documents: counts.get(d.name) ?? 0, fields: fieldCounts.get(d.name) ?? 0 }));
+}
+
+export function getDoctype(actor: Actor | null, name: string, db = getDb()) {
+  requireManager(actor);
+  const d = db.select().from(doctype).where(eq(doctype.name, name)).get();
+  if (!d) throw notFound(`DocType ${name}`);
+  const fields = db.select().from(docfield).where(eq(docfield.parent, name)).orderBy(asc(docfield.idx)).all();
+  return { ...d, fields };
+}
+
+export const updateDoctypeSchema = z.object({ is_submittable: z.boolean() });
+
+export function updateDoctype(actor: Actor | null, name: string, input: unknown, db = getDb()) {
+  requireManager(actor);
+  const parsed = updateDoctypeSchema.safeParse(input);
+  if (!parsed.success) throw zodToAppError(parsed.error);
+  const res = db
+    .update(doctype)
+    .set({ isSubmittable: parsed.data.is_submittable, modified: Date.now() })
+    .where(eq(doctype.name, name))
+    .run();
+  if (res.changes === 0) throw notFound(`DocType ${name}`);
+  return getDoctype(actor, name, db);
+}
+
+/** Frappe-style snake_case JSON for the REST resource. */
+export function doctypeJson(d: ReturnType<typeof getDoctype>) {
+  return {
+    name: d.name,
+    module: d.module,
+    is_submittable: d.isSubmittable ? 1 : 0,
+    istable: d.isChild ? 1 : 0,
+    custom: d.inferred ? 1 : 0,
+    modified: new Date(d.modified).toISOString(),
+    fields: d.fields.map((f) => ({ idx: f.idx, fieldname: f.fieldname, label: f.label, fieldtype: f.fieldtype, options: f.options })),
+  };
+}
+
+export function documentCount(db = getDb(), name: string): number {
+  return db.select({ n: sql<number>`count(*)` }).from(document).where(eq(document.doctype, name)).get()?.n ?? 0;
+}

@@ -1,0 +1,67 @@
+// `npm run cli -- <command>`: administration from the command line.
+//   create-user <email> --password <pw> [--role "System Manager"]... [--full-name <name>]
+//   api-key --user <name-or-email>      prints `<api_key>:<api_secret>`
+import { parseArgs } from "node:util";
+import { openDatabase } from "@/db";
+import { migrateDb } from "@/db/migrate";
+import { createApiKeyUnchecked, createUserUnchecked } from "@/lib/services/users";
+import { AppError } from "@/lib/errors";
+import { ZodError } from "zod";
+
+const USAGE = `Usage:
+  npm run cli -- create-user <email> --password <pw> [--role "System Manager"] [--full-name <name>]
+  npm run cli -- api-key --user <name-or-email>`;
+
+function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  const db = openDatabase();
+  migrateDb(db);
+  switch (command) {
+    case "create-user": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          password: { type: "string" },
+          role: { type: "string", multiple: true },
+          "full-name": { type: "string" },
+        },
+      });
+      const email = positionals[0];
+      if (!email || !values.password) {
+        console.error(USAGE);
+        return 2;
+      }
+      const name = createUserUnchecked(db, {
+        email,
+        password: values.password,
+        roles: values.role ?? [],
+        fullName: values["full-name"] ?? "",
+      });
+      console.log(`Created user ${name}${values.role?.length ? ` with roles: ${values.role.join(", ")}` : ""}`);
+      return 0;
+    }
+    case "api-key": {
+      const { values } = parseArgs({ args: rest, options: { user: { type: "string" } } });
+      if (!values.user) {
+        console.error(USAGE);
+        return 2;
+      }
+      const k = createApiKeyUnchecked(db, values.user);
+      console.log(`${k.key}:${k.secret}`);
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof AppError) console.error(`Error: ${err.message}`);
+  else if (err instanceof ZodError) console.error(`Error: ${err.issues.map((i) => i.message).join("; ")}`);
+  else console.error(err);
+  process.exitCode = 1;
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// `npm start`: migrate + seed the embedded SQLite database, build once if there is no
+// build, then serve the desk (and, unless WEBHOOK_WORKER=0, the dispatcher) on PORT.
+import { spawnSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+process.chdir(root);
+const dev = process.argv.includes("--dev");
+const forceBuild = process.argv.includes("--build");
+const port = process.env.PORT || "3000";
+const bin = (name) => path.join(root, "node_modules", ".bin", name);
+
+function run(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", env });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+function readSecret(file) {
+  const dir = process.env.DATA_DIR
+    ? path.resolve(process.env.DATA_DIR)
+    : path.dirname(path.resolve((process.env.DATABASE_URL || "file:./data/desk.db").replace(/^file:/, "")));
+  return fs.readFileSync(path.join(dir, file), "utf8").trim();
+}
+
+run(bin("tsx"), ["--conditions=react-server", "scripts/bootstrap.ts"]);
+
+const env = {
+  ...process.env,
+  NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET || readSecret("nextauth.secret"),
+  NEXTAUTH_URL: process.env.NEXTAUTH_URL || `http://localhost:${port}`,
+};
+
+if (!dev && (forceBuild || !fs.existsSync(path.join(root, ".next", "BUILD_ID")))) {
+  console.log("No production build yet: building (takes a few minutes the first time)…");
+  run(bin("next"), ["build"], { ...env, NEXT_TELEMETRY_DISABLED: "1" });
+}
+
+const child = spawn(bin("next"), [dev ? "dev" : "start", "-p", port], {
+  stdio: "inherit",
+  env: { ...env, NEXT_TELEMETRY_DISABLED: "1" },
+});
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
