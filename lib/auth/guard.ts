@@ -1,6 +1,6 @@
 import "server-only";
 import { getServerSession } from "next-auth";
-import { forbidden, redirect } from "next/navigation";
+import { forbidden, notFound, redirect } from "next/navigation";
 import { NextResponse, type NextRequest } from "next/server";
 import { SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError, toErrorBody } from "@/lib/errors";
@@ -72,5 +72,15 @@ export async function readJson(req: Request): Promise<unknown> {
     return await req.json();
   } catch {
     throw new AppError("BAD_REQUEST", "The body is not valid JSON");
+  }
+}
+
+/** Runs a service read for a page, turning its NOT_FOUND into Next's 404 page. */
+export function orNotFound<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (e) {
+    if (e instanceof AppError && e.code === "NOT_FOUND") notFound();
+    throw e;
   }
 }

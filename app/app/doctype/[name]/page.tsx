@@ -1,7 +1,5 @@
-import { notFound } from "next/navigation";
 import Link from "next/link";
-import { requireDeskPage } from "@/lib/auth/guard";
-import { AppError } from "@/lib/errors";
+import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getDoctype } from "@/lib/services/doctypes";
 import { SubmittableToggle } from "./submittable-toggle";
 
@@ -11,13 +9,7 @@ export default async function DoctypePage({ params }: { params: Promise<{ name: 
   const { name: raw } = await params;
   const name = decodeURIComponent(raw);
   const actor = await requireDeskPage(`/app/doctype/${raw}`);
-  let dt;
-  try {
-    dt = getDoctype(actor, name);
-  } catch (e) {
-    if (e instanceof AppError && e.code === "NOT_FOUND") notFound();
-    throw e;
-  }
+  const dt = orNotFound(() => getDoctype(actor, name));
   return (
     <>
       <SubmittableToggle name={dt.name} module={dt.module} isSubmittable={dt.isSubmittable} isChild={dt.isChild} />

@@ -1,6 +1,4 @@
-import { notFound } from "next/navigation";
-import { requireDeskPage } from "@/lib/auth/guard";
-import { AppError } from "@/lib/errors";
+import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getUser, ROLES } from "@/lib/services/users";
 import { UserForm } from "../_components/user-form";
 
@@ -10,12 +8,6 @@ export default async function UserPage({ params }: { params: Promise<{ name: str
   const { name: raw } = await params;
   const name = decodeURIComponent(raw);
   const actor = await requireDeskPage(`/app/user/${raw}`);
-  let user;
-  try {
-    user = getUser(actor, name);
-  } catch (e) {
-    if (e instanceof AppError && e.code === "NOT_FOUND") notFound();
-    throw e;
-  }
+  const user = orNotFound(() => getUser(actor, name));
   return <UserForm user={user} roles={[...ROLES]} self={actor.user === name} />;
 }

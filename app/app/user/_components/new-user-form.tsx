@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { api, ApiError } from "@/lib/api-client";
 import { createUserSchema } from "@/lib/services/user.schema";
 import { CheckField, Field, FormView, Section } from "@/components/desk/form-view";
+import { RolesField } from "./roles-field";
 
 type Values = z.input<typeof createUserSchema>;
 
@@ -53,14 +54,7 @@ export function NewUserForm({ roles }: { roles: string[] }) {
               </Field>
             </div>
             <div>
-              <div className="field">
-                <span className="label">Roles</span>
-                {roles.map((r) => (
-                  <CheckField key={r} id={`role-${r}`} label={r}>
-                    <input id={`role-${r}`} type="checkbox" value={r} {...register("roles")} />
-                  </CheckField>
-                ))}
-              </div>
+              <RolesField roles={roles} register={register("roles")} />
               <CheckField id="enabled" label="Enabled">
                 <input id="enabled" type="checkbox" {...register("enabled")} />
               </CheckField>

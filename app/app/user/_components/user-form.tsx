@@ -9,6 +9,7 @@ import { z } from "zod";
 import { api, ApiError } from "@/lib/api-client";
 import { formatDateTime, timeAgo } from "@/lib/format";
 import { CheckField, Field, FormView, Section } from "@/components/desk/form-view";
+import { RolesField } from "./roles-field";
 import { Indicator } from "@/components/desk/page-head";
 
 interface UserView {
@@ -104,14 +105,7 @@ export function UserForm({ user, roles, self }: { user: UserView; roles: string[
               </CheckField>
             </div>
             <div>
-              <div className="field">
-                <span className="label">Roles</span>
-                {roles.map((r) => (
-                  <CheckField key={r} id={`role-${r}`} label={r}>
-                    <input id={`role-${r}`} type="checkbox" value={r} {...register("roles")} />
-                  </CheckField>
-                ))}
-              </div>
+              <RolesField roles={roles} register={register("roles")} />
             </div>
           </div>
         </Section>
