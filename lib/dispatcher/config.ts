@@ -1,0 +1,64 @@
+// Dispatcher settings from the environment. Read when the dispatcher starts (and by the
+// retry/SSRF helpers on use), so tests can set variables before starting one.
+import { QUEUES } from "@/lib/constants";
+
+export type QueueName = (typeof QUEUES)[number];
+
+/** Frappe-ish backoff: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h. */
+export const DEFAULT_RETRY_SCHEDULE_S = [5, 300, 1800, 7200, 18000, 36000];
+export const DEFAULT_QUEUE_CONCURRENCY: Record<QueueName, number> = { short: 16, default: 48, long: 8 };
+export const DEFAULT_TIMEOUT_MS = 5000;
+export const RESPONSE_CAP_BYTES = 64 * 1024;
+
+export interface DispatcherConfig {
+  retryScheduleMs: number[];
+  jitter: boolean;
+  maxRetryAfterMs: number;
+  concurrency: Record<QueueName, number>;
+  pollMs: number;
+  /** Added to a delivery's timeout to form its lease; covers event-loop stalls and batched writes. */
+  leaseMarginMs: number;
+  /** How long SIGTERM waits for in-flight requests before releasing them. */
+  drainMs: number;
+}
+
+const num = (v: string | undefined, fallback: number): number => {
+  if (v === undefined || v.trim() === "") return fallback;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+};
+
+export function parseRetrySchedule(v: string | undefined): number[] {
+  if (!v?.trim()) return DEFAULT_RETRY_SCHEDULE_S.map((s) => s * 1000);
+  const parts = v
+    .split(",")
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isFinite(n) && n >= 0);
+  return parts.length ? parts.map((s) => Math.round(s * 1000)) : DEFAULT_RETRY_SCHEDULE_S.map((s) => s * 1000);
+}
+
+export function parseConcurrency(v: string | undefined): Record<QueueName, number> {
+  const out = { ...DEFAULT_QUEUE_CONCURRENCY };
+  for (const part of (v ?? "").split(",")) {
+    const [k, raw] = part.split("=").map((s) => s.trim());
+    const n = Number(raw);
+    if (k && (QUEUES as readonly string[]).includes(k) && Number.isInteger(n) && n > 0) out[k as QueueName] = n;
+  }
+  return out;
+}
+
+export function loadDispatcherConfig(env: Record<string, string | undefined> = process.env): DispatcherConfig {
+  return {
+    retryScheduleMs: parseRetrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
+    jitter: env.WEBHOOK_RETRY_JITTER !== "0",
+    maxRetryAfterMs: num(env.WEBHOOK_MAX_RETRY_AFTER, 3600) * 1000,
+    concurrency: parseConcurrency(env.WEBHOOK_QUEUE_CONCURRENCY),
+    pollMs: Math.max(10, num(env.WEBHOOK_POLL_MS, 250)),
+    leaseMarginMs: num(env.WEBHOOK_LEASE_MARGIN_MS, 15_000),
+    drainMs: num(env.WEBHOOK_DRAIN_MS, 10_000),
+  };
+}
+
+export function queueOf(name: string | null | undefined): QueueName {
+  return (QUEUES as readonly string[]).includes(name ?? "") ? (name as QueueName) : "default";
+}

@@ -1,0 +1,223 @@
+import { eq, sql } from "drizzle-orm";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { DB } from "@/db";
+import { delivery, docfield, doctype, document, event, user, webhookRequestLog } from "@/db/schema";
+import { insertWebhook } from "@/lib/dispatcher/test-support";
+import { createApiKeyUnchecked, createUserUnchecked } from "@/lib/services/users";
+import { freshDb } from "@/test/db";
+import { POST } from "@/app/api/events/route";
+import { ingestEvents, parseEventsBody, type RoutingEntry } from "./events";
+
+beforeAll(() => {
+  process.env.WEBHOOK_DESK_ENCRYPTION_KEY = "events-test-key";
+});
+
+let t: ReturnType<typeof freshDb>;
+let db: DB;
+let token = "";
+const URL_ = "http://127.0.0.1:9/hook";
+
+beforeEach(() => {
+  t = freshDb();
+  db = t.db;
+  createUserUnchecked(db, { name: "Administrator", email: "admin@example.com", password: "password123", roles: ["System Manager"] });
+  const k = createApiKeyUnchecked(db, "Administrator");
+  token = `token ${k.key}:${k.secret}`;
+});
+afterEach(() => t.close());
+
+const quotation = (name: string, extra: Record<string, unknown> = {}) => ({ name, status: "Open", grand_total: 100, ...extra });
+
+function post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  return POST(
+    new Request("http://localhost/api/events", {
+      method: "POST",
+      headers: { authorization: token, "content-type": "application/json", ...headers },
+      body: text,
+    }),
+  );
+}
+
+const counts = () => ({
+  events: db.select({ n: sql<number>`count(*)` }).from(event).get()?.n,
+  logs: db.select({ n: sql<number>`count(*)` }).from(webhookRequestLog).get()?.n,
+  deliveries: db.select({ n: sql<number>`count(*)` }).from(delivery).get()?.n,
+  documents: db.select({ n: sql<number>`count(*)` }).from(document).get()?.n,
+});
+
+const routingOf = (id: string) => (db.select().from(event).where(eq(event.id, id)).get()?.routing ?? []) as RoutingEntry[];
+
+describe("POST /api/events", () => {
+  it("accepts an event, stores it and queues a delivery (202)", async () => {
+    insertWebhook(db, { name: "Quotation hook", url: URL_ });
+    const res = await post({ doctype: "Quotation", event: "on_update", doc: quotation("QTN-1"), user: "jane@host.example" });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { events: { id: string; deliveries: { webhook: string; request_log: string }[] }[] };
+    expect(body.events).toHaveLength(1);
+    const [ev] = body.events;
+    expect(ev?.deliveries).toEqual([{ webhook: "Quotation hook", request_log: expect.any(String) }]);
+    const log = db.select().from(webhookRequestLog).where(eq(webhookRequestLog.name, ev?.deliveries[0]?.request_log ?? "")).get();
+    expect(log).toMatchObject({
+      webhook: "Quotation hook",
+      referenceDoctype: "Quotation",
+      referenceDocument: "QTN-1",
+      status: "Queued",
+      user: "jane@host.example",
+      url: URL_,
+      attempts: 0,
+    });
+    expect(JSON.parse(log?.data ?? "")).toMatchObject({ name: "QTN-1", status: "Open" });
+    const stored = db.select().from(event).where(eq(event.id, ev?.id ?? "")).get();
+    expect(stored).toMatchObject({ doctype: "Quotation", event: "on_update", docname: "QTN-1", user: "jane@host.example", postedBy: "Administrator" });
+    const d = db.select().from(delivery).get();
+    expect(d).toMatchObject({ log: log?.name, webhook: "Quotation hook", method: "POST", url: URL_, attempts: 0, maxRetries: 5, timeoutMs: 5000 });
+    expect(JSON.parse(log?.headers ?? "{}")["webhook-id"]).toBe(d?.id);
+  });
+
+  it("answers 401 without auth or with a wrong secret, 403 for a disabled user, and stores nothing", async () => {
+    const before = counts();
+    const ok = { doctype: "Quotation", event: "on_update", doc: quotation("QTN-1") };
+    expect((await POST(new Request("http://x/api/events", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ok) }))).status).toBe(401);
+    expect((await post(ok, { authorization: token.replace(/:.*/, ":wrong") })).status).toBe(401);
+    expect((await post(ok, { authorization: "Basic abc" })).status).toBe(401);
+    db.update(user).set({ enabled: false }).where(eq(user.name, "Administrator")).run();
+    const res = await post(ok);
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+    expect(counts()).toEqual(before);
+  });
+
+  it("rejects bad input with 4xx and stores nothing", async () => {
+    insertWebhook(db, { name: "h", url: URL_ });
+    const before = counts();
+    const cases: [unknown, Record<string, string>, number, RegExp?][] = [
+      ["{not json", {}, 400, /not valid JSON/],
+      [{ doctype: "Quotation", event: "on_update", doc: quotation("Q") }, { "content-type": "text/plain" }, 415],
+      [{ doctype: "Quotation", event: "on_explode", doc: quotation("Q") }, {}, 400, /^event: must be one of after_insert, on_update/],
+      [[{ doctype: "Quotation", event: "on_update", doc: quotation("Q") }, { doctype: 5, event: "on_update", doc: quotation("Q") }], {}, 400, /^events\[1\]\.doctype: must be a string/],
+      [[{ doctype: "Quotation", event: "on_update", doc: { status: "x" } }], {}, 400, /^events\[0\]\.doc\.name: is required/],
+      [{ doctype: "Quotation", event: "on_update", doc: [] }, {}, 400, /^doc: must be an object/],
+      [[], {}, 400, /at least one/],
+      [Array.from({ length: 1001 }, (_, i) => ({ doctype: "Quotation", event: "on_update", doc: quotation(`Q${i}`) })), {}, 400, /at most 1000/],
+      ["x".repeat(1024 * 1024 + 1), {}, 413],
+      [{ doctype: "Quotation", event: "on_update", doc: quotation("Q", { blob: "y".repeat(1024 * 1024) }) }, {}, 413],
+    ];
+    for (const [body, headers, status, message] of cases) {
+      const res = await post(body, headers);
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(status);
+      const err = (await res.json()) as { error: { code: string; message: string } };
+      expect(err.error.code).toBeTruthy();
+      if (message) expect(err.error.message).toMatch(message);
+    }
+    expect(counts()).toEqual(before);
+  });
+
+  it("accepts a repeated id once and does not dispatch it twice", async () => {
+    insertWebhook(db, { name: "h", url: URL_ });
+    const ev = { doctype: "Quotation", event: "on_update", doc: quotation("QTN-1"), id: "host-evt-1" };
+    const a = (await (await post(ev)).json()) as { events: { id: string; deliveries: unknown[] }[] };
+    const b = (await (await post([ev, { ...ev }])).json()) as { events: { id: string; deliveries: unknown[]; duplicate?: boolean }[] };
+    expect(b.events.map((e) => e.id)).toEqual([a.events[0]?.id, a.events[0]?.id]);
+    expect(b.events[0]?.duplicate).toBe(true);
+    expect(b.events[0]?.deliveries).toEqual(a.events[0]?.deliveries);
+    expect(counts()).toMatchObject({ events: 1, deliveries: 1, logs: 1 });
+  });
+});
+
+describe("routing", () => {
+  const actor = { user: "Administrator" };
+
+  it("keeps only the last delivery per (webhook, document) within a request; on_change fires for all but after_insert", () => {
+    insertWebhook(db, { name: "changes", url: URL_, docevent: "on_change" });
+    const r = ingestEvents(
+      db,
+      actor,
+      parseEventsBody([
+        { doctype: "Quotation", event: "after_insert", doc: quotation("Q1", { v: 1 }) },
+        { doctype: "Quotation", event: "on_update", doc: quotation("Q1", { v: 2 }) },
+        { doctype: "Quotation", event: "on_submit", doc: quotation("Q1", { v: 3 }) },
+        { doctype: "Quotation", event: "on_update", doc: quotation("Q2") },
+      ]),
+    );
+    expect(r.events.map((e) => e.deliveries.length)).toEqual([0, 0, 1, 1]);
+    expect(routingOf(r.events[0]?.id ?? "")).toEqual([{ webhook: "changes", matched: false, reason: "other_event" }]);
+    expect(routingOf(r.events[1]?.id ?? "")[0]).toMatchObject({ matched: true, reason: "superseded", superseded_by: r.events[2]?.id });
+    const logs = db.select().from(webhookRequestLog).all();
+    expect(logs).toHaveLength(2);
+    const q1 = logs.find((l) => l.referenceDocument === "Q1");
+    expect(JSON.parse(q1?.data ?? "{}").doc.v).toBe(3);
+    expect(q1?.docEvent).toBe("on_submit");
+    // The snapshot is the last one too.
+    expect(db.select().from(document).where(eq(document.name, "Q1")).get()?.data).toMatchObject({ v: 3 });
+  });
+
+  it("matches webhook_events, records why others did not fire, and logs a condition error without blocking the rest", () => {
+    insertWebhook(db, { name: "a-multi", url: URL_, events: ["on_submit", "on_cancel"] });
+    insertWebhook(db, { name: "b-disabled", url: URL_, enabled: false });
+    insertWebhook(db, { name: "c-cond-false", url: URL_, docevent: "on_submit", condition: 'doc.status == "Closed"' });
+    insertWebhook(db, { name: "d-cond-error", url: URL_, docevent: "on_submit", condition: "doc.grand_total > " });
+    insertWebhook(db, { name: "e-cond-true", url: URL_, docevent: "on_submit", condition: "doc.grand_total > 40" });
+    const r = ingestEvents(db, actor, parseEventsBody({ doctype: "Quotation", event: "on_submit", doc: quotation("Q1") }));
+    expect(r.events[0]?.deliveries.map((d) => d.webhook)).toEqual(["a-multi", "e-cond-true"]);
+    const routing = routingOf(r.events[0]?.id ?? "");
+    expect(routing.map((e) => [e.webhook, e.matched, e.reason])).toEqual([
+      ["a-multi", true, undefined],
+      ["b-disabled", false, "disabled"],
+      ["c-cond-false", false, "condition_false"],
+      ["d-cond-error", false, "condition_error"],
+      ["e-cond-true", true, undefined],
+    ]);
+    expect(routing[2]?.values).toEqual({ "doc.status": "Open" });
+    const errorLog = db.select().from(webhookRequestLog).where(eq(webhookRequestLog.name, routing[3]?.request_log ?? "")).get();
+    expect(errorLog).toMatchObject({ status: "Error", webhook: "d-cond-error" });
+    expect(errorLog?.error).toMatch(/condition/i);
+    expect(counts().deliveries).toBe(2);
+  });
+
+  it("logs a render error and never queues it", () => {
+    insertWebhook(db, { name: "bad-template", url: URL_, json: '{ "x": {{ doc.name | nosuchfilter }} }' });
+    const r = ingestEvents(db, actor, parseEventsBody({ doctype: "Quotation", event: "on_update", doc: quotation("Q1") }));
+    expect(r.events[0]?.deliveries).toEqual([]);
+    const routing = routingOf(r.events[0]?.id ?? "");
+    expect(routing[0]).toMatchObject({ matched: true, reason: "render_error" });
+    const log = db.select().from(webhookRequestLog).get();
+    expect(log).toMatchObject({ status: "Error" });
+    expect(log?.error).toMatch(/^Failed to compute request body/);
+    expect(counts().deliveries).toBe(0);
+  });
+
+  it("marks a trashed document deleted and registers an unknown DocType with inferred fields", () => {
+    const doc = {
+      name: "T-1",
+      title: "Hello",
+      count: 3,
+      ratio: 0.5,
+      done: true,
+      due: "2026-01-02",
+      meta: { a: 1 },
+      lines: [{ sku: "A", qty: 2 }, { sku: "B", qty: 1, note: "x" }],
+    };
+    ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_update", doc }));
+    ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_trash", doc }));
+    expect(db.select().from(document).where(eq(document.name, "T-1")).get()?.deleted).toBe(true);
+    expect(db.select().from(doctype).where(eq(doctype.name, "Ticket")).get()).toMatchObject({ inferred: true, module: "Custom", isChild: false });
+    const fields = Object.fromEntries(
+      db.select().from(docfield).where(eq(docfield.parent, "Ticket")).all().map((f) => [f.fieldname, [f.fieldtype, f.options]]),
+    );
+    expect(fields).toEqual({
+      title: ["Data", null],
+      count: ["Int", null],
+      ratio: ["Float", null],
+      done: ["Check", null],
+      due: ["Date", null],
+      meta: ["JSON", null],
+      lines: ["Table", "Ticket Line"],
+    });
+    expect(db.select().from(doctype).where(eq(doctype.name, "Ticket Line")).get()?.isChild).toBe(true);
+    // A submit event makes an inferred DocType submittable.
+    ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_submit", doc }));
+    expect(db.select().from(doctype).where(eq(doctype.name, "Ticket")).get()?.isSubmittable).toBe(true);
+    expect(db.select().from(docfield).where(eq(docfield.parent, "Ticket Line")).all().map((f) => f.fieldname).sort()).toEqual(["note", "qty", "sku"]);
+  });
+});
