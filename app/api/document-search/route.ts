@@ -1,0 +1,9 @@
+// GET /api/document-search?doctype=X&q=Y — stored documents of a DocType for the Preview's Select Document
+import { NextResponse } from "next/server";
+import { withRole } from "@/lib/auth/guard";
+import { searchDocuments } from "@/lib/services/webhooks";
+
+export const GET = withRole((req, { actor }) => {
+  const p = req.nextUrl.searchParams;
+  return NextResponse.json({ data: searchDocuments(actor, p.get("doctype") ?? "", p.get("q") ?? "") });
+});

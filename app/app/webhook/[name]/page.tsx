@@ -1,0 +1,39 @@
+import type { Metadata } from "next";
+import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
+import { getWebhook, listVersions, webhookDoctypes } from "@/lib/services/webhooks";
+import { VersionTimeline } from "../_components/version-timeline";
+import { WebhookForm } from "../_components/webhook-form";
+import { WebhookDeliveryPanel } from "@/components/webhook-delivery-chart";
+
+export const dynamic = "force-dynamic";
+
+type Props = { params: Promise<{ name: string }> };
+
+// Next may hand over the segment still percent-encoded; a literal "%" in a name must survive.
+function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  return { title: decodeSegment((await params).name) };
+}
+
+export default async function WebhookPage({ params }: Props) {
+  const { name: raw } = await params;
+  const name = decodeSegment(raw);
+  const actor = await requireDeskPage(`/app/webhook/${encodeURIComponent(name)}`);
+  const doc = orNotFound(() => getWebhook(actor, name));
+  const versions = listVersions(actor, name);
+  return (
+    <>
+      {/* keyed by name: another webhook remounts the form; the refresh after a save does not */}
+      <WebhookForm key={doc.name} initial={doc} doctypes={webhookDoctypes(actor)} />
+      <WebhookDeliveryPanel name={doc.name} />
+      <VersionTimeline versions={versions} owner={doc.owner} creation={doc.creation} />
+    </>
+  );
+}

@@ -1,0 +1,147 @@
+import "server-only";
+// The Webhook list: the desk's list view and GET /api/resource/Webhook, with Frappe's
+// filter syntax ([[field, op, value]], {field: value}, {field: [op, value]}).
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, like, lt, lte, ne, not, or, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { getDb } from "@/db";
+import { webhook } from "@/db/schema";
+import type { Actor } from "@/lib/auth/roles";
+import { AppError } from "@/lib/errors";
+import { requireManager, toSummary, type WebhookSummary } from "./webhook-doc";
+
+export type FilterTuple = [field: string, op: string, value: unknown];
+
+const COLUMNS: Record<string, SQLiteColumn> = {
+  name: webhook.name,
+  webhook_doctype: webhook.webhookDoctype,
+  webhook_docevent: webhook.webhookDocevent,
+  enabled: webhook.enabled,
+  condition: webhook.condition,
+  request_url: webhook.requestUrl,
+  is_dynamic_url: webhook.isDynamicUrl,
+  timeout: webhook.timeout,
+  background_jobs_queue: webhook.backgroundJobsQueue,
+  request_method: webhook.requestMethod,
+  request_structure: webhook.requestStructure,
+  enable_security: webhook.enableSecurity,
+  signature_scheme: webhook.signatureScheme,
+  max_retries: webhook.maxRetries,
+  notification_type: webhook.notificationType,
+  owner: webhook.owner,
+  modified_by: webhook.modifiedBy,
+  creation: webhook.created,
+  modified: webhook.modified,
+};
+const BOOL_FIELDS = new Set(["enabled", "is_dynamic_url", "enable_security"]);
+const OPERATORS = new Set(["=", "!=", ">", "<", ">=", "<=", "like", "not like", "in", "not in", "is"]);
+
+export interface WebhookListQuery {
+  /** Free-text search over name, DocType and Request URL. */
+  q?: string;
+  filters?: FilterTuple[];
+  /** 0 = no limit (Frappe's limit_page_length=0). */
+  limit?: number;
+  offset?: number;
+  /** "modified desc", "name asc"... */
+  orderBy?: string;
+}
+
+const bad = (message: string) => new AppError("BAD_REQUEST", message);
+
+/** Parses Frappe's `filters` parameter (a JSON string or an already parsed value). */
+export function parseFrappeFilters(raw: unknown): FilterTuple[] {
+  let value = raw;
+  if (typeof raw === "string") {
+    if (!raw.trim()) return [];
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw bad("Invalid filters: not valid JSON");
+    }
+  }
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) {
+    return value.map((f): FilterTuple => {
+      if (!Array.isArray(f)) throw bad("Invalid filters: each filter must be [fieldname, operator, value]");
+      // [doctype, field, op, value] | [field, op, value] | [field, value]
+      const parts = f.length === 4 ? f.slice(1) : f;
+      if (parts.length === 2) return [String(parts[0]), "=", parts[1]];
+      if (parts.length === 3) return [String(parts[0]), String(parts[1]).toLowerCase(), parts[2]];
+      throw bad("Invalid filters: each filter must be [fieldname, operator, value]");
+    });
+  }
+  if (typeof value === "object") {
+    return Object.entries(value).map(([field, v]): FilterTuple =>
+      Array.isArray(v) && v.length === 2 && typeof v[0] === "string" ? [field, v[0].toLowerCase(), v[1]] : [field, "=", v],
+    );
+  }
+  throw bad("Invalid filters");
+}
+
+const NUM_FIELDS = new Set(["timeout", "max_retries", "creation", "modified"]);
+
+function coerce(field: string, v: unknown): unknown {
+  if (BOOL_FIELDS.has(field)) return v === true || v === 1 || v === "1" || v === "true" || v === "Yes";
+  if (!NUM_FIELDS.has(field) || typeof v !== "string") return v;
+  if (/^\d+$/.test(v)) return Number(v);
+  // Frappe datetimes ("2026-11-20 16:41:27.503211") are UTC here.
+  const t = Date.parse(v.includes("T") ? v : v.replace(" ", "T") + "Z");
+  if (Number.isNaN(t)) throw bad(`Invalid filters: ${v} is not a valid ${field}`);
+  return t;
+}
+
+function condition([field, op, raw]: FilterTuple): SQL | undefined {
+  const col = COLUMNS[field];
+  if (!col) throw bad(`Invalid filters: unknown field ${field}`);
+  if (!OPERATORS.has(op)) throw bad(`Invalid filters: unsupported operator ${op}`);
+  if (op === "is") return raw === "set" ? isNotNull(col) : isNull(col);
+  if (op === "in" || op === "not in") {
+    const list = (Array.isArray(raw) ? raw : String(raw).split(",")).map((x) => coerce(field, typeof x === "string" ? x.trim() : x));
+    if (list.length === 0) return op === "in" ? eq(webhook.name, "\u0000") : undefined;
+    return op === "in" ? inArray(col, list) : not(inArray(col, list));
+  }
+  const v = coerce(field, raw);
+  switch (op) {
+    case "=":
+      return eq(col, v);
+    case "!=":
+      return ne(col, v);
+    case ">":
+      return gt(col, v);
+    case "<":
+      return lt(col, v);
+    case ">=":
+      return gte(col, v);
+    case "<=":
+      return lte(col, v);
+    case "like":
+      return like(col, String(v));
+    default:
+      return not(like(col, String(v)));
+  }
+}
+
+function orderOf(orderBy: string | undefined) {
+  const [field = "modified", dir = "desc"] = (orderBy || "modified desc").trim().split(/\s+/);
+  const col = COLUMNS[field.replace(/^`?tabWebhook`?\./, "").replace(/`/g, "")];
+  if (!col) throw bad(`Invalid order_by: unknown field ${field}`);
+  return dir.toLowerCase() === "asc" ? [asc(col), asc(webhook.name)] : [desc(col), asc(webhook.name)];
+}
+
+export function listWebhooks(actor: Actor | null, query: WebhookListQuery = {}, db = getDb()): { data: WebhookSummary[]; total: number } {
+  requireManager(actor);
+  const q = query.q?.trim();
+  const where = and(
+    ...(query.filters ?? []).map(condition),
+    q ? or(like(webhook.name, `%${q}%`), like(webhook.webhookDoctype, `%${q}%`), like(webhook.requestUrl, `%${q}%`)) : undefined,
+  );
+  const limit = Math.max(0, Math.min(query.limit ?? 20, 10_000));
+  const offset = Math.max(0, query.offset ?? 0);
+  return db.transaction((tx) => {
+    const total = tx.select({ n: count() }).from(webhook).where(where).get()?.n ?? 0;
+    const base = tx.select().from(webhook).where(where).orderBy(...orderOf(query.orderBy));
+    // SQLite's LIMIT -1 is "no limit" (Frappe's limit_page_length=0).
+    const rows = base.limit(limit > 0 ? limit : -1).offset(offset).all();
+    return { data: rows.map(toSummary), total };
+  });
+}

@@ -1,0 +1,187 @@
+import "server-only";
+// The form's Preview section and its lookups. The preview renders the *unsaved* form
+// through the dispatcher's own path (toWebhookSpec → buildRequest), so what it shows is
+// what would be sent; secret-derived header values come back masked.
+import { and, asc, desc, eq, like } from "drizzle-orm";
+import { getDb, type DB } from "@/db";
+import { docfield, doctype, document, webhook, type Webhook } from "@/db/schema";
+import type { Actor } from "@/lib/auth/roles";
+import { encryptSecret } from "@/lib/crypto/secret-box";
+import { evaluateCondition } from "@/lib/renderer/condition";
+import { maskHeaders } from "@/lib/renderer/mask";
+import { buildRequest, prettyBody, toCurl } from "@/lib/renderer/request";
+import { templateSyntaxError } from "@/lib/renderer/template";
+import { requireManager, toColumns } from "./webhook-doc";
+import { toWebhookSpec } from "./webhook-spec";
+import { normalizeWebhookInput, webhookSchema, type WebhookValues } from "./webhook.schema";
+
+export const SELECT_DOCUMENT_CONDITION = "Select a document to check if it meets conditions.";
+export const SELECT_DOCUMENT_BODY = "Select a document to preview request data";
+
+export interface PreviewResult {
+  meets_condition: string;
+  request_body: string;
+  url: string;
+  method: string;
+  /** Final headers with secret-derived values masked. */
+  headers: Record<string, string>;
+  curl: string;
+  error?: string;
+  /** A syntax error in the JSON Request Body template, for the editor's marker. */
+  template_error?: { line: number; message: string };
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The unsaved form as far as it parses: a half-typed field falls back to its default. */
+function lenient(raw: unknown): WebhookValues {
+  const n = normalizeWebhookInput(raw);
+  const input: Record<string, unknown> = n && typeof n === "object" ? { ...n } : {};
+  const shape = webhookSchema.shape;
+  const fallback: Partial<Record<keyof typeof shape, unknown>> = { name: "", webhook_doctype: "", webhook_docevent: "on_update", request_url: "" };
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(shape) as (keyof typeof shape)[]) {
+    const r = shape[key].safeParse(input[key]);
+    out[key] = r.success ? r.data : (fallback[key] ?? shape[key].safeParse(undefined).data);
+  }
+  // Every key of the schema was filled above, from the input or its default.
+  return out as WebhookValues;
+}
+
+/** A webhook row for the renderer, built from the unsaved values and the stored secrets. */
+function draftRow(v: WebhookValues, stored: Webhook | undefined, actor: Actor): Webhook {
+  const now = Date.now();
+  const newSecret = v.webhook_secret?.trim() ? v.webhook_secret : undefined;
+  return {
+    name: v.name || stored?.name || "Preview",
+    ...toColumns(v),
+    webhookSecret: !v.enable_security ? null : newSecret !== undefined ? encryptSecret(newSecret) : (stored?.webhookSecret ?? null),
+    previousSecret: newSecret === undefined ? (stored?.previousSecret ?? null) : null,
+    previousSecretExpires: newSecret === undefined ? (stored?.previousSecretExpires ?? null) : null,
+    apiKey: v.api_key?.trim() ? encryptSecret(v.api_key) : (stored?.apiKey ?? null),
+    owner: stored?.owner ?? actor.user,
+    modifiedBy: actor.user,
+    created: stored?.created ?? now,
+    modified: now,
+  };
+}
+
+export function previewWebhook(actor: Actor | null, unsaved: unknown, documentName: string | null | undefined, savedName?: string | null, db = getDb()): PreviewResult {
+  requireManager(actor);
+  const v = lenient(unsaved);
+  const stored = savedName ? db.select().from(webhook).where(eq(webhook.name, savedName)).get() : undefined;
+  const syntax = v.request_structure === "JSON" ? templateSyntaxError(v.webhook_json) : null;
+  const base = {
+    url: v.is_dynamic_url ? "" : v.request_url,
+    method: v.request_method,
+    headers: {},
+    curl: "",
+    ...(syntax ? { template_error: syntax } : {}),
+  };
+  if (!documentName) return { ...base, meets_condition: SELECT_DOCUMENT_CONDITION, request_body: SELECT_DOCUMENT_BODY };
+
+  const found = db
+    .select({ data: document.data })
+    .from(document)
+    .where(and(eq(document.doctype, v.webhook_doctype), eq(document.name, documentName), eq(document.deleted, false)))
+    .get();
+  if (!found) {
+    const why = `${v.webhook_doctype || "Document"} ${documentName} not found`;
+    return { ...base, meets_condition: `Failed to evaluate conditions: ${why}`, request_body: `Failed to compute request body: ${why}`, error: why };
+  }
+  const doc = found.data;
+
+  let meets: string;
+  try {
+    meets = evaluateCondition(v.condition, doc) ? "Yes" : "No";
+  } catch (e) {
+    meets = `Failed to evaluate conditions: ${message(e)}`;
+  }
+
+  try {
+    const spec = toWebhookSpec(draftRow(v, stored, actor), v.webhook_headers, v.webhook_data);
+    const req = buildRequest(spec, doc, { doctype: v.webhook_doctype, event: v.webhook_docevent, user: actor.user });
+    const headers = maskHeaders(req.headers, spec);
+    return {
+      ...base,
+      meets_condition: meets,
+      request_body: prettyBody(req),
+      url: req.url,
+      method: req.method,
+      headers,
+      curl: toCurl({ ...req, headers }),
+    };
+  } catch (e) {
+    return { ...base, meets_condition: meets, request_body: `Failed to compute request body: ${message(e)}`, error: message(e) };
+  }
+}
+
+/** Frappe's no_value_type fields carry no data; Table fields do (their rows). */
+const NO_VALUE = new Set(["Section Break", "Column Break", "Tab Break", "HTML", "Button", "Image", "Fold", "Heading"]);
+const TABLE_TYPES = new Set(["Table", "Table MultiSelect"]);
+const STD_FIELDS = [
+  ["owner", "Created By", "Link"],
+  ["creation", "Created On", "Datetime"],
+  ["modified", "Last Updated On", "Datetime"],
+  ["modified_by", "Last Updated By", "Link"],
+  ["docstatus", "Document Status", "Int"],
+  ["idx", "Index", "Int"],
+] as const;
+
+export interface FieldOption {
+  value: string;
+  label: string;
+}
+
+/**
+ * The Data table's Fieldname options, as Frappe's webhook.js builds them (Name first, then
+ * `Label (Fieldtype)`, Table fields included, then the standard fields), plus each child
+ * table's own fields as dotted paths ("items.item_code"), which send that column of rows.
+ */
+export function doctypeFieldOptions(actor: Actor | null, doctypeName: string, db = getDb()): FieldOption[] {
+  requireManager(actor);
+  const fieldsOf = (parent: string) => db.select().from(docfield).where(eq(docfield.parent, parent)).orderBy(asc(docfield.idx)).all();
+  const fields = fieldsOf(doctypeName);
+  const out: FieldOption[] = [{ value: "name", label: "Name (Doc Name)" }];
+  for (const f of fields) {
+    if (NO_VALUE.has(f.fieldtype) || f.fieldname === "name") continue;
+    out.push({ value: f.fieldname, label: `${f.label} (${f.fieldtype})` });
+    if (TABLE_TYPES.has(f.fieldtype) && f.options) {
+      for (const c of fieldsOf(f.options)) {
+        if (!NO_VALUE.has(c.fieldtype) && !TABLE_TYPES.has(c.fieldtype)) out.push({ value: `${f.fieldname}.${c.fieldname}`, label: `${f.label} › ${c.label} (${c.fieldtype})` });
+      }
+    }
+  }
+  for (const [value, label, type] of STD_FIELDS) if (!fields.some((d) => d.fieldname === value)) out.push({ value, label: `${label} (${type})` });
+  return out;
+}
+
+const TITLE_FIELDS = ["title", "customer_name", "subject", "full_name", "description"];
+
+/** Stored documents of a DocType whose name contains `q`, newest first. */
+export function searchDocuments(actor: Actor | null, doctypeName: string, q = "", db = getDb()): { name: string; title: string }[] {
+  requireManager(actor);
+  if (!doctypeName) return [];
+  const rows = db
+    .select({ name: document.name, data: document.data })
+    .from(document)
+    .where(and(eq(document.doctype, doctypeName), eq(document.deleted, false), q.trim() ? like(document.name, `%${q.trim()}%`) : undefined))
+    .orderBy(desc(document.modified), asc(document.name))
+    .limit(20)
+    .all();
+  return rows.map((r) => {
+    const t = TITLE_FIELDS.map((f) => r.data[f]).find((x): x is string => typeof x === "string" && x.trim() !== "" && x !== r.name);
+    return { name: r.name, title: t ? t.replace(/<[^>]*>/g, "").slice(0, 80) : "" };
+  });
+}
+
+/** DocTypes a webhook can watch (not child tables), for the form's DocType select. */
+export function webhookDoctypes(actor: Actor | null, db: DB = getDb()): { name: string; is_submittable: boolean }[] {
+  requireManager(actor);
+  return db
+    .select({ name: doctype.name, is_submittable: doctype.isSubmittable })
+    .from(doctype)
+    .where(eq(doctype.isChild, false))
+    .orderBy(asc(doctype.name))
+    .all();
+}

@@ -1,0 +1,123 @@
+import "server-only";
+// Frappe's Webhook.validate(), rule by rule and message by message (frappe/integrations/
+// doctype/webhook/webhook.py), run on the server for the form and the REST resource alike.
+import { and, desc, eq } from "drizzle-orm";
+import type { DB } from "@/db";
+import { doctype, document } from "@/db/schema";
+import { SUBMIT_EVENTS, type DocEvent } from "@/lib/constants";
+import { AppError } from "@/lib/errors";
+import { conditionSyntaxMessage } from "@/lib/renderer/condition";
+import { renderTemplate, templateSyntaxMessage } from "@/lib/renderer/template";
+import type { WebhookValues } from "./webhook.schema";
+
+export const SUBMITTABLE_MESSAGE = "DocType must be Submittable for the selected Doc Event";
+export const REQUEST_URL_MESSAGE = "Check Request URL";
+export const SECRET_MESSAGE = "Invalid Webhook Secret";
+
+/** A header name as HTTP allows it (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export function hasHost(url: string): boolean {
+  try {
+    const u = new URL(url.trim());
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks a webhook about to be saved and returns it as it will be stored (Frappe clears
+ * the body the structure does not use). Collects every failing rule so the form can show
+ * each at its field; the error's message is the first one, in Frappe's order.
+ */
+export function validateWebhook(db: DB, v: WebhookValues, opts: { storedSecret: boolean }): WebhookValues {
+  const fields: Record<string, string> = {};
+  const fail = (field: string, message: string) => {
+    fields[field] ??= message;
+  };
+  const out: WebhookValues = {
+    ...v,
+    // Frappe's docs write the key as "Content-Type:"; store the header name itself.
+    webhook_headers: v.webhook_headers.map((h) => ({ key: h.key.replace(/\s*:\s*$/, ""), value: h.value })).filter((h) => h.key !== "" || h.value.trim() !== ""),
+    webhook_data: v.webhook_data
+      .filter((d) => d.fieldname !== "" || d.key !== "")
+      .map((d) => ({ fieldname: d.fieldname, key: d.key || d.fieldname })),
+  };
+
+  // webhook_events, when used, replace Doc Event for routing: keep Doc Event among them.
+  if (out.webhook_events.length) out.webhook_events = [...new Set([out.webhook_docevent, ...out.webhook_events])];
+
+  // validate_docevent (also for every extra Doc Event of webhook_events)
+  const dt = db.select().from(doctype).where(eq(doctype.name, out.webhook_doctype)).get();
+  if (!dt) fail("webhook_doctype", `Could not find DocType: ${out.webhook_doctype}`);
+  const events: DocEvent[] = [out.webhook_docevent, ...out.webhook_events];
+  if (dt && !dt.isSubmittable && events.some((e) => SUBMIT_EVENTS.includes(e))) {
+    // At the field that holds the submit event: Doc Event, else one of Webhook Events.
+    fail(SUBMIT_EVENTS.includes(out.webhook_docevent) ? "webhook_docevent" : "webhook_events", SUBMITTABLE_MESSAGE);
+  }
+
+  // validate_condition: only whether it parses. Frappe also evaluates it against a blank
+  // document and so rejects valid conditions such as `doc.total > 40000` (frappe#27449).
+  const conditionError = conditionSyntaxMessage(out.condition);
+  if (conditionError) fail("condition", `Invalid Condition: ${conditionError}`);
+
+  // validate_request_url: the URL needs a host; a dynamic URL must render to one.
+  if (out.is_dynamic_url) {
+    const syntax = templateSyntaxMessage(out.request_url);
+    if (syntax) fail("request_url", syntax);
+    else if (!dynamicUrlHasHost(db, out)) fail("request_url", REQUEST_URL_MESSAGE);
+  } else if (!hasHost(out.request_url)) {
+    fail("request_url", REQUEST_URL_MESSAGE);
+  }
+
+  // validate_request_body: each structure keeps only the body it sends.
+  if (out.request_structure === "Form URL-Encoded") {
+    out.webhook_json = "";
+  } else if (out.request_structure === "JSON") {
+    const syntax = templateSyntaxMessage(out.webhook_json);
+    if (syntax) fail("webhook_json", syntax);
+    out.webhook_data = [];
+  }
+
+  out.webhook_headers.forEach((h, i) => {
+    const key = h.key;
+    if (!key) fail("webhook_headers", `Row #${i + 1}: Key is required in Headers`);
+    else if (!HEADER_NAME.test(key)) fail("webhook_headers", `Row #${i + 1}: "${h.key}" is not a valid header name`);
+    else if (/[\r\n]/.test(h.value)) fail("webhook_headers", `Row #${i + 1}: a header value cannot contain line breaks`);
+  });
+
+  // validate_repeating_fields (also in the zod schema, so the form shows it before saving)
+  const names = out.webhook_data.map((d) => d.fieldname);
+  if (names.some((n) => n === "")) fail("webhook_data", `Row #${names.indexOf("") + 1}: Fieldname is required in Data`);
+  if (new Set(names).size !== names.length) fail("webhook_data", "Same Field is entered more than once");
+
+  // validate_secret: a blank or omitted secret keeps the stored one, if there is one.
+  if (out.enable_security && !out.webhook_secret?.trim() && !opts.storedSecret) fail("webhook_secret", SECRET_MESSAGE);
+
+  const first = Object.values(fields)[0];
+  if (first) throw new AppError("VALIDATION_ERROR", first, fields);
+  return out;
+}
+
+/**
+ * A dynamic URL is checked against what it renders to: with a blank document (a template
+ * of constant host passes) or, failing that, the newest stored document of the DocType.
+ */
+function dynamicUrlHasHost(db: DB, v: WebhookValues): boolean {
+  const sample = db
+    .select({ data: document.data })
+    .from(document)
+    .where(and(eq(document.doctype, v.webhook_doctype), eq(document.deleted, false)))
+    .orderBy(desc(document.modified))
+    .limit(1)
+    .get();
+  const docs = [{ doctype: v.webhook_doctype, name: "" }, ...(sample ? [sample.data] : [])];
+  return docs.some((doc) => {
+    try {
+      return hasHost(renderTemplate(v.request_url, { doc }));
+    } catch {
+      return false;
+    }
+  });
+}

@@ -1,0 +1,282 @@
+import { eq } from "drizzle-orm";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { DB } from "@/db";
+import { version, webhook } from "@/db/schema";
+import type { Actor } from "@/lib/auth/roles";
+import { AppError } from "@/lib/errors";
+import { decryptSecret } from "@/lib/crypto/secret-box";
+import { freshDb } from "@/test/db";
+import { webhooksFor } from "./webhook-spec";
+import {
+  createWebhook,
+  deleteWebhook,
+  doctypeFieldOptions,
+  getWebhook,
+  listVersions,
+  listWebhooks,
+  parseFrappeFilters,
+  previewWebhook,
+  searchDocuments,
+  updateWebhook,
+} from "./webhooks";
+
+beforeAll(() => {
+  process.env.WEBHOOK_DESK_ENCRYPTION_KEY = "webhooks-test-key";
+});
+
+const admin: Actor = { user: "Administrator", fullName: "Administrator", roles: ["System Manager"], via: "session" };
+const deskUser: Actor = { user: "someone@example.com", fullName: "", roles: ["Desk User"], via: "session" };
+
+let t: ReturnType<typeof freshDb>;
+let db: DB;
+let n = 0;
+beforeEach(() => {
+  t = freshDb();
+  db = t.db;
+});
+afterEach(() => t.close());
+
+const hook = (extra: Record<string, unknown> = {}) => ({
+  name: `hook-${++n}`,
+  webhook_doctype: "Quotation",
+  webhook_docevent: "on_update",
+  request_url: "https://example.com/hook",
+  ...extra,
+});
+
+/** The AppError a call throws (fails the test when it does not throw one). */
+function errorOf(fn: () => unknown): AppError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  throw new Error("expected an AppError");
+}
+
+describe("roles", () => {
+  it("requires a System Manager for every verb", () => {
+    expect(errorOf(() => listWebhooks(deskUser)).code).toBe("FORBIDDEN");
+    expect(errorOf(() => createWebhook(deskUser, hook())).code).toBe("FORBIDDEN");
+    expect(errorOf(() => getWebhook(null, "x")).code).toBe("UNAUTHORIZED");
+    expect(errorOf(() => previewWebhook(deskUser, hook(), "QTN-00001")).code).toBe("FORBIDDEN");
+  });
+});
+
+describe("createWebhook / getWebhook", () => {
+  it("stores the webhook with its child tables and Frappe's defaults", () => {
+    const doc = createWebhook(admin, hook({ webhook_headers: [{ key: "X-Token", value: "abc" }], webhook_data: [{ fieldname: "name", key: "id" }] }));
+    expect(doc).toMatchObject({ enabled: true, timeout: 5, request_method: "POST", request_structure: "", background_jobs_queue: "default", owner: "Administrator" });
+    expect(getWebhook(admin, doc.name).webhook_headers).toEqual([{ key: "X-Token", value: "abc" }]);
+    expect(getWebhook(admin, doc.name).webhook_data).toEqual([{ fieldname: "name", key: "id" }]);
+  });
+
+  it("accepts Frappe JSON: 0/1 checks, numeric strings and underscore-less aliases", () => {
+    const doc = createWebhook(admin, hook({ enabled: 0, isdynamicurl: 0, timeout: "12", backgroundjobsqueue: "long" }));
+    expect(doc).toMatchObject({ enabled: false, is_dynamic_url: false, timeout: 12, background_jobs_queue: "long" });
+  });
+
+  it("answers 409 at the name field for a duplicate", () => {
+    const first = createWebhook(admin, hook());
+    const err = errorOf(() => createWebhook(admin, hook({ name: first.name })));
+    expect(err.code).toBe("CONFLICT");
+    expect(err.message).toBe(`Webhook ${first.name} already exists`);
+    expect(err.fields).toEqual({ name: `Webhook ${first.name} already exists` });
+  });
+
+  it("encrypts the secret and never returns it", () => {
+    const doc = createWebhook(admin, hook({ enable_security: 1, webhook_secret: "s3cret-value" }));
+    expect(doc.has_webhook_secret).toBe(true);
+    expect(JSON.stringify(doc)).not.toContain("s3cret-value");
+    const row = db.select().from(webhook).where(eq(webhook.name, doc.name)).get();
+    expect(row?.webhookSecret).not.toContain("s3cret-value");
+    expect(decryptSecret(row?.webhookSecret)).toBe("s3cret-value");
+  });
+
+  it("drops the cached specs so the dispatcher sees the new webhook at once", () => {
+    expect(webhooksFor(db, "Quotation")).toHaveLength(0);
+    createWebhook(admin, hook());
+    expect(webhooksFor(db, "Quotation", { skipCheck: true })).toHaveLength(1);
+  });
+});
+
+describe("Frappe's validations", () => {
+  const rule = (extra: Record<string, unknown>) => errorOf(() => createWebhook(admin, hook(extra)));
+
+  it("1. submit events need a submittable DocType", () => {
+    const err = rule({ webhook_doctype: "Note", webhook_docevent: "on_submit" });
+    expect(err.code).toBe("VALIDATION_ERROR");
+    expect(err.message).toBe("DocType must be Submittable for the selected Doc Event");
+    expect(err.fields).toMatchObject({ webhook_docevent: "DocType must be Submittable for the selected Doc Event" });
+    expect(createWebhook(admin, hook({ webhook_docevent: "on_submit" })).webhook_docevent).toBe("on_submit");
+  });
+
+  it("2. a condition must parse; a valid one is not evaluated against a blank doc (frappe#27449)", () => {
+    const err = rule({ condition: "doc.status ==" });
+    expect(err.message).toMatch(/^Invalid Condition: /);
+    expect(err.fields?.condition).toBe(err.message);
+    expect(createWebhook(admin, hook({ condition: "doc.total > 40000" })).condition).toBe("doc.total > 40000");
+    expect(createWebhook(admin, hook({ condition: "doc.due_date==nowdate()" })).condition).toBe("doc.due_date==nowdate()");
+  });
+
+  it("3. the Request URL needs a host; a dynamic one must render to one", () => {
+    for (const url of ["example.com/hook", "localhost:8000/x", "http://", "not a url"]) {
+      expect(rule({ request_url: url }).fields).toEqual({ request_url: "Check Request URL" });
+    }
+    expect(rule({ is_dynamic_url: 1, request_url: "{{ doc.name }}" }).message).toBe("Check Request URL");
+    expect(rule({ is_dynamic_url: 1, request_url: "https://x.test/{{ doc.name" }).message).toMatch(/^Syntax error in template at line 1: /);
+    expect(createWebhook(admin, hook({ is_dynamic_url: 1, request_url: "https://x.test/q/{{ doc.name }}" })).is_dynamic_url).toBe(true);
+  });
+
+  it("4. JSON keeps only the template, which must compile; Form keeps only the Data table", () => {
+    const err = rule({ request_structure: "JSON", webhook_json: '{\n  "id": "{{ doc.name }}",\n  "x": {% if %}\n}' });
+    expect(err.message).toMatch(/^Syntax error in template at line 3: /);
+    expect(err.fields?.webhook_json).toBe(err.message);
+    const json = createWebhook(admin, hook({ request_structure: "JSON", webhook_json: '{"id": "{{ doc.name }}"}', webhook_data: [{ fieldname: "name", key: "id" }] }));
+    expect(json.webhook_data).toEqual([]);
+    const form = createWebhook(admin, hook({ request_structure: "Form URL-Encoded", webhook_json: "{}", webhook_data: [{ fieldname: "name", key: "id" }] }));
+    expect(form.webhook_json).toBe("");
+    expect(form.webhook_data).toHaveLength(1);
+  });
+
+  it("5. the same Fieldname twice in Data", () => {
+    const err = rule({ webhook_data: [{ fieldname: "name", key: "a" }, { fieldname: "name", key: "b" }] });
+    expect(err.message).toBe("Same Field is entered more than once");
+    expect(err.fields).toMatchObject({ webhook_data: "Same Field is entered more than once" });
+  });
+
+  it("6. security needs a secret", () => {
+    expect(rule({ enable_security: true }).fields).toEqual({ webhook_secret: "Invalid Webhook Secret" });
+    expect(rule({ enable_security: true, webhook_secret: "  " }).message).toBe("Invalid Webhook Secret");
+  });
+
+  it("7. DocType and Doc Event are required; the timeout is a positive number of seconds", () => {
+    expect(rule({ webhook_doctype: "" }).fields).toMatchObject({ webhook_doctype: "DocType is required" });
+    expect(rule({ webhook_docevent: undefined }).fields).toMatchObject({ webhook_docevent: "Doc Event is required" });
+    expect(rule({ webhook_docevent: "on_save" }).message).toMatch(/^Doc Event must be one of after_insert, on_update/);
+    expect(rule({ request_url: "" }).fields).toMatchObject({ request_url: "Check Request URL" });
+    expect(rule({ timeout: 0 }).fields).toMatchObject({ timeout: "Request Timeout must be a positive number of seconds" });
+    expect(rule({ timeout: "abc" }).fields).toMatchObject({ timeout: "Request Timeout must be a positive number of seconds" });
+    expect(rule({ webhook_doctype: "Nope" }).message).toBe("Could not find DocType: Nope");
+  });
+
+  it("collects every failing rule, each at its field, the message being the first", () => {
+    const err = rule({ webhook_doctype: "ToDo", webhook_docevent: "on_cancel", request_url: "nohost", enable_security: 1 });
+    expect(err.message).toBe("DocType must be Submittable for the selected Doc Event");
+    expect(Object.keys(err.fields ?? {})).toEqual(["webhook_docevent", "request_url", "webhook_secret"]);
+  });
+});
+
+describe("updateWebhook", () => {
+  it("applies only the fields sent and keeps, replaces or clears the secret", () => {
+    const { name } = createWebhook(admin, hook({ enable_security: 1, webhook_secret: "first", webhook_headers: [{ key: "A", value: "1" }] }));
+    const stored = () => db.select().from(webhook).where(eq(webhook.name, name)).get();
+
+    expect(updateWebhook(admin, name, { enabled: 0 })).toMatchObject({ enabled: false, has_webhook_secret: true, webhook_headers: [{ key: "A", value: "1" }] });
+    expect(decryptSecret(stored()?.webhookSecret)).toBe("first");
+    updateWebhook(admin, name, { webhook_secret: "*****" }); // echoed back from a GET: keep
+    expect(decryptSecret(stored()?.webhookSecret)).toBe("first");
+    updateWebhook(admin, name, { webhook_secret: "second" });
+    expect(decryptSecret(stored()?.webhookSecret)).toBe("second");
+    expect(updateWebhook(admin, name, { enable_security: 0, webhook_secret: "" }).has_webhook_secret).toBe(false);
+  });
+
+  it("404s for an unknown webhook and cannot rename", () => {
+    expect(errorOf(() => updateWebhook(admin, "missing", { enabled: 0 })).code).toBe("NOT_FOUND");
+    const { name } = createWebhook(admin, hook());
+    expect(updateWebhook(admin, name, { name: "other" }).name).toBe(name);
+  });
+
+  it("writes a version with the changed fields, secrets redacted", () => {
+    const { name } = createWebhook(admin, hook({ enable_security: 1, webhook_secret: "first" }));
+    updateWebhook(admin, name, { request_url: "https://example.com/v2", webhook_secret: "second", webhook_headers: [{ key: "Authorization", value: "Bearer xyz" }] });
+    updateWebhook(admin, name, { request_url: "https://example.com/v2" }); // no change, no version
+    const versions = listVersions(admin, name);
+    expect(versions).toHaveLength(1);
+    expect(versions[0]?.data.changed).toEqual([
+      ["request_url", "https://example.com/hook", "https://example.com/v2"],
+      ["webhook_secret", "***", "***"],
+    ]);
+    expect(versions[0]?.data.added).toEqual([["webhook_headers", { key: "Authorization", value: "***" }]]);
+    expect(JSON.stringify(versions)).not.toMatch(/second|first|xyz/);
+  });
+});
+
+describe("listWebhooks / deleteWebhook", () => {
+  it("filters (simple and Frappe), searches and pages", () => {
+    createWebhook(admin, hook({ name: "alpha", webhook_doctype: "Note", request_url: "https://a.test/x" }));
+    createWebhook(admin, hook({ name: "beta", enabled: false }));
+    createWebhook(admin, hook({ name: "gamma" }));
+    const names = (q: Parameters<typeof listWebhooks>[1]) => listWebhooks(admin, q).data.map((w) => w.name).sort();
+    expect(names({ filters: [["webhook_doctype", "=", "Note"]] })).toEqual(["alpha"]);
+    expect(names({ filters: parseFrappeFilters('[["Webhook","enabled","=",0]]') })).toEqual(["beta"]);
+    expect(names({ filters: parseFrappeFilters('{"name": ["in", ["alpha", "gamma"]]}') })).toEqual(["alpha", "gamma"]);
+    expect(names({ filters: parseFrappeFilters('[["name","like","%mm%"]]') })).toEqual(["gamma"]);
+    expect(names({ q: "a.test" })).toEqual(["alpha"]);
+    expect(listWebhooks(admin, { limit: 2, orderBy: "name asc" }).data.map((w) => w.name)).toEqual(["alpha", "beta"]);
+    expect(listWebhooks(admin, { limit: 2, offset: 2, orderBy: "name asc" })).toMatchObject({ total: 3, data: [{ name: "gamma" }] });
+    expect(errorOf(() => listWebhooks(admin, { filters: [["webhook_secret", "=", "x"]] })).code).toBe("BAD_REQUEST");
+  });
+
+  it("deletes the webhook, its rows and its history", () => {
+    const { name } = createWebhook(admin, hook({ webhook_headers: [{ key: "A", value: "1" }] }));
+    updateWebhook(admin, name, { timeout: 9 });
+    deleteWebhook(admin, name);
+    expect(errorOf(() => getWebhook(admin, name)).code).toBe("NOT_FOUND");
+    expect(db.select().from(version).where(eq(version.docname, name)).all()).toHaveLength(0);
+    expect(errorOf(() => deleteWebhook(admin, name)).code).toBe("NOT_FOUND");
+  });
+});
+
+describe("previewWebhook", () => {
+  const unsaved = (extra: Record<string, unknown> = {}) => hook({ name: "", ...extra });
+
+  it("asks for a document first", () => {
+    expect(previewWebhook(admin, unsaved(), "")).toMatchObject({
+      meets_condition: "Select a document to check if it meets conditions.",
+      request_body: "Select a document to preview request data",
+    });
+  });
+
+  it("evaluates the condition and renders the exact body of the unsaved form", () => {
+    const p = previewWebhook(admin, unsaved({ condition: 'doc.status=="Open"', request_structure: "JSON", webhook_json: '{"id": "{{ doc.name }}", "total": {{ doc.total }}}' }), "QTN-00003");
+    expect(p.meets_condition).toBe("Yes");
+    expect(JSON.parse(p.request_body)).toEqual({ id: "QTN-00003", total: 49000 });
+    expect(p.request_body).toContain("\n"); // pretty-printed
+    expect(p).toMatchObject({ url: "https://example.com/hook", method: "POST" });
+    expect(p.curl).toContain("curl -X POST");
+    expect(previewWebhook(admin, unsaved({ condition: "doc.total > 40000" }), "QTN-00002").meets_condition).toBe("No");
+  });
+
+  it("reports failures in Frappe's words", () => {
+    expect(previewWebhook(admin, unsaved({ condition: "doc.total >" }), "QTN-00001").meets_condition).toMatch(/^Failed to evaluate conditions: /);
+    const bad = previewWebhook(admin, unsaved({ request_structure: "JSON", webhook_json: '{\n"a": {{ doc.name }\n}' }), "QTN-00001");
+    expect(bad.request_body).toMatch(/^Failed to compute request body: /);
+    expect(bad.template_error?.line).toBe(2);
+  });
+
+  it("signs with the stored secret and masks it", () => {
+    const { name } = createWebhook(admin, hook({ enable_security: 1, webhook_secret: "super-secret-value-123" }));
+    const p = previewWebhook(admin, { ...getWebhook(admin, name), condition: "" }, "QTN-00001", name);
+    expect(p.headers["X-Frappe-Webhook-Signature"]).toMatch(/^\*\*\*/);
+    expect(JSON.stringify(p)).not.toContain("super-secret-value-123");
+  });
+});
+
+describe("lookups", () => {
+  it("offers Name first, then the DocType's fields as Label (Fieldtype), tables included", () => {
+    const options = doctypeFieldOptions(admin, "Quotation");
+    expect(options[0]).toEqual({ value: "name", label: "Name (Doc Name)" });
+    expect(options).toContainEqual({ value: "items", label: "Items (Table)" });
+    expect(options).toContainEqual({ value: "status", label: "Status (Select)" });
+    expect(options).toContainEqual({ value: "items.item_code", label: "Items › Item Code (Link)" });
+    const p = previewWebhook(admin, hook({ name: "", webhook_data: [{ fieldname: "name", key: "id" }, { fieldname: "items.item_code", key: "codes" }] }), "QTN-00002");
+    expect(JSON.parse(p.request_body)).toEqual({ id: "QTN-00002", codes: ["LAPTOP-14", "DOCK-USB-C", "MONITOR-27"] });
+  });
+
+  it("searches stored documents of a DocType", () => {
+    expect(searchDocuments(admin, "Quotation", "0002").map((d) => d.name)).toEqual(["QTN-00002"]);
+    expect(searchDocuments(admin, "Note").map((d) => d.name).sort()).toEqual(["Holiday schedule", "Quarterly targets"]);
+  });
+});
