@@ -58,6 +58,10 @@ export const webhookRequestLog = sqliteTable(
     index("webhook_request_log_created_idx").on(t.created, t.name),
     index("webhook_request_log_webhook_idx").on(t.webhook, t.created),
     index("webhook_request_log_status_idx").on(t.status, t.created),
+    // "Failed requests of this webhook" (the chart's status links, bulk resend) without scanning either alone.
+    index("webhook_request_log_webhook_status_idx").on(t.webhook, t.status, t.created),
+    // The list's User filter: without it a user with few rows means scanning the whole table.
+    index("webhook_request_log_user_idx").on(t.user, t.created),
     index("webhook_request_log_reference_idx").on(t.referenceDoctype, t.referenceDocument, t.created),
     index("webhook_request_log_event_idx").on(t.event),
   ],

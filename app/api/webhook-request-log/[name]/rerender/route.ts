@@ -1,0 +1,11 @@
+// GET/POST /api/webhook-request-log/<name>/rerender — preview the re-rendered request as a diff; send it
+import { NextResponse } from "next/server";
+import { withRole } from "@/lib/auth/guard";
+import { paramName } from "@/lib/services/request-log-http";
+import { reRenderAndSend, reRenderPreview } from "@/lib/services/request-log-resend";
+
+type P = { name: string };
+
+export const GET = withRole<P>((_req, { actor, params }) => NextResponse.json({ data: reRenderPreview(actor, paramName(params.name)) }));
+
+export const POST = withRole<P>((_req, { actor, params }) => NextResponse.json({ data: reRenderAndSend(actor, paramName(params.name)) }));

@@ -1,0 +1,111 @@
+import Link from "next/link";
+import { requireDeskPage } from "@/lib/auth/guard";
+import { AppError } from "@/lib/errors";
+import { countLogs, formatCount, listLogs, LOG_STATUSES, webhookNames, type LogPage } from "@/lib/services/request-log";
+import { filtersFromQuery } from "@/lib/services/request-log-http";
+import { formatDateTime } from "@/lib/format";
+import { statusColor } from "@/lib/log-status";
+import { Indicator, PageHead } from "@/components/desk/page-head";
+import { ListView, param, withParams, type SearchParams } from "@/components/desk/list-view";
+import type { FilterDef } from "@/components/desk/list-filters";
+import { BulkResend } from "./_components/bulk-resend";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Webhook Request Log" };
+
+const BASE = "/app/webhook-request-log";
+
+export default async function RequestLogList({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const actor = await requireDeskPage(BASE);
+  const params = await searchParams;
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (typeof v === "string") query.set(k, v);
+  const filters = filtersFromQuery(query);
+  const order = param(params, "order") === "asc" ? "asc" : "desc";
+  let page: LogPage = { rows: [] };
+  let count = { count: 0, capped: false };
+  let problem: string | null = null;
+  try {
+    page = listLogs(actor, filters, { cursor: param(params, "cursor") || null, order });
+    count = countLogs(actor, filters);
+  } catch (e) {
+    // A hand-edited URL (bad date, status or cursor) shows the reason, not an error page.
+    if (!(e instanceof AppError) || e.status >= 500) throw e;
+    problem = e.message;
+  }
+  const hooks = webhookNames(actor);
+  const webhookFilter: FilterDef =
+    hooks.length <= 200 ? { name: "webhook", label: "Webhook", type: "select", options: hooks.map((h) => ({ value: h, label: h })) } : { name: "webhook", label: "Webhook", type: "text" };
+  return (
+    <>
+      {/* No New/Add: log rows are written by the dispatcher only, as in Frappe. */}
+      <PageHead title="Webhook Request Log" breadcrumbs={[{ label: "Integrations", href: "/app" }]} />
+      {problem && (
+        <div className="alert alert-error" role="alert">
+          {problem}
+        </div>
+      )}
+      <ListView
+        basePath={BASE}
+        params={params}
+        rows={page.rows}
+        rowKey={(r) => r.name}
+        sort={{ field: "created", order }}
+        prevHref={page.prev ? withParams(BASE, params, { cursor: page.prev }) : undefined}
+        nextHref={page.next ? withParams(BASE, params, { cursor: page.next }) : undefined}
+        toolbar={
+          <div className="row">
+            <span className="muted" data-testid="list-count">
+              {page.rows.length} of {formatCount(count)}
+            </span>
+            <BulkResend filters={filters} />
+          </div>
+        }
+        filters={[
+          webhookFilter,
+          { name: "status", label: "Status", type: "select", options: LOG_STATUSES.map((s) => ({ value: s, label: s })) },
+          { name: "reference_doctype", label: "Reference DocType", type: "text" },
+          { name: "reference_document", label: "Reference Document", type: "text" },
+          { name: "user", label: "User", type: "text" },
+          { name: "from", label: "From date", type: "date" },
+          { name: "to", label: "To date", type: "date" },
+        ]}
+        columns={[
+          {
+            key: "name",
+            label: "Name",
+            render: (r) => (
+              <span className="row" style={{ flexWrap: "nowrap" }}>
+                <input type="checkbox" className="bulk-select" data-bulk-select value={r.name} aria-label={`Select ${r.name}`} />
+                <Link href={`${BASE}/${encodeURIComponent(r.name)}`}>{r.name}</Link>
+              </span>
+            ),
+          },
+          { key: "webhook", label: "Webhook", render: (r) => r.webhook ?? "" },
+          { key: "reference_doctype", label: "Reference DocType", render: (r) => r.referenceDoctype ?? "" },
+          { key: "reference_document", label: "Reference Document", render: (r) => r.referenceDocument ?? "" },
+          { key: "status", label: "Status", render: (r) => <Indicator color={statusColor(r.status)}>{r.status}</Indicator> },
+          { key: "http_status", label: "HTTP Status", render: (r) => r.httpStatus ?? "" },
+          { key: "attempts", label: "Attempts", render: (r) => r.attempts },
+          { key: "url", label: "URL", render: (r) => <span className="truncate" title={r.url ?? ""}>{r.url ?? ""}</span> },
+          {
+            key: "created",
+            label: "Created",
+            sortable: true,
+            render: (r) => (
+              <span className="row" style={{ flexWrap: "nowrap" }}>
+                {formatDateTime(r.created)}
+                {r.event && (
+                  <Link className="muted" href={`/app/event/${encodeURIComponent(r.event)}`} title="Why did it fire?">
+                    Event
+                  </Link>
+                )}
+              </span>
+            ),
+          },
+        ]}
+        empty="No requests logged yet. They appear here when a webhook fires."
+      />
+    </>
+  );
+}

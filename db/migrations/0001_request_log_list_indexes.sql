@@ -1,0 +1,2 @@
+CREATE INDEX `webhook_request_log_webhook_status_idx` ON `webhook_request_log` (`webhook`,`status`,`created`);--> statement-breakpoint
+CREATE INDEX `webhook_request_log_user_idx` ON `webhook_request_log` (`user`,`created`);

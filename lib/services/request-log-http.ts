@@ -1,0 +1,43 @@
+import "server-only";
+// Helpers for the Request Log route handlers: query string → list options, and the 405
+// answer for writes (log rows are written by ingest and the dispatcher only).
+import { NextResponse } from "next/server";
+import { AppError, ERROR_STATUS } from "@/lib/errors";
+import { LOG_FILTER_KEYS } from "./request-log.schema";
+
+export function filtersFromQuery(q: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of LOG_FILTER_KEYS) {
+    const v = q.get(k);
+    if (v) out[k] = v;
+  }
+  return out;
+}
+
+export function listOptionsFromQuery(q: URLSearchParams): { cursor: string | null; limit: number; order: "asc" | "desc" } {
+  const limit = Number(q.get("limit") ?? q.get("limit_page_length") ?? 20);
+  // Frappe clients send order_by=creation asc; the list is always ordered by creation.
+  const asc = q.get("order") === "asc" || /\basc\b/i.test(q.get("order_by") ?? "");
+  return { cursor: q.get("cursor"), limit: Number.isFinite(limit) && limit > 0 ? limit : 20, order: asc ? "asc" : "desc" };
+}
+
+export const methodNotAllowed = (message: string) =>
+  NextResponse.json({ error: { code: "METHOD_NOT_ALLOWED", message } }, { status: ERROR_STATUS.METHOD_NOT_ALLOWED, headers: { Allow: "GET" } });
+
+/** Route params arrive decoded in Next 16; decoding again only if still encoded keeps odd names safe. */
+export function paramName(raw: string): string {
+  if (!/%[0-9A-Fa-f]{2}/.test(raw)) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export const REQUEST_LOG_DOCTYPE = "Webhook Request Log";
+
+/** The only DocType the dynamic /api/resource/[doctype] routes serve; others are 404. */
+export function requestLogDoctype(raw: string): void {
+  const doctype = paramName(raw).replace(/\+/g, " ");
+  if (doctype !== REQUEST_LOG_DOCTYPE) throw new AppError("NOT_FOUND", `DocType ${doctype} not found`);
+}

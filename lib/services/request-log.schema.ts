@@ -1,0 +1,58 @@
+// Filters of the Webhook Request Log list, shared by the list page, the bulk-resend API and
+// the service (which parses again). Drizzle-free so client components may import it.
+import { z } from "zod";
+import { LOG_STATUS, type LogStatus } from "@/lib/constants";
+
+export const LOG_STATUSES = Object.values(LOG_STATUS) as [LogStatus, ...LogStatus[]];
+
+/** Statuses a bulk resend picks up: the ones that did not get through. */
+export const RESENDABLE_STATUSES: readonly LogStatus[] = [LOG_STATUS.failed, LOG_STATUS.exhausted];
+
+const text = z.string().trim().max(255).optional().transform((v) => v || undefined);
+/** A date (YYYY-MM-DD, a day in server time), an ISO timestamp, or epoch ms. */
+const when = z
+  .union([z.string().trim().max(40), z.number()])
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === "") return undefined;
+    const ms = typeof v === "number" ? v : /^\d+$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00`).getTime() : Date.parse(v);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: "custom", message: "must be a date (YYYY-MM-DD)" });
+      return z.NEVER;
+    }
+    return { ms, dateOnly: typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) };
+  });
+
+export const logFiltersSchema = z.object({
+  webhook: text,
+  status: z
+    .union([z.enum(LOG_STATUSES), z.literal("")])
+    .optional()
+    .transform((v) => v || undefined),
+  reference_doctype: text,
+  reference_document: text,
+  user: text,
+  event: text,
+  from: when,
+  to: when,
+});
+export type LogFiltersInput = z.input<typeof logFiltersSchema>;
+export type LogFilters = z.output<typeof logFiltersSchema>;
+
+export const LOG_FILTER_KEYS = ["webhook", "status", "reference_doctype", "reference_document", "user", "event", "from", "to"] as const;
+
+export const bulkResendSchema = z
+  .object({
+    names: z.array(z.string().min(1).max(255)).max(10_000).optional(),
+    filters: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  })
+  .refine((v) => v.names !== undefined || v.filters !== undefined, { message: "Send names or filters" });
+
+export const logSettingsSchema = z.object({
+  retention_days: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number of days")
+    .min(1, "must be at least 1 day")
+    .max(3650, "must be at most 3650 days"),
+});
+export type LogSettingsInput = z.input<typeof logSettingsSchema>;
