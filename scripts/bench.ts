@@ -2,6 +2,8 @@
 // ingest, end-to-end delivery, accept→receive latency, the raw HTTP ceiling, peak RSS and
 // a delivery ledger. Prints a table and writes bench/results/latest.json.
 //   --build   rebuild even if .next/BUILD_ID exists
+//   --worker  run the dispatcher as its own process (`npm run worker`, server with WEBHOOK_WORKER=0)
+//             and write bench/results/latest-worker.json
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -78,6 +80,8 @@ async function main() {
     PORT: String(port),
   };
   delete env.WEBHOOK_WORKER;
+  const workerMode = process.argv.includes("--worker");
+  if (workerMode) env.WEBHOOK_WORKER = "0";
   process.env.WEBHOOK_DESK_ENCRYPTION_KEY = env.WEBHOOK_DESK_ENCRYPTION_KEY;
   const boot = spawnSync(bin("tsx"), ["--conditions=react-server", "scripts/bootstrap.ts"], { cwd: ROOT, env, stdio: "inherit" });
   if (boot.status !== 0) throw new Error("bootstrap failed");
@@ -92,6 +96,8 @@ async function main() {
   insertWebhook(db, { name: "bench-latency", doctype: "Bench Latency", url: `${base}/latency`, secret: "bench-secret" });
 
   let server: ChildProcess | undefined;
+  let worker: ChildProcess | undefined;
+  let workerPeakRss = 0;
   let sampler: NodeJS.Timeout | undefined;
   let peakRss = 0;
   let pid = 0;
@@ -100,6 +106,12 @@ async function main() {
     let out = "";
     server.stdout?.on("data", (c: Buffer) => (out += c.toString()));
     server.stderr?.on("data", (c: Buffer) => (out += c.toString()));
+    if (workerMode) {
+      // node itself runs the worker (not the tsx wrapper), so its pid is the one to sample.
+      worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+      worker.stdout?.on("data", (c: Buffer) => (out += c.toString()));
+      worker.stderr?.on("data", (c: Buffer) => (out += c.toString()));
+    }
     const readyBy = Date.now() + 60_000;
     for (;;) {
       if (Date.now() > readyBy) throw new Error(`server did not start:\n${out}`);
@@ -112,6 +124,8 @@ async function main() {
     sampler = setInterval(() => {
       const m = memoryOf(pid);
       if (m) peakRss = Math.max(peakRss, m.hwmMb);
+      const w = worker?.pid ? memoryOf(worker.pid) : undefined;
+      if (w) workerPeakRss = Math.max(workerPeakRss, w.hwmMb);
     }, 250);
     log(`server ready on :${port} (pid ${pid}); receiver on :${rec.port}`);
 
@@ -247,6 +261,7 @@ async function main() {
       },
       raw_ceiling: { concurrency, requests_per_s: Math.round(rawPerS), delivery_ratio: round(deliveryPerS / rawPerS, 3) },
       server_peak_rss_mb: Math.round(peakRss),
+      ...(workerMode ? { mode: "separate worker process", worker_peak_rss_mb: Math.round(workerPeakRss) } : { mode: "dispatcher in the server process" }),
       ledger,
       targets: TARGETS,
       pass: {
@@ -260,10 +275,12 @@ async function main() {
     };
     printTable(results);
     fs.mkdirSync(path.join(ROOT, "bench", "results"), { recursive: true });
-    fs.writeFileSync(path.join(ROOT, "bench", "results", "latest.json"), JSON.stringify(results, null, 2) + "\n");
-    log("wrote bench/results/latest.json");
+    const file = workerMode ? "latest-worker.json" : "latest.json";
+    fs.writeFileSync(path.join(ROOT, "bench", "results", file), JSON.stringify(results, null, 2) + "\n");
+    log(`wrote bench/results/${file}`);
   } finally {
     if (sampler) clearInterval(sampler);
+    if (worker && worker.exitCode === null) worker.kill("SIGTERM");
     if (server && server.exitCode === null) {
       server.kill("SIGTERM");
       const by = Date.now() + 15_000;

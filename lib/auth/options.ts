@@ -9,7 +9,10 @@ import { attemptDelay, lockoutMinutes, recordFailure, recordSuccess } from "./th
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const authOptions: NextAuthOptions = {
-  secret: authSecret(),
+  // A getter: reading the secret at import time would create data/ during `next build`.
+  get secret() {
+    return authSecret();
+  },
   session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
   pages: { signIn: "/login" },
   providers: [
