@@ -17,8 +17,9 @@ async function newWebhook(page: Page, o: { name: string; doctype?: string; event
   await page.getByLabel("Request URL").fill(o.url ?? "https://example.com/hooks/quotation");
 }
 
+/** "Create" on the new-webhook view (seed 004), "Save" once it exists. */
 async function save(page: Page) {
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: /^(Create|Save)$/ }).click();
 }
 
 const headers = (page: Page) => page.getByRole("table", { name: "Headers" });

@@ -83,6 +83,11 @@ export const webhookRequestAttempt = sqliteTable(
     response: text("response"),
     error: text("error"),
     manual: bool("manual").notNull().default(false),
+    /**
+     * What the attempt was signed with, for the log's "Verify a Delivery" panel: JSON
+     * { frappe?, id, timestamp, standard? }. HMAC outputs, not secrets, but never sent to the browser.
+     */
+    signature: text("signature"),
   },
   (t) => [index("webhook_request_attempt_log_idx").on(t.log, t.attempt)],
 );

@@ -6,12 +6,13 @@ import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import os from "node:os";
 import type { DB } from "@/db";
-import { maskHeaders, standardWebhookHeaders } from "@/lib/renderer";
+import { maskHeaders } from "@/lib/renderer";
 import { webhookByName } from "@/lib/services/webhook-spec";
 import { QUEUES } from "@/lib/constants";
 import { loadDispatcherConfig, type DispatcherConfig, type QueueName } from "./config";
 import { sendRequest, type SendResult } from "./http-send";
 import { retryDelayMs, verdictFor } from "./retry";
+import { signForSend, type SignedHeaders } from "./signing";
 import { dispatchSignal } from "./signal";
 import { claimDue, releaseAll, writeOutcomes, type ClaimedDelivery, type Outcome } from "./store";
 
@@ -120,23 +121,10 @@ export class Dispatcher {
   }
 
   /** Stored headers + webhook-id (+ Standard Webhooks signature, made now so retries stay fresh). */
-  private outgoingHeaders(d: ClaimedDelivery, now: number): { headers: Record<string, string>; signed: boolean; apiKeyHeader?: string } {
-    const extra: Record<string, string> = { "webhook-id": d.id };
-    let signed = false;
+  private outgoingHeaders(d: ClaimedDelivery, now: number): SignedHeaders & { apiKeyHeader?: string } {
     const w = d.webhook ? webhookByName(this.db, d.webhook) : undefined;
     const apiKeyHeader = w?.row.apiKeyHeader;
-    const spec = w?.spec;
-    if (spec && spec.enableSecurity && (spec.signatureScheme === "standard" || spec.signatureScheme === "both")) {
-      const secrets = [spec.webhookSecret, spec.previousSecret].filter((s): s is string => !!s);
-      if (secrets.length) {
-        Object.assign(extra, standardWebhookHeaders(d.id, Math.floor(now / 1000), d.body, secrets));
-        signed = true;
-      }
-    }
-    const names = new Set(Object.keys(extra).map((k) => k.toLowerCase()));
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(d.headers)) if (!names.has(k.toLowerCase())) headers[k] = v;
-    return { headers: Object.assign(headers, extra), signed, ...(apiKeyHeader ? { apiKeyHeader } : {}) };
+    return { ...signForSend(w?.spec, d.id, now, d.headers, d.body), ...(apiKeyHeader ? { apiKeyHeader } : {}) };
   }
 
   private async deliver(d: ClaimedDelivery): Promise<void> {
@@ -144,9 +132,10 @@ export class Dispatcher {
     let headers: Record<string, string>;
     let signed = false;
     let apiKeyHeader: string | undefined;
+    let signature: string | undefined;
     let result: SendResult;
     try {
-      ({ headers, signed, apiKeyHeader } = this.outgoingHeaders(d, started));
+      ({ headers, signed, apiKeyHeader, signature } = this.outgoingHeaders(d, started));
       result = await sendRequest({ method: d.method, url: d.url, headers, body: d.body, timeoutMs: d.timeoutMs }, this.abort.signal);
     } catch (e) {
       headers = d.headers;
@@ -155,6 +144,7 @@ export class Dispatcher {
     this.stats.sent += 1;
     const outcome = this.classify(d, started, result);
     if (signed && outcome.kind !== "released") outcome.sentHeaders = JSON.stringify(maskHeaders(headers, { apiKeyHeader }));
+    if (signature !== undefined) outcome.signature = signature;
     if (outcome.kind === "delivered") this.stats.delivered += 1;
     else if (outcome.kind !== "released") this.stats.failed += 1;
     this.record(outcome);

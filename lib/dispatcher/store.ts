@@ -39,6 +39,8 @@ export interface Outcome {
   nextDueAt?: number;
   /** Masked JSON of the headers actually sent, when they differ from what was queued. */
   sentHeaders?: string;
+  /** JSON of the signatures sent (see attemptSignature), kept for after-the-fact verification. */
+  signature?: string;
 }
 
 const STATUS: Record<Exclude<OutcomeKind, "released">, LogStatus> = {
@@ -74,8 +76,8 @@ function statements(db: Database.Database) {
        RETURNING id, log, webhook, queue, method, url, headers, body, timeout_ms, max_retries, attempts, manual`,
     ),
     insertAttempt: db.prepare(
-      `INSERT INTO webhook_request_attempt (log, attempt, started, success, http_status, duration_ms, response, error, manual)
-       SELECT name, attempts + 1, @started, @success, @httpStatus, @durationMs, @response, @error, @manual
+      `INSERT INTO webhook_request_attempt (log, attempt, started, success, http_status, duration_ms, response, error, manual, signature)
+       SELECT name, attempts + 1, @started, @success, @httpStatus, @durationMs, @response, @error, @manual, @signature
        FROM webhook_request_log WHERE name = @log`,
     ),
     finish: db.prepare(`DELETE FROM delivery WHERE id = ? AND lease_owner = ?`),
@@ -150,6 +152,7 @@ function writeOne(s: Statements, o: Outcome, owner: string, now: number): void {
     response: o.response ?? null,
     error: o.error ?? null,
     manual: d.manual ? 1 : 0,
+    signature: o.signature ?? null,
   });
   // Only the lease holder moves the delivery on; if our lease expired and another worker
   // took it over, this attempt is still counted but the other worker owns the outcome.

@@ -105,6 +105,7 @@ export interface WebhookFixture {
   maxRetries?: number;
   queue?: string;
   apiKey?: string;
+  apiKeyHeader?: string;
   headers?: { key: string; value: string }[];
   data?: { fieldname: string; key: string }[];
 }
@@ -133,6 +134,7 @@ export function insertWebhook(db: DB, f: WebhookFixture): void {
       webhookJson: f.json ?? '{ "name": {{ doc.name | tojson }}, "status": {{ doc.status | tojson }}, "doc": {{ doc | tojson }} }',
       maxRetries: f.maxRetries ?? 5,
       apiKey: f.apiKey ? encryptSecret(f.apiKey) : null,
+      ...(f.apiKeyHeader ? { apiKeyHeader: f.apiKeyHeader } : {}),
       created: now,
       modified: now,
     })

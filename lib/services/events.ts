@@ -189,7 +189,10 @@ export function ingestEvents(db: DB, actor: IngestActor, events: EventInput[], n
           }
         }
         work.routing.push(entry);
-        const target = `${w.row.name}\u0000${input.doctype}\u0000${input.doc.name}`;
+        // Seed 004: a webhook subscribed to several Webhook Events fires once per matching
+        // event; otherwise the last event per document wins, as in Frappe.
+        const perEvent = w.row.webhookEvents.length > 1 && w.events.includes(input.event);
+        const target = `${w.row.name}\u0000${input.doctype}\u0000${input.doc.name}${perEvent ? `\u0000${input.event}` : ""}`;
         const previous = lastByTarget.get(target);
         if (previous) {
           previous.entry.reason = "superseded";

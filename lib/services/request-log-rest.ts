@@ -31,6 +31,7 @@ export function toFrappeRow(r: LogListRow) {
     user: r.user,
     event: r.event,
     duration_ms: r.durationMs,
+    is_test: r.isTest ? 1 : 0,
     creation: frappeDatetime(r.created),
     created: r.created,
   };

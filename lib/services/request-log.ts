@@ -29,6 +29,8 @@ export interface LogListRow {
   user: string | null;
   event: string | null;
   durationMs: number | null;
+  /** A Send Test row. */
+  isTest: boolean;
   created: number;
 }
 
@@ -98,7 +100,7 @@ export function filterSql(f: LogFilters): { where: string[]; params: Record<stri
 }
 
 const LIST_COLUMNS = `name, webhook, reference_doctype AS referenceDoctype, reference_document AS referenceDocument,
-  doc_event AS docEvent, status, http_status AS httpStatus, attempts, url, user, event, duration_ms AS durationMs, created`;
+  doc_event AS docEvent, status, http_status AS httpStatus, attempts, url, user, event, duration_ms AS durationMs, is_test AS isTest, created`;
 
 // Prepared statements keyed by SQL text: the list builds a handful of shapes only.
 const stmtCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
@@ -142,7 +144,9 @@ export function listLogs(
   const dir = descending ? "DESC" : "ASC";
   const sql = `SELECT ${LIST_COLUMNS} FROM webhook_request_log ${where.length ? "WHERE " + where.join(" AND ") : ""}
     ORDER BY created ${dir}, name ${dir} LIMIT @limit`;
-  const fetched = prepare(getDb().$client, sql).all({ ...params, limit: limit + 1 }) as LogListRow[];
+  const fetched = (prepare(getDb().$client, sql).all({ ...params, limit: limit + 1 }) as (Omit<LogListRow, "isTest"> & { isTest: number })[]).map(
+    (r): LogListRow => ({ ...r, isTest: !!r.isTest }),
+  );
   const more = fetched.length > limit;
   const rows = more ? fetched.slice(0, limit) : fetched;
   if (cursor?.dir === "before") rows.reverse();
@@ -188,7 +192,6 @@ export interface LogDetail extends LogListRow {
   error: string | null;
   requestMethod: string | null;
   nextRetry: number | null;
-  isTest: boolean;
   modified: number;
   attemptList: LogAttempt[];
   /** A delivery is still queued for it (a retry is scheduled or a send is in flight). */
@@ -197,7 +200,7 @@ export interface LogDetail extends LogListRow {
   sendingSoon: boolean;
 }
 
-interface LogRowRaw extends LogListRow {
+interface LogRowRaw extends Omit<LogListRow, "isTest"> {
   headers: string | null;
   data: string | null;
   response: string | null;
@@ -215,7 +218,7 @@ export function getLog(actor: Actor | null, name: string): LogDetail {
   const row = prepare(
     db,
     `SELECT ${LIST_COLUMNS}, headers, data, response, error, request_method AS requestMethod, next_retry AS nextRetry,
-      is_test AS isTest, modified FROM webhook_request_log WHERE name = ?`,
+      modified FROM webhook_request_log WHERE name = ?`,
   ).get(name) as LogRowRaw | undefined;
   if (!row) throw notFound(`Webhook Request Log ${name}`);
   const attempts = prepare(

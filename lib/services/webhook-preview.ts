@@ -34,7 +34,7 @@ export interface PreviewResult {
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** The unsaved form as far as it parses: a half-typed field falls back to its default. */
-function lenient(raw: unknown): WebhookValues {
+export function lenient(raw: unknown): WebhookValues {
   const n = normalizeWebhookInput(raw);
   const input: Record<string, unknown> = n && typeof n === "object" ? { ...n } : {};
   const shape = webhookSchema.shape;
@@ -49,7 +49,7 @@ function lenient(raw: unknown): WebhookValues {
 }
 
 /** A webhook row for the renderer, built from the unsaved values and the stored secrets. */
-function draftRow(v: WebhookValues, stored: Webhook | undefined, actor: Actor): Webhook {
+export function draftRow(v: WebhookValues, stored: Webhook | undefined, actor: Actor): Webhook {
   const now = Date.now();
   const newSecret = v.webhook_secret?.trim() ? v.webhook_secret : undefined;
   return {

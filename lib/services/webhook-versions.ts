@@ -12,6 +12,8 @@ export const REDACTED = "***";
 type Row = Record<string, string>;
 // A type, not an interface: it must fit the JSON column's Record<string, unknown>.
 export type VersionData = {
+  /** An action that is not a field edit, e.g. "webhook_secret rotated". */
+  comment?: string;
   changed?: [field: string, before: unknown, after: unknown][];
   added?: [table: string, row: Row][];
   removed?: [table: string, row: Row][];
@@ -54,7 +56,7 @@ function redactRow(table: string, row: Row): Row {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-function diffTable(table: "webhook_headers" | "webhook_data", before: Row[], after: Row[], out: Required<VersionData>) {
+function diffTable(table: "webhook_headers" | "webhook_data", before: Row[], after: Row[], out: Required<Omit<VersionData, "comment">>) {
   const n = Math.max(before.length, after.length);
   for (let i = 0; i < n; i++) {
     const a = before[i];
@@ -74,7 +76,7 @@ function diffTable(table: "webhook_headers" | "webhook_data", before: Row[], aft
 
 /** What changed between two saved states, or null when nothing did. */
 export function webhookDiff(before: WebhookDoc, after: WebhookDoc, secrets: { secretChanged: boolean; apiKeyChanged: boolean }): VersionData | null {
-  const out: Required<VersionData> = { changed: [], added: [], removed: [], row_changed: [] };
+  const out: Required<Omit<VersionData, "comment">> = { changed: [], added: [], removed: [], row_changed: [] };
   for (const k of SCALARS) if (!same(before[k], after[k])) out.changed.push([k, before[k], after[k]]);
   if (secrets.secretChanged) out.changed.push(["webhook_secret", before.has_webhook_secret ? REDACTED : "", after.has_webhook_secret ? REDACTED : ""]);
   if (secrets.apiKeyChanged) out.changed.push(["api_key", before.has_api_key ? REDACTED : "", after.has_api_key ? REDACTED : ""]);

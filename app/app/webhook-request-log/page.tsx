@@ -78,6 +78,7 @@ export default async function RequestLogList({ searchParams }: { searchParams: P
               <span className="row" style={{ flexWrap: "nowrap" }}>
                 <input type="checkbox" className="bulk-select" data-bulk-select value={r.name} aria-label={`Select ${r.name}`} />
                 <Link href={`${BASE}/${encodeURIComponent(r.name)}`}>{r.name}</Link>
+                {r.isTest ? <Indicator color="blue">Test</Indicator> : null}
               </span>
             ),
           },

@@ -6,6 +6,7 @@ import { formatDateTime, timeAgo } from "@/lib/format";
 import { formatMs, statusColor } from "@/lib/log-status";
 import { Indicator, PageHead } from "@/components/desk/page-head";
 import { LogActions } from "../_components/log-actions";
+import { VerifyDelivery } from "../_components/verify-delivery";
 
 export const dynamic = "force-dynamic";
 
@@ -55,7 +56,12 @@ export default async function RequestLogPage({ params }: { params: Promise<{ nam
           { label: "Integrations", href: "/app" },
           { label: "Webhook Request Log", href: "/app/webhook-request-log" },
         ]}
-        indicator={<Indicator color={statusColor(log.status)}>{log.status}</Indicator>}
+        indicator={
+          <>
+            <Indicator color={statusColor(log.status)}>{log.status}</Indicator>
+            {log.isTest && <Indicator color="blue">Test</Indicator>}
+          </>
+        }
         actions={
           <>
             {log.event && (
@@ -99,6 +105,7 @@ export default async function RequestLogPage({ params }: { params: Promise<{ nam
           </ul>
         )}
       </div>
+      <VerifyDelivery name={log.name} />
     </>
   );
 }

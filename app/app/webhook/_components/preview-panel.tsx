@@ -7,6 +7,7 @@ import { Field, Section } from "@/components/desk/form-view";
 import type { PreviewResult } from "@/lib/services/webhook-preview";
 import { DocumentCombobox } from "./document-combobox";
 import { previewQuery, type PreviewRequest } from "./queries";
+import { SendTest } from "./send-test";
 import { useDebounced, useWebhookForm } from "./use-webhook-form";
 
 const SELECT_CONDITION = "Select a document to check if it meets conditions.";
@@ -113,6 +114,7 @@ export function PreviewSection({ savedName, onTemplateError }: { savedName?: str
       <Field id="preview_request_body" label="Request Body">
         <textarea id="preview_request_body" className="code static-value" rows={lines} readOnly value={body} spellCheck={false} />
       </Field>
+      <SendTest request={request} disabled={!doc} />
       {copied !== null && (
         <div className="toast" role="status">
           {copied ? "Copied cURL to clipboard" : "Could not copy: select the cURL command below and copy it"}

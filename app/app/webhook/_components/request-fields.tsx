@@ -3,6 +3,7 @@
 import { CheckField, Field, Section } from "@/components/desk/form-view";
 import { QUEUES, REQUEST_METHODS, REQUEST_STRUCTURES, SIGNATURE_SCHEMES } from "@/lib/constants";
 import { contentTypeFor } from "@/lib/services/webhook.schema";
+import { GenerateSecretButton, RotateSecret } from "./secret-tools";
 import { useWebhookForm } from "./use-webhook-form";
 
 const STRUCTURE_LABELS: Record<string, string> = { "": "" };
@@ -77,7 +78,7 @@ export function RequestSection() {
 }
 
 /** Frappe's "Webhook Security": the secret is write-only, so the form only says one is set. */
-export function SecuritySection({ hasSecret }: { hasSecret: boolean }) {
+export function SecuritySection({ hasSecret, rotatable }: { hasSecret: boolean; rotatable?: string }) {
   const { register, formState, watch } = useWebhookForm();
   const { errors } = formState;
   const on = watch("enable_security");
@@ -85,7 +86,7 @@ export function SecuritySection({ hasSecret }: { hasSecret: boolean }) {
     <Section title="Webhook Security">
       <div className="columns">
         <div>
-          <CheckField id="enable_security" label="Enable Security" help="Sign each request with an HMAC-SHA256 of its body (X-Frappe-Webhook-Signature).">
+          <CheckField id="enable_security" label="Enable Security" help="Sign each request: X-Frappe-Webhook-Signature, Standard Webhooks (webhook-signature), or both.">
             <input id="enable_security" type="checkbox" {...register("enable_security")} />
           </CheckField>
           {on && (
@@ -105,8 +106,10 @@ export function SecuritySection({ hasSecret }: { hasSecret: boolean }) {
                 aria-invalid={!!errors.webhook_secret}
                 {...register("webhook_secret")}
               />
+              <GenerateSecretButton />
             </Field>
           )}
+          {on && rotatable && <RotateSecret name={rotatable} />}
         </div>
         <div>
           {on && (

@@ -30,7 +30,8 @@ function ago(ms: number, now: number): string {
 }
 
 function Changes({ v }: { v: VersionEntry }) {
-  const { changed = [], added = [], removed = [], row_changed = [] } = v.data;
+  const { changed = [], added = [], removed = [], row_changed = [], comment } = v.data;
+  if (comment) return <span> {comment}</span>;
   const tables = (rows: [string, ...unknown[]][]) => [...new Set(rows.map((r) => label(r[0])))].join(", ");
   return (
     <>

@@ -121,6 +121,11 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
   );
 
   const title = isNew ? "New Webhook" : (saved?.name ?? "");
+  // Read during render so react-hook-form tracks it (its formState is a subscription proxy).
+  const isDirty = form.formState.isDirty;
+  const cancel = () => {
+    if (!isDirty || window.confirm("Discard this new webhook?")) router.push("/app/webhook");
+  };
 
   return (
     <FormProvider {...form}>
@@ -130,18 +135,27 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
           { label: "Integrations", href: "/app" },
           { label: "Webhook", href: "/app/webhook" },
         ]}
-        dirty={isNew || form.formState.isDirty}
+        dirty={isNew || isDirty}
         saving={save.isPending}
         onSave={() => void onSave()}
         error={formError}
         indicator={saved?.enabled ? <Indicator color="green">Enabled</Indicator> : <Indicator color="gray">Disabled</Indicator>}
-        actions={!isNew && saved ? <DeleteWebhookButton name={saved.name} /> : undefined}
+        saveLabel={isNew ? "Create" : "Save"}
+        actions={
+          !isNew && saved ? (
+            <DeleteWebhookButton name={saved.name} />
+          ) : (
+            <button type="button" className="btn" onClick={cancel}>
+              Cancel
+            </button>
+          )
+        }
       >
         <div className="card webhook-form">
           <DocEventsSection isNew={isNew} doctypes={doctypes} />
           <ConditionSection />
           <RequestSection />
-          <SecuritySection hasSecret={!!saved?.has_webhook_secret} />
+          <SecuritySection hasSecret={!!saved?.has_webhook_secret} {...(saved?.enable_security && saved.has_webhook_secret ? { rotatable: saved.name } : {})} />
           <HeadersSection />
           <DataSection templateMarkers={markers} />
           <AdvancedSection hasApiKey={!!saved?.has_api_key} />

@@ -1,0 +1,1 @@
+ALTER TABLE `webhook_request_attempt` ADD `signature` text;

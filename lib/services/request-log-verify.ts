@@ -1,0 +1,91 @@
+import "server-only";
+// "Verify a Delivery": checks a receiver's secret against the signatures an attempt was
+// sent with, over the exact stored body. The secret typed is used for the check only:
+// never stored, logged or echoed. Signatures stay on the server; only the verdict leaves.
+import { z } from "zod";
+import { getDb, type DB } from "@/db";
+import type { Actor } from "@/lib/auth/roles";
+import { parseAttemptSignature } from "@/lib/dispatcher/signing";
+import { invalid, notFound } from "@/lib/errors";
+import { verifyFrappe, verifyStandard } from "@/lib/renderer/signature";
+import { requireManager } from "./request-log-common";
+
+export const VERDICT = {
+  matches: "Signature matches",
+  differs: "Signature does not match: the secret is different, or the body was changed",
+  unsigned: "No signature was sent: Enable Security was off",
+  notSent: "This delivery has not been sent yet",
+  unrecorded: "No signature was recorded for this attempt (sent before signatures were kept)",
+} as const;
+
+export interface Verdict {
+  ok: boolean;
+  reason: string;
+}
+
+export interface VerifyDeliveryResult {
+  /** Which signatures the attempt carried. */
+  scheme: "frappe" | "standard" | "both" | "none";
+  /** The attempt checked (null: none yet). */
+  attempt: number | null;
+  /** Every signature present verifies with the secret. */
+  ok: boolean;
+  /** Overall reason when there is no signature to check. */
+  reason?: string;
+  frappe?: Verdict;
+  standard?: Verdict;
+  /** How old the Standard Webhooks timestamp is; not checked here (this is after the fact). */
+  age_seconds?: number;
+  /** Several `v1,` values were sent (a rotation was in progress). */
+  signatures_sent?: number;
+}
+
+const verifyInput = z.object({
+  secret: z.string({ error: "Enter the receiver's secret" }).min(1, "Enter the receiver's secret").max(1000, "Secret is too long"),
+  attempt: z.coerce.number().int().positive().optional(),
+});
+
+interface AttemptRow {
+  attempt: number;
+  signature: string | null;
+}
+
+export function verifyDelivery(actor: Actor | null, logName: string, input: unknown, db: DB = getDb(), nowMs = Date.now()): VerifyDeliveryResult {
+  requireManager(actor);
+  const parsed = verifyInput.safeParse(input);
+  if (!parsed.success) throw invalid("secret", parsed.error.issues[0]?.message ?? "Enter the receiver's secret");
+  const { secret, attempt: wanted } = parsed.data;
+  const c = db.$client;
+  const log = c.prepare(`SELECT data FROM webhook_request_log WHERE name = ?`).get(logName) as { data: string | null } | undefined;
+  if (!log) throw notFound(`Webhook Request Log ${logName}`);
+  const row = (
+    wanted === undefined
+      ? c.prepare(`SELECT attempt, signature FROM webhook_request_attempt WHERE log = ? ORDER BY attempt DESC, id DESC LIMIT 1`).get(logName)
+      : c.prepare(`SELECT attempt, signature FROM webhook_request_attempt WHERE log = ? AND attempt = ? ORDER BY id DESC LIMIT 1`).get(logName, wanted)
+  ) as AttemptRow | undefined;
+  if (!row) {
+    if (wanted !== undefined) throw notFound(`Attempt ${wanted} of ${logName}`);
+    return { scheme: "none", attempt: null, ok: false, reason: VERDICT.notSent };
+  }
+  const sig = parseAttemptSignature(row.signature);
+  if (!sig) return { scheme: "none", attempt: row.attempt, ok: false, reason: VERDICT.unrecorded };
+  if (!sig.frappe && !sig.standard) return { scheme: "none", attempt: row.attempt, ok: false, reason: VERDICT.unsigned };
+
+  const body = log.data ?? "";
+  const verdict = (ok: boolean): Verdict => ({ ok, reason: ok ? VERDICT.matches : VERDICT.differs });
+  const out: VerifyDeliveryResult = {
+    scheme: sig.frappe && sig.standard ? "both" : sig.frappe ? "frappe" : "standard",
+    attempt: row.attempt,
+    ok: true,
+  };
+  if (sig.frappe) out.frappe = verdict(verifyFrappe(body, secret, sig.frappe).ok);
+  if (sig.standard) {
+    const headers = { "webhook-id": sig.id, "webhook-timestamp": String(sig.timestamp), "webhook-signature": sig.standard };
+    // No tolerance: the timestamp was fresh when sent; its age is reported separately.
+    out.standard = verdict(verifyStandard(headers, body, secret, Number.POSITIVE_INFINITY, sig.timestamp).ok);
+    out.age_seconds = Math.max(0, Math.floor(nowMs / 1000) - sig.timestamp);
+    out.signatures_sent = sig.standard.split(" ").filter((s) => s.startsWith("v1,")).length;
+  }
+  out.ok = (out.frappe?.ok ?? true) && (out.standard?.ok ?? true);
+  return out;
+}

@@ -1,0 +1,64 @@
+import "server-only";
+// Secret rotation without downtime: the current secret becomes the previous one and keeps
+// signing (a second `v1,` value in webhook-signature) for 24 hours, while receivers move
+// to the new secret. The new secret is returned once, here, and never again.
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { getDb, type DB } from "@/db";
+import { version, webhook } from "@/db/schema";
+import type { Actor } from "@/lib/auth/roles";
+import { encryptSecret } from "@/lib/crypto/secret-box";
+import { AppError, invalid, notFound } from "@/lib/errors";
+import { generateStandardSecret } from "@/lib/renderer/signature";
+import { requireManager } from "./webhook-doc";
+import { invalidateWebhookCache } from "./webhook-spec";
+import { REDACTED, type VersionData } from "./webhook-versions";
+
+/** How long the previous secret keeps signing after a rotation. */
+export const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
+
+const rotateInput = z
+  .object({
+    new_secret: z.string().max(1000, "Webhook Secret is too long").optional(),
+    newSecret: z.string().max(1000, "Webhook Secret is too long").optional(),
+  })
+  .optional();
+
+export interface RotateResult {
+  name: string;
+  /** The new secret: shown once, never returned again. */
+  secret: string;
+  /** Epoch ms until which the previous secret keeps signing (null: there was none). */
+  previous_secret_expires: number | null;
+  signature_scheme: string;
+}
+
+export function rotateWebhookSecret(actor: Actor | null, name: string, input: unknown = {}, db: DB = getDb(), now = Date.now()): RotateResult {
+  requireManager(actor);
+  const parsed = rotateInput.safeParse(input ?? {});
+  if (!parsed.success) throw invalid("webhook_secret", parsed.error.issues[0]?.message ?? "Invalid secret");
+  const given = (parsed.data?.new_secret ?? parsed.data?.newSecret ?? "").trim();
+  const secret = given || generateStandardSecret();
+  const result = db.transaction((t) => {
+    const tx = t as unknown as DB;
+    const row = tx.select().from(webhook).where(eq(webhook.name, name)).get();
+    if (!row) throw notFound(`Webhook ${name}`);
+    if (!row.enableSecurity) throw new AppError("CONFLICT", "Enable Security and save the webhook before rotating its secret");
+    const expires = row.webhookSecret ? now + ROTATION_GRACE_MS : null;
+    tx.update(webhook)
+      .set({
+        webhookSecret: encryptSecret(secret),
+        previousSecret: row.webhookSecret,
+        previousSecretExpires: expires,
+        modifiedBy: actor.user,
+        modified: Math.max(now, row.modified + 1),
+      })
+      .where(eq(webhook.name, name))
+      .run();
+    const data: VersionData = { comment: "webhook_secret rotated", changed: [["webhook_secret", row.webhookSecret ? REDACTED : "", REDACTED]] };
+    tx.insert(version).values({ refDoctype: "Webhook", docname: name, data, owner: actor.user, created: now }).run();
+    return { name, secret, previous_secret_expires: expires, signature_scheme: row.signatureScheme };
+  });
+  invalidateWebhookCache();
+  return result;
+}
