@@ -27,3 +27,12 @@ export function formatDuration(ms: number): string {
 
 /** Desk URL slug of a doctype, as Frappe builds it: "Webhook Request Log" → "webhook-request-log". */
 export const slug = (doctype: string) => doctype.toLowerCase().replace(/\s+/g, "-");
+
+/** A dynamic route segment, decoded; Next may hand it over still percent-encoded, and a literal "%" must survive. */
+export function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}

@@ -1,3 +1,4 @@
+import { decodeSegment } from "@/lib/format";
 import Link from "next/link";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getDoctype } from "@/lib/services/doctypes";
@@ -7,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 export default async function DoctypePage({ params }: { params: Promise<{ name: string }> }) {
   const { name: raw } = await params;
-  const name = decodeURIComponent(raw);
+  const name = decodeSegment(raw);
   const actor = await requireDeskPage(`/app/doctype/${raw}`);
   const dt = orNotFound(() => getDoctype(actor, name));
   return (

@@ -1,3 +1,4 @@
+import { decodeSegment } from "@/lib/format";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getUser, ROLES } from "@/lib/services/users";
 import { UserForm } from "../_components/user-form";
@@ -6,7 +7,7 @@ export const dynamic = "force-dynamic";
 
 export default async function UserPage({ params }: { params: Promise<{ name: string }> }) {
   const { name: raw } = await params;
-  const name = decodeURIComponent(raw);
+  const name = decodeSegment(raw);
   const actor = await requireDeskPage(`/app/user/${raw}`);
   const user = orNotFound(() => getUser(actor, name));
   return <UserForm user={user} roles={[...ROLES]} self={actor.user === name} />;

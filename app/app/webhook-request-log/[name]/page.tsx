@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getLog, prettyJson } from "@/lib/services/request-log";
-import { formatDateTime, timeAgo } from "@/lib/format";
+import { decodeSegment, formatDateTime, timeAgo } from "@/lib/format";
 import { formatMs, statusColor } from "@/lib/log-status";
 import { Indicator, PageHead } from "@/components/desk/page-head";
 import { LogActions } from "../_components/log-actions";
@@ -24,7 +24,7 @@ function Code({ text, label }: { text: string | null; label: string }) {
 
 export default async function RequestLogPage({ params }: { params: Promise<{ name: string }> }) {
   const { name: raw } = await params;
-  const name = decodeURIComponent(raw);
+  const name = decodeSegment(raw);
   const actor = await requireDeskPage(`/app/webhook-request-log/${raw}`);
   const log = orNotFound(() => getLog(actor, name));
   const ref = log.referenceDoctype && log.referenceDocument;

@@ -1,3 +1,4 @@
+import { decodeSegment } from "@/lib/format";
 import type { Metadata } from "next";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getWebhook, listVersions, webhookDoctypes } from "@/lib/services/webhooks";
@@ -9,14 +10,6 @@ export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ name: string }> };
 
-// Next may hand over the segment still percent-encoded; a literal "%" in a name must survive.
-function decodeSegment(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: decodeSegment((await params).name) };

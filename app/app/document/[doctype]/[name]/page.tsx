@@ -2,7 +2,7 @@ import Link from "next/link";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getStoredDocument } from "@/lib/services/event-log";
 import { prettyJson } from "@/lib/services/request-log";
-import { formatDateTime } from "@/lib/format";
+import { decodeSegment, formatDateTime } from "@/lib/format";
 import { Indicator, PageHead } from "@/components/desk/page-head";
 
 export const dynamic = "force-dynamic";
@@ -10,8 +10,8 @@ export const dynamic = "force-dynamic";
 /** A host document as last posted to /api/events (read-only: the host app owns it). */
 export default async function StoredDocumentPage({ params }: { params: Promise<{ doctype: string; name: string }> }) {
   const p = await params;
-  const doctype = decodeURIComponent(p.doctype);
-  const name = decodeURIComponent(p.name);
+  const doctype = decodeSegment(p.doctype);
+  const name = decodeSegment(p.name);
   const actor = await requireDeskPage(`/app/document/${p.doctype}/${p.name}`);
   const doc = orNotFound(() => getStoredDocument(actor, doctype, name));
   return (
