@@ -7,6 +7,7 @@ import "server-only";
 // in the (queue, due_at) index, so a claim never scans past in-flight rows, and a lease
 // left behind by a crashed process comes due again exactly when it expires.
 import type Database from "better-sqlite3";
+import { parseHeaders } from "@/lib/headers";
 import { LOG_STATUS, type LogStatus } from "@/lib/constants";
 
 export interface ClaimedDelivery {
@@ -118,7 +119,7 @@ export function claimDue(db: Database.Database, queue: string, owner: string, li
     queue: r.queue,
     method: r.method,
     url: r.url,
-    headers: safeHeaders(r.headers),
+    headers: parseHeaders(r.headers),
     body: r.body,
     timeoutMs: r.timeout_ms,
     maxRetries: r.max_retries,
@@ -127,15 +128,6 @@ export function claimDue(db: Database.Database, queue: string, owner: string, li
   }));
 }
 
-function safeHeaders(json: string): Record<string, string> {
-  try {
-    const v: unknown = JSON.parse(json);
-    if (!v || typeof v !== "object" || Array.isArray(v)) return {};
-    return Object.fromEntries(Object.entries(v).map(([k, val]) => [k, String(val)]));
-  } catch {
-    return {};
-  }
-}
 
 function writeOne(s: Statements, o: Outcome, owner: string, now: number): void {
   const d = o.delivery;

@@ -3,13 +3,9 @@ import { asc, count, eq, like, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@/db";
 import { docfield, doctype, document } from "@/db/schema";
-import { hasRole, type Actor } from "@/lib/auth/roles";
-import { AppError, notFound, zodToAppError } from "@/lib/errors";
+import { requireManager, type Actor } from "@/lib/auth/roles";
+import { notFound, zodToAppError } from "@/lib/errors";
 
-function requireManager(actor: Actor | null) {
-  if (!actor) throw new AppError("UNAUTHORIZED", "Login required");
-  if (!hasRole(actor)) throw new AppError("FORBIDDEN", "Only a System Manager can do this");
-}
 
 export function listDoctypes(actor: Actor | null, q: { search?: string; includeChild?: boolean } = {}, db = getDb()) {
   requireManager(actor);

@@ -4,17 +4,13 @@ import { getDb, type DB } from "@/db";
 import { apiKey, hasRole, role, user } from "@/db/schema";
 import { apiSecretMatches, generateApiKey, parseTokenHeader } from "@/lib/auth/api-key";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
-import { hasRole as actorHasRole, type Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError, invalid, notFound, zodToAppError } from "@/lib/errors";
 import { createUserSchema, updateUserSchema, type CreateUserInput } from "./user.schema";
 
 export const ROLES = [SYSTEM_MANAGER, "Desk User"] as const;
 
-function requireManager(actor: Actor | null) {
-  if (!actor) throw new AppError("UNAUTHORIZED", "Login required");
-  if (!actorHasRole(actor)) throw new AppError("FORBIDDEN", `Only a ${SYSTEM_MANAGER} can do this`);
-}
 
 export function rolesOf(db: DB, name: string): string[] {
   return db.select({ role: hasRole.role }).from(hasRole).where(eq(hasRole.user, name)).all().map((r) => r.role);

@@ -3,15 +3,9 @@ import "server-only";
 import { asc, eq } from "drizzle-orm";
 import type { DB } from "@/db";
 import { webhook, webhookData, webhookHeader, type Webhook } from "@/db/schema";
-import { hasRole, type Actor } from "@/lib/auth/roles";
-import { SYSTEM_MANAGER } from "@/lib/constants";
-import { AppError } from "@/lib/errors";
 import type { WebhookValues } from "./webhook.schema";
 
-export function requireManager(actor: Actor | null | undefined): asserts actor is Actor {
-  if (!actor) throw new AppError("UNAUTHORIZED", "Login required");
-  if (!hasRole(actor)) throw new AppError("FORBIDDEN", `Not permitted: requires the ${SYSTEM_MANAGER} role`);
-}
+export { requireManager } from "@/lib/auth/roles";
 
 /** A webhook as the form and the REST resource see it: Frappe fieldnames, no secrets. */
 export interface WebhookDoc {
