@@ -32,8 +32,23 @@ const env = {
   NEXTAUTH_URL: process.env.NEXTAUTH_URL || `http://localhost:${port}`,
 };
 
-if (!dev && (forceBuild || !fs.existsSync(path.join(root, ".next", "BUILD_ID")))) {
-  console.log("No production build yet: building (takes a few minutes the first time)…");
+/** Newest modification time of the sources a production build is made from. */
+function newestSource() {
+  let newest = 0;
+  const walk = (p) => {
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of ["app", "components", "lib", "db", "types", "proxy.ts", "instrumentation.ts", "next.config.mjs", "package.json"]) walk(path.join(root, p));
+  return newest;
+}
+
+const buildId = path.join(root, ".next", "BUILD_ID");
+const stale = fs.existsSync(buildId) && fs.statSync(buildId).mtimeMs < newestSource();
+if (!dev && (forceBuild || !fs.existsSync(buildId) || stale)) {
+  console.log(stale ? "The sources changed since the last build: rebuilding…" : "No production build yet: building (takes a minute or two the first time)…");
   run(bin("next"), ["build"], { ...env, NEXT_TELEMETRY_DISABLED: "1" });
 }
 
