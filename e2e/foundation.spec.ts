@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { apiUser, login } from "./helpers";
+import { ADMIN_PASSWORD, apiUser, login } from "./helpers";
 
 test("Administrator sees the desk with its sidebar", async ({ page }) => {
   await page.goto("/app");
@@ -42,6 +42,20 @@ test.describe("anonymous", () => {
     await page.getByLabel("Password").fill(u.password);
     await page.getByRole("button", { name: "Login" }).click();
     await expect(page).toHaveURL(/\/app\/user$/);
+  });
+
+  test("login never redirects off the site", async ({ page }) => {
+    await page.goto("/login?next=/%5C127.0.0.1:9/pwned");
+    await page.getByLabel("Email or Username").fill("Administrator");
+    await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await page.getByRole("button", { name: "Login" }).click();
+    await expect(page).toHaveURL(/localhost:\d+\/app$/);
+  });
+
+  test("a malformed URL answers 400, not 500", async ({ request }) => {
+    const res = await request.get("/api/resource/Webhook/%E0%A4%A");
+    expect(res.status()).toBe(400);
+    expect((await res.json()).error.code).toBe("BAD_REQUEST");
   });
 });
 

@@ -1,12 +1,12 @@
 import type { Metadata } from "next";
+import { safeNext } from "@/lib/auth/safe-next";
 import { LoginForm } from "./login-form";
 
 export const metadata: Metadata = { title: "Login" };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   const { next } = await searchParams;
-  // Only local paths: an open redirect would let a link send users elsewhere after login.
-  const target = next && next.startsWith("/") && !next.startsWith("//") ? next : "/app";
+  const target = safeNext(next);
   return (
     <div className="login-wrap">
       <div className="card login-card">
