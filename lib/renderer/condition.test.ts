@@ -141,6 +141,42 @@ describe("runtime errors", () => {
   });
 });
 
+describe("attribute access reads data, never methods", () => {
+  const note = { doctype: "Note", name: "Quarterly targets", title: "Q3", status: "Open", rows: [{ qty: 2, get: 5 }] };
+
+  it("treats a missing field named like a dict method as None", () => {
+    expect(evaluateExpression("doc.items", note)).toBeNull();
+    expect(evaluateCondition("doc.items == None", note)).toBe(true);
+    expect(evaluateCondition("doc.items is None", note)).toBe(true);
+    expect(evaluateCondition("not doc.items", note)).toBe(true);
+    expect(evaluateCondition("doc.keys", note)).toBe(false);
+    expect(evaluateCondition("doc.get", note)).toBe(false);
+    expect(evaluateExpression("doc.status.lower", note)).toBeNull();
+    expect(evaluateExpression("doc.rows[0].values", note)).toBeNull();
+  });
+
+  it("still prefers the data key when present", () => {
+    expect(evaluateExpression("doc.items[0].item_code", doc)).toBe("A");
+    expect(evaluateExpression("doc.rows[0].get", note)).toBe(5);
+    expect(() => evaluateExpression("doc.rows[0].get('qty')", note)).toThrow("'int' object is not callable");
+  });
+
+  it("keeps methods reachable through call syntax", () => {
+    expect(evaluateExpression('doc.get("title", 1)', note)).toBe("Q3");
+    expect(evaluateExpression('doc.get("items", 1)', note)).toBe(1);
+    expect(evaluateExpression("doc.status.lower()", note)).toBe("open");
+    expect(evaluateExpression('"a".upper()', note)).toBe("A");
+    expect(evaluateExpression("doc.rows[0].keys()", note)).toEqual(["qty", "get"]);
+    expect(evaluateExpression("doc.items()", { x: 1 })).toEqual([["x", 1]]);
+  });
+
+  it("raises Python's TypeError when subscripting a missing child table", () => {
+    expect(() => evaluateCondition("doc.items[0].qty > 1", note)).toThrow(ConditionError);
+    expect(() => evaluateCondition("doc.items[0].qty > 1", note)).toThrow("'NoneType' object is not subscriptable");
+    expect(() => evaluateCondition("doc.items[1:]", note)).toThrow("'NoneType' object is not subscriptable");
+  });
+});
+
 describe("syntax errors", () => {
   it.each([
     ["doc.status ==", "invalid syntax at column 14: unexpected end of expression"],

@@ -74,15 +74,26 @@ function lookupName(name: string, state: State): unknown {
   throw new ConditionError(`name '${name}' is not defined`);
 }
 
+/**
+ * `obj.name` read as a value. Like frappe._dict, attribute access on a document reads its
+ * data: a missing field (or any attribute of None) is None, never a dict/str method, so
+ * `doc.items` on a doc without items is None rather than `dict.items`.
+ */
 function getAttr(obj: unknown, name: string): unknown {
   if (obj instanceof Namespace) {
     const member = obj.members.get(name);
     if (member === undefined) throw new ConditionError(`module '${obj.name}' has no attribute '${name}'`);
     return member;
   }
-  // Lenient like frappe._dict: missing attributes and attributes of None are None.
   if (obj === null || obj === undefined || isBlockedName(name)) return null;
-  if (isPlainObject(obj) && Object.prototype.hasOwnProperty.call(obj, name)) return getOwnData(obj, name) ?? null;
+  if (isPlainObject(obj)) return getOwnData(obj, name) ?? null;
+  return null;
+}
+
+/** `obj.name(...)`: methods are reachable only as the callee of a call; a data key wins. */
+function getCallee(obj: unknown, name: string): unknown {
+  if (obj instanceof Namespace || obj === null || obj === undefined || isBlockedName(name)) return getAttr(obj, name);
+  if (isPlainObject(obj) && Object.prototype.hasOwnProperty.call(obj, name)) return getAttr(obj, name);
   return lookupMethod(obj, name) ?? null;
 }
 
@@ -93,7 +104,6 @@ function toIndex(key: unknown, what: string): number {
 }
 
 function getItem(obj: unknown, key: unknown): unknown {
-  if (obj === null || obj === undefined) return null;
   if (Array.isArray(obj)) return getDataMember(obj, toIndex(key, "list")) ?? null;
   if (typeof obj === "string") {
     const chars = Array.from(obj);
@@ -115,7 +125,6 @@ function sliceBound(value: unknown, len: number, fallback: number): number {
 }
 
 function getSlice(obj: unknown, start: unknown, stop: unknown): unknown {
-  if (obj === null || obj === undefined) return null;
   const seq = typeof obj === "string" ? Array.from(obj) : Array.isArray(obj) ? obj : null;
   if (seq === null) throw new ConditionError(`'${typeName(obj)}' object is not subscriptable`);
   const s = sliceBound(start, seq.length, 0);
@@ -277,7 +286,10 @@ function evaluate(node: ConditionAst, state: State): unknown {
         node.stop ? evaluate(node.stop, state) : null,
       );
     case "call": {
-      const callee = evaluate(node.callee, state);
+      const callee =
+        node.callee.kind === "attr"
+          ? getCallee(evaluate(node.callee.object, state), node.callee.name)
+          : evaluate(node.callee, state);
       const args = node.args.map((a) => evaluate(a, state));
       let kwargs: Record<string, unknown> | undefined;
       for (const kw of node.kwargs) {

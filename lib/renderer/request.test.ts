@@ -76,7 +76,7 @@ describe("headers", () => {
 
   it("uses a custom API key header and rejects header injection", () => {
     const req = buildRequest(spec({ apiKey: "k", apiKeyHeader: "Authorization" }), doc, ctx);
-    expect(req.headers).toEqual({ Authorization: "k" });
+    expect(req.headers).toEqual({ Authorization: "k", "Content-Type": "application/json" });
     expect(() => buildRequest(spec({ headers: [{ key: "Bad Header", value: "x" }] }), doc, ctx)).toThrow(RenderError);
     expect(() => buildRequest(spec({ headers: [{ key: "X-A", value: "a\r\nInjected: 1" }] }), doc, ctx)).toThrow(RenderError);
   });
@@ -91,10 +91,13 @@ describe("bodies", () => {
     expect(req.url).toBe("https://example.com/hook");
   });
 
-  it("blank structure without Data rows sends no body and no Content-Type", () => {
+  it("blank structure without Data rows sends {} as JSON, like Frappe's json.dumps({})", () => {
     const req = buildRequest(spec(), doc, ctx);
-    expect(req.body).toBe("");
-    expect(req.headers).toEqual({});
+    expect(req.body).toBe("{}");
+    expect(req.headers).toEqual({ "Content-Type": "application/json" });
+    expect(prettyBody(req)).toBe("{}");
+    // Rows without a key or fieldname do not count as Data rows.
+    expect(buildRequest(spec({ data: [{ key: "", fieldname: "name" }] }), doc, ctx).body).toBe("{}");
   });
 
   it("form structure is real x-www-form-urlencoded", () => {

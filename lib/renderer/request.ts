@@ -104,9 +104,8 @@ function buildBody(spec: WebhookSpec, doc: Doc, ctx: RenderContext): Body {
       return { body: stringify(envelope), contentType: JSON_TYPE };
     }
     default: {
-      const mapping = dataMapping(spec, doc);
-      if (mapping === null) return { body: "" };
-      return { body: stringify(mapping), contentType: JSON_TYPE };
+      // Frappe sends json.dumps of the mapping even when it is empty, so no rows means `{}`.
+      return { body: stringify(dataMapping(spec, doc) ?? {}), contentType: JSON_TYPE };
     }
   }
 }

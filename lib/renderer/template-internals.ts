@@ -55,10 +55,25 @@ export interface NjTemplateErrorLike extends Error {
   cause?: unknown;
 }
 
+/** The code generator; the sandbox overrides a few compileX methods on its own instance. */
+export interface NjCompilerInstance {
+  compile(node: NjNode, frame?: unknown): void;
+  getCode(): string;
+  _emit(code: string): void;
+  _compileExpression(node: NjNode, frame: unknown): void;
+  compileFunCall: (this: NjCompilerInstance, node: NjNode, frame: unknown) => void;
+  compileLookupVal: (this: NjCompilerInstance, node: NjNode, frame: unknown) => void;
+  compileAdd: (this: NjCompilerInstance, node: NjNode, frame: unknown) => void;
+  compileMul: (this: NjCompilerInstance, node: NjNode, frame: unknown) => void;
+}
+
 interface NjModule {
   Environment: new (loaders: unknown[], opts: { autoescape: boolean }) => NjEnvironment;
   parser: { parse(src: string, extensions: unknown[], opts: object): NjNode };
-  compiler: { compile(src: string, asyncFilters: string[], extensions: unknown[], name: string, opts: object): string };
+  compiler: {
+    compile(src: string, asyncFilters: string[], extensions: unknown[], name: string, opts: object): string;
+    Compiler: new (templateName: string, throwOnUndefined: boolean) => NjCompilerInstance;
+  };
   runtime: NjRuntime;
   lib: { TemplateError: new (message: string, lineno?: number, colno?: number) => NjTemplateErrorLike };
 }

@@ -2,11 +2,12 @@
 // only through runtime.memberLookup / contextOrFrameLookup, calls only through
 // runtime.callWrap, and emits output through runtime.suppressValue; we pass our own
 // runtime object to the template's root function (nunjucks' shared runtime module is never
-// patched), so these guards apply to our renders only. The same hooks enforce the time
-// and size budget of the render in progress.
+// patched), so these guards apply to our renders only. Our compiler (template-compiler.ts)
+// also routes method calls through runtime.methodLookup and `+`/`*` through pyAdd/pyMul.
+// The same hooks enforce the time and size budget of the render in progress.
 import { HelperError, TemplateError } from "./errors";
 import { BoundMethod, lookupMethod } from "./methods";
-import { pyContains } from "./python";
+import { pyContains, typeName } from "./python";
 import { isBlockedName, isPlainObject } from "./sandbox";
 import type { NjCallback, NjFrame, NjFunction, NjRenderFn, NjSafeString } from "./template-internals";
 import { isNjTemplateError, nj } from "./template-internals";
@@ -143,18 +144,74 @@ export function memberLookup(target: unknown, key: unknown): unknown {
       return seq[j];
     }
     if (name === "length") return obj.length;
-    return lookupMethod(obj, name);
+    return undefined;
   }
   if (isPlainObject(obj)) {
+    // Data only: a missing field is undefined (printed empty, iterates nothing), never a
+    // dict method, so `{{ doc.items }}` on a doc without items is not `dict.items`.
     const desc = Object.getOwnPropertyDescriptor(obj, name);
     if (desc && desc.enumerable && "value" in desc) {
       const value: unknown = desc.value;
       if (typeof value === "function") return callable.has(value) ? value : undefined;
       return value;
     }
-    return lookupMethod(obj, name);
   }
   return undefined;
+}
+
+/** The callee of `a.b(...)`: the data member when present, else a whitelisted method. */
+export function methodLookup(target: unknown, key: unknown): unknown {
+  const member = memberLookup(target, key);
+  if (member !== undefined || typeof key !== "string") return member;
+  const obj = isSafeString(target) ? target.val : target;
+  if (isPlainObject(obj) && Object.prototype.hasOwnProperty.call(obj, key)) return undefined;
+  return lookupMethod(obj, key);
+}
+
+const isNum = (v: unknown): v is number | boolean => typeof v === "number" || typeof v === "boolean";
+
+function plain(value: unknown): unknown {
+  return isSafeString(value) ? value.val : value;
+}
+
+/** Jinja's `+`: numbers add, strings and lists concatenate, anything else is a TypeError. */
+function pyAdd(left: unknown, right: unknown): unknown {
+  tick();
+  const a = plain(left);
+  const b = plain(right);
+  if (isNum(a) && isNum(b)) return Number(a) + Number(b);
+  if (typeof a === "string" && typeof b === "string") {
+    guardLength(a.length + b.length);
+    return a + b;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    guardLength(a.length + b.length);
+    return [...a, ...b];
+  }
+  if (typeof a === "string" || Array.isArray(a)) {
+    throw new TemplateError(`can only concatenate ${typeName(a)} (not "${typeName(b)}") to ${typeName(a)}`);
+  }
+  throw new TemplateError(`unsupported operand type(s) for +: '${typeName(a)}' and '${typeName(b)}'`);
+}
+
+function repeat(seq: string | unknown[], times: unknown): unknown {
+  if (typeof times !== "boolean" && !(typeof times === "number" && Number.isInteger(times))) {
+    throw new TemplateError(`can't multiply sequence by non-int of type '${typeName(times)}'`);
+  }
+  const n = Math.max(0, Number(times));
+  guardLength(seq.length * n);
+  return typeof seq === "string" ? seq.repeat(n) : Array.from({ length: n }, () => seq).flat();
+}
+
+/** Jinja's `*`: numbers multiply, a string or list times an int repeats (within the output limit). */
+function pyMul(left: unknown, right: unknown): unknown {
+  tick();
+  const a = plain(left);
+  const b = plain(right);
+  if (isNum(a) && isNum(b)) return Number(a) * Number(b);
+  if (typeof a === "string" || Array.isArray(a)) return repeat(a, b);
+  if (typeof b === "string" || Array.isArray(b)) return repeat(b, a);
+  throw new TemplateError(`unsupported operand type(s) for *: '${typeName(a)}' and '${typeName(b)}'`);
 }
 
 function splitKeywordArgs(args: unknown[]): { positional: unknown[]; kwargs?: Record<string, unknown> } {
@@ -355,6 +412,9 @@ export const guardedRuntime: Readonly<Record<string, unknown>> = Object.freeze({
   ...nj.runtime,
   Frame: GuardedFrame,
   memberLookup,
+  methodLookup,
+  pyAdd,
+  pyMul,
   callWrap,
   contextOrFrameLookup,
   suppressValue,

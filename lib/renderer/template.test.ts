@@ -73,6 +73,47 @@ describe("renderTemplate", () => {
   });
 });
 
+describe("attribute access reads data, never methods", () => {
+  const note = { doctype: "Note", name: "Quarterly targets", title: "Q3", rows: [{ qty: 2, values: "v" }] };
+  const renderNote = (src: string) => renderTemplate(src, { doc: note });
+
+  it("renders a missing field named like a method as empty and iterates nothing", () => {
+    expect(renderNote("[{{ doc.items }}][{{ doc.keys }}][{{ doc.get }}][{{ doc.title.upper }}]")).toBe("[][][][]");
+    expect(renderNote("{% for i in doc.items %}row{% endfor %}|{% for i in doc.items %}row{% else %}none{% endfor %}")).toBe("|none");
+    expect(renderNote("{% if doc.items %}yes{% else %}no{% endif %} {{ doc.items == none }} {{ not doc.items }}")).toBe("no true true");
+    expect(renderNote("{{ doc.items | length }}|{{ doc.items | default('-') }}")).toBe("0|-");
+    expect(renderTemplate('{"items": {{ doc.items | tojson }}}', { doc: note }, { json: true })).toBe('{"items": null}');
+  });
+
+  it("prefers a data key and keeps methods reachable through calls", () => {
+    expect(renderNote("{{ doc.rows[0].values }}|{{ doc.rows[0].keys() | join(',') }}")).toBe("v|qty,values");
+    expect(renderNote("{{ doc.get('title') }}|{{ doc.get('items', 1) }}|{{ doc.title.lower() }}|{{ 'a'.upper() }}")).toBe("Q3|1|q3|A");
+    expect(renderNote("{{ doc.name.split(' ')[0] }}")).toBe("Quarterly");
+  });
+});
+
+describe("Python arithmetic", () => {
+  it("repeats and concatenates strings and lists like Jinja", () => {
+    expect(render('{{ "x" * 3 }}|{{ 3 * "x" }}|{{ "a" + "b" }}|{{ "ab" * 0 }}|{{ [1] * 2 }}|{{ [1] + [2] }}')).toBe(
+      "xxx|xxx|ab||[1,1]|[1,2]",
+    );
+    expect(render("{{ 1 + 2 }}|{{ 2 * 3.5 }}|{{ doc.total + 1 }}|{{ true + 1 }}")).toBe("3|7|40001|2");
+  });
+
+  it("raises a TypeError instead of producing NaN", () => {
+    expect(renderError('{{ 1 + "a" }}').message).toBe("unsupported operand type(s) for +: 'int' and 'str'");
+    expect(renderError('{{ "a" + 1 }}').message).toBe('can only concatenate str (not "int") to str');
+    expect(renderError("{{ doc.missing + 1 }}").message).toBe("unsupported operand type(s) for +: 'NoneType' and 'int'");
+    expect(renderError('{{ "x" * 1.5 }}').message).toBe("can't multiply sequence by non-int of type 'float'");
+    expect(renderError("{{ doc.meta * 2 }}").message).toBe("unsupported operand type(s) for *: 'dict' and 'int'");
+  });
+
+  it("bounds repetition by the output limit", () => {
+    expect(() => renderTemplate('{{ "x" * 2000 }}', {}, { maxOutput: 1000 })).toThrow("Template output is too large");
+    expect(() => renderTemplate('{% set s = "xy" * 100000000 %}', {})).toThrow("Template output is too large");
+  });
+});
+
 describe("JSON mode", () => {
   const tricky = [
     'quote " inside',

@@ -4,6 +4,7 @@
 // Template.render, so the guards cannot be bypassed and nothing global is patched.
 import { TemplateError } from "./errors";
 import { LruCache } from "./lru";
+import { compileAst } from "./template-compiler";
 import { buildFilters } from "./template-filters";
 import { buildGlobals } from "./template-globals";
 import type { NjEnvironment, NjFunction, NjRenderFn } from "./template-internals";
@@ -72,7 +73,7 @@ function compileSource(src: string): CacheEntry {
       hasFilter: (name) => Object.prototype.hasOwnProperty.call(env.filters, name),
       hasTest: (name) => Object.prototype.hasOwnProperty.call(env.tests, name),
     });
-    const code = nj.compiler.compile(src, [], [], "template", LEXER_OPTS);
+    const code = compileAst(ast);
     // nunjucks compiles to JS source and instantiates it this way itself; the validator
     // above guarantees only identifiers and escaped literals were pasted into `code`.
     const props = new Function(code)() as Record<string, unknown>;

@@ -18,8 +18,12 @@ export const SECRET_MESSAGE = "Invalid Webhook Secret";
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export function hasHost(url: string): boolean {
+  const text = url.trim();
+  // WHATWG URL skips extra slashes, reading "https:///hook" as host "hook"; like Python's
+  // urlparse (Frappe), the host must follow "//" directly.
+  if (!/^https?:\/\/[^/\\?#]/i.test(text)) return false;
   try {
-    const u = new URL(url.trim());
+    const u = new URL(text);
     return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
   } catch {
     return false;
@@ -65,8 +69,8 @@ export function validateWebhook(db: DB, v: WebhookValues, opts: { storedSecret: 
   // validate_request_url: the URL needs a host; a dynamic URL must render to one.
   if (out.is_dynamic_url) {
     const syntax = templateSyntaxMessage(out.request_url);
-    if (syntax) fail("request_url", syntax);
-    else if (!dynamicUrlHasHost(db, out)) fail("request_url", REQUEST_URL_MESSAGE);
+    if (syntax) fail("request_url", `${REQUEST_URL_MESSAGE}: ${syntax}`);
+    else if (!dynamicUrlRendersHost(db, out)) fail("request_url", REQUEST_URL_MESSAGE);
   } else if (!hasHost(out.request_url)) {
     fail("request_url", REQUEST_URL_MESSAGE);
   }
@@ -100,24 +104,41 @@ export function validateWebhook(db: DB, v: WebhookValues, opts: { storedSecret: 
   return out;
 }
 
+/** "https:", "mailto:", "localhost:" — anything URL parsers would read as a scheme. */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/** The webhook's Preview Document, else the most recently modified stored document of its DocType. */
+function sampleDocument(db: DB, v: WebhookValues): Record<string, unknown> | undefined {
+  const live = and(eq(document.doctype, v.webhook_doctype), eq(document.deleted, false));
+  const preview = v.preview_document?.trim();
+  if (preview) {
+    const row = db.select({ data: document.data }).from(document).where(and(live, eq(document.name, preview))).get();
+    if (row) return row.data;
+  }
+  return db.select({ data: document.data }).from(document).where(live).orderBy(desc(document.modified)).limit(1).get()?.data;
+}
+
 /**
- * A dynamic URL is checked against what it renders to: with a blank document (a template
- * of constant host passes) or, failing that, the newest stored document of the DocType.
+ * A dynamic URL is checked against what it renders to for a real document. Without one,
+ * a blank document stands in, and like conditions (frappe#27449) a URL that only works
+ * with real data (`{{ doc.url }}` renders empty) is not rejected for it: only a result
+ * with a scheme but no host (`https://{{ doc.host }}` → "https://") is.
  */
-function dynamicUrlHasHost(db: DB, v: WebhookValues): boolean {
-  const sample = db
-    .select({ data: document.data })
-    .from(document)
-    .where(and(eq(document.doctype, v.webhook_doctype), eq(document.deleted, false)))
-    .orderBy(desc(document.modified))
-    .limit(1)
-    .get();
-  const docs = [{ doctype: v.webhook_doctype, name: "" }, ...(sample ? [sample.data] : [])];
-  return docs.some((doc) => {
+function dynamicUrlRendersHost(db: DB, v: WebhookValues): boolean {
+  const sample = sampleDocument(db, v);
+  if (sample) {
     try {
-      return hasHost(renderTemplate(v.request_url, { doc }));
+      return hasHost(renderTemplate(v.request_url, { doc: sample }));
     } catch {
       return false;
     }
-  });
+  }
+  let url: string;
+  try {
+    url = renderTemplate(v.request_url, { doc: { doctype: v.webhook_doctype, name: "" } }).trim();
+  } catch {
+    // A runtime error against a blank document says nothing about real ones.
+    return true;
+  }
+  return url === "" || !SCHEME.test(url) || hasHost(url);
 }

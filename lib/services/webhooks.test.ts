@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DB } from "@/db";
-import { version, webhook } from "@/db/schema";
+import { document, version, webhook } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { AppError } from "@/lib/errors";
 import { decryptSecret } from "@/lib/crypto/secret-box";
@@ -121,12 +121,55 @@ describe("Frappe's validations", () => {
   });
 
   it("3. the Request URL needs a host; a dynamic one must render to one", () => {
-    for (const url of ["example.com/hook", "localhost:8000/x", "http://", "not a url"]) {
+    for (const url of ["example.com/hook", "localhost:8000/x", "http://", "https:///hook", "not a url"]) {
       expect(rule({ request_url: url }).fields).toEqual({ request_url: "Check Request URL" });
     }
     expect(rule({ is_dynamic_url: 1, request_url: "{{ doc.name }}" }).message).toBe("Check Request URL");
-    expect(rule({ is_dynamic_url: 1, request_url: "https://x.test/{{ doc.name" }).message).toMatch(/^Syntax error in template at line 1: /);
+    expect(rule({ is_dynamic_url: 1, request_url: "https://x.test/{{ doc.name" }).message).toMatch(
+      /^Check Request URL: Syntax error in template at line 1: /,
+    );
     expect(createWebhook(admin, hook({ is_dynamic_url: 1, request_url: "https://x.test/q/{{ doc.name }}" })).is_dynamic_url).toBe(true);
+  });
+
+  describe("3b. a dynamic URL is rendered against a real document when there is one (frappe#27449)", () => {
+    const note = (name: string, data: Record<string, unknown>, modified: number) =>
+      db.insert(document).values({ doctype: "Note", name, data: { doctype: "Note", name, ...data }, modified }).run();
+    const noteHook = (request_url: string, extra: Record<string, unknown> = {}) =>
+      hook({ webhook_doctype: "Note", is_dynamic_url: 1, request_url, ...extra });
+
+    it("uses the newest stored document of the DocType", () => {
+      note("Hooked", { url: "https://hooks.example/n", base: "https://hooks.example" }, Date.now() + 60_000);
+      expect(createWebhook(admin, noteHook("{{ doc.url }}")).request_url).toBe("{{ doc.url }}");
+      expect(createWebhook(admin, noteHook("{{ doc.base }}/hook")).request_url).toBe("{{ doc.base }}/hook");
+      expect(errorOf(() => createWebhook(admin, noteHook("{{ doc.title }}"))).fields).toEqual({ request_url: "Check Request URL" });
+    });
+
+    it("prefers the Preview Document", () => {
+      note("Hooked", { url: "https://hooks.example/n" }, Date.now() + 60_000);
+      const withPreview = (url: string, preview: string) => () => createWebhook(admin, noteHook(url, { preview_document: preview }));
+      expect(errorOf(withPreview("{{ doc.url }}", "Quarterly targets")).message).toBe("Check Request URL");
+      expect(withPreview("https://x.test/{{ doc.title }}", "Quarterly targets")().request_url).toBe("https://x.test/{{ doc.title }}");
+      expect(withPreview("{{ doc.url }}", "Hooked")().request_url).toBe("{{ doc.url }}");
+      // An unknown preview name falls back to the newest document.
+      expect(withPreview("{{ doc.url }}", "No such note")().request_url).toBe("{{ doc.url }}");
+    });
+
+    it("without stored documents, rejects only a blank render that has a scheme but no host", () => {
+      db.update(document).set({ deleted: true }).where(eq(document.doctype, "Note")).run();
+      for (const url of ["{{ doc.url }}", "{{ doc.base }}/hook", "https://x.test/{{ doc.name }}", "{{ doc.items[0].url }}"]) {
+        expect(createWebhook(admin, noteHook(url)).request_url).toBe(url);
+      }
+      for (const url of ["https://{{ doc.host }}", "https://{{ doc.host }}/hook", "ftp://{{ doc.host }}x.test", "localhost:8000/{{ doc.name }}"]) {
+        expect(errorOf(() => createWebhook(admin, noteHook(url))).fields).toEqual({ request_url: "Check Request URL" });
+      }
+    });
+
+    it("keeps the strict check for a static URL", () => {
+      db.update(document).set({ deleted: true }).where(eq(document.doctype, "Note")).run();
+      expect(errorOf(() => createWebhook(admin, hook({ webhook_doctype: "Note", request_url: "{{ doc.url }}" }))).message).toBe(
+        "Check Request URL",
+      );
+    });
   });
 
   it("4. JSON keeps only the template, which must compile; Form keeps only the Data table", () => {
