@@ -126,6 +126,12 @@ test("resend one request and see the new manual attempt", async ({ page, request
   await page.getByRole("button", { name: "Resend", exact: true }).click();
   await expect(page.getByTestId("attempt")).toHaveCount(2, { timeout: 15_000 });
   await expect(page.getByTestId("attempt").first()).toContainText("manual");
+  // Exactly one manual attempt; the log keeps its terminal status and gets no Next Retry.
+  await expect(page.getByLabel("Attempts", { exact: true })).toHaveText("2");
+  await expect(page.getByLabel("Status", { exact: true })).toHaveText("Exhausted");
+  await expect(page.getByLabel("Next Retry", { exact: true })).toHaveText("");
+  await expect(page.getByLabel("URL", { exact: true })).toHaveText(`${base}/gone`);
+  await expect(page.getByLabel("Webhook", { exact: true })).toHaveText(hook.gone);
   expect(hits.filter((h) => h.path === "/gone").length).toBe(before + 1);
 });
 
@@ -136,14 +142,22 @@ test("bulk-resend the filtered failures", async ({ page, request }) => {
   await expect(dialog).toBeVisible();
   await dialog.getByRole("button", { name: "Resend 3" }).click();
   await expect(page.getByTestId("bulk-resend-progress")).toContainText("Resent 3 of 3", { timeout: 15_000 });
-  // Each gets a manual attempt, fails again, and is retried once more.
+  // Each gets exactly one manual attempt, fails again, and is not retried after it.
   await expect
-    .poll(async () => (await logs(request, { webhook: hook.fail })).map((l) => l.attempts).sort(), { timeout: 20_000 })
-    .toEqual([4, 4, 4]);
+    .poll(async () => (await logs(request, { webhook: hook.fail })).map((l) => `${l.attempts} ${l.status}`), { timeout: 20_000 })
+    .toEqual(["3 Exhausted", "3 Exhausted", "3 Exhausted"]);
+  await page.waitForTimeout(1500);
+  expect((await logs(request, { webhook: hook.fail })).map((l) => l.attempts)).toEqual([3, 3, 3]);
+  const [one] = await logs(request, { webhook: hook.fail });
+  await page.goto(`/app/webhook-request-log/${one?.name}`);
+  await expect(page.getByLabel("Error", { exact: true })).toHaveText(/^Manual resend failed: HTTP 500/);
+  await expect(page.getByLabel("HTTP Status", { exact: true })).toHaveText("500");
 });
 
 test("the webhook form shows its delivery chart and health", async ({ page }) => {
   await page.goto(`/app/webhook/${encodeURIComponent(hook.fail)}`);
+  await expect(page.getByRole("group", { name: "Webhook Events" })).toHaveCount(1);
+  await expect(page.getByLabel("Webhook Events", { exact: true })).toHaveCount(1);
   const panel = page.getByRole("region", { name: "Deliveries" });
   await expect(panel.getByRole("img", { name: "Deliveries per hour" })).toBeVisible();
   await expect(panel.locator("rect.bar-failed").first()).toBeVisible();
@@ -166,6 +180,33 @@ test("the routing trail explains a condition that was False", async ({ page, req
   await expect(row).toContainText('doc.status = "Draft"');
   const ok = page.getByRole("table", { name: "Routing" }).getByRole("row").filter({ hasText: hook.ok });
   await expect(ok).toContainText("Yes");
+});
+
+test("re-render says so when nothing changed", async ({ page, request }) => {
+  const [log] = await logs(request, { webhook: hook.ok, reference_document: `${s}-3` });
+  await page.goto(`/app/webhook-request-log/${log?.name}`);
+  await page.getByRole("button", { name: "Re-render and send" }).click();
+  const dialog = page.getByRole("dialog", { name: "Re-render and send" });
+  await expect(dialog.getByTestId("rerender-diff")).toHaveText("No differences: the re-rendered request is the same as the original.");
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(dialog).toHaveCount(0);
+});
+
+test("the list fits its card at 1400 px, Created included", async ({ page }) => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto(`/app/webhook-request-log?webhook=${encodeURIComponent(hook.ok)}`);
+  const table = page.getByRole("table");
+  await expect(table.getByRole("row")).not.toHaveCount(1);
+  const fits = await table.evaluate((t) => {
+    const card = t.closest(".card")?.getBoundingClientRect();
+    const created = [...t.querySelectorAll("th")].find((th) => th.textContent?.includes("Created"))?.getBoundingClientRect();
+    return !!card && !!created && t.scrollWidth <= (t.parentElement?.clientWidth ?? 0) && created.right <= card.right;
+  });
+  expect(fits).toBe(true);
+  // Long URLs end in an ellipsis at ~220 px; the full URL is the title.
+  const url = table.getByTitle(`${base}/ok`, { exact: true }).first();
+  await expect(url).toHaveCSS("max-width", "220px");
+  await expect(url).toHaveCSS("text-overflow", "ellipsis");
 });
 
 test("re-render and send shows the diff against the original first", async ({ page, request }) => {

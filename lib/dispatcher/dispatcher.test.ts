@@ -4,6 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DB } from "@/db";
 import { delivery, webhookRequestAttempt, webhookRequestLog } from "@/db/schema";
 import { ingestEvents, parseEventsBody } from "@/lib/services/events";
+import { resendStored } from "@/lib/services/request-log-resend";
 import { freshDb } from "@/test/db";
 import { loadDispatcherConfig } from "./config";
 import { Dispatcher } from "./dispatcher";
@@ -182,6 +183,48 @@ describe("dispatcher", () => {
     const [log] = logs();
     expect(log?.response?.length).toBeLessThan(64 * 1024 + 100);
     expect(attempts(log?.name ?? "")[0]?.response?.length).toBeLessThan(64 * 1024 + 100);
+  });
+
+  it("records an error response larger than 64 KiB as that HTTP status, not a dropped connection", async () => {
+    hook({ maxRetries: 0 });
+    rec.respond = () => ({ status: 500, body: "e".repeat(300 * 1024) });
+    start();
+    emit([{ name: "QTN-1" }]);
+    await settled(1, "Exhausted");
+    const [log] = logs();
+    expect(log).toMatchObject({ httpStatus: 500 });
+    expect(log?.error).toMatch(/^HTTP 500/);
+    expect(log?.error).not.toMatch(/Connection closed/);
+    expect(log?.response?.startsWith("e".repeat(64 * 1024))).toBe(true);
+    expect(log?.response).toContain("truncated at 64 KiB");
+  });
+
+  it("sends a Resend as exactly one manual attempt with the original webhook-id, keeping the terminal status", async () => {
+    hook({ maxRetries: 1 });
+    rec.respond = () => ({ status: 500, body: "boom" });
+    start();
+    emit([{ name: "QTN-1" }]);
+    await settled(1, "Exhausted");
+    const [first] = logs();
+    const name = first?.name ?? "";
+    const originalId = rec.received[0]?.headers["webhook-id"];
+    expect(rec.received).toHaveLength(2);
+
+    resendStored(db, name);
+    await until(() => attempts(name).length === 3 && logs()[0]?.status === "Exhausted", 5000, "manual attempt recorded");
+    await sleep(400);
+    expect(rec.received).toHaveLength(3);
+    expect(rec.received[2]?.headers["webhook-id"]).toBe(originalId);
+    expect(logs()[0]).toMatchObject({ status: "Exhausted", attempts: 3, nextRetry: null, error: "Manual resend failed: HTTP 500 Internal Server Error" });
+    expect(attempts(name)[2]).toMatchObject({ attempt: 3, manual: true, success: false });
+    expect(db.select().from(delivery).all()).toEqual([]);
+
+    rec.respond = () => ({ status: 200 });
+    resendStored(db, name);
+    await settled(1, "Delivered");
+    expect(rec.received).toHaveLength(4);
+    expect(rec.received[3]?.headers["webhook-id"]).toBe(originalId);
+    expect(logs()[0]).toMatchObject({ attempts: 4, error: null });
   });
 
   it("refuses private addresses unless allowed, and logs how to allow them", async () => {

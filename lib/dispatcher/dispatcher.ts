@@ -162,9 +162,12 @@ export class Dispatcher {
     if (r.aborted) return { ...base, kind: "released" };
     if (r.permanent) return { ...base, kind: "error" };
     const attemptNo = d.attempts + 1;
-    const verdict = verdictFor(r.httpStatus, attemptNo, d.maxRetries);
+    // A manual send (Resend, Re-render and send) is exactly one attempt: no retries follow it.
+    const verdict = verdictFor(r.httpStatus, attemptNo, d.manual ? d.attempts : d.maxRetries);
     if (verdict === "delivered") return { ...base, kind: "delivered" };
     if (verdict === "exhausted") {
+      // A manual resend is one attempt on its own; "gave up after N" would miscount the log's attempts.
+      if (d.manual && r.httpStatus !== 410) return { ...base, kind: "exhausted", error: `Manual resend failed: ${r.error ?? "Failed"}` };
       const why = r.httpStatus === 410 ? "410 Gone: the receiver asked for no more deliveries" : `gave up after ${attemptNo} attempt${attemptNo === 1 ? "" : "s"}`;
       return { ...base, kind: "exhausted", error: `${r.error ?? "Failed"} — ${why}` };
     }

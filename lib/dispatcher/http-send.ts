@@ -153,15 +153,21 @@ function sendOnce(req: OutgoingRequest, signal?: AbortSignal): Promise<SendResul
         chunks.push(c);
         size += c.length;
         if (size > RESPONSE_CAP_BYTES) {
-          // Enough to show; don't spend the deadline reading the rest.
+          // Enough to show; don't spend the deadline reading the rest. Settle first: tearing
+          // the socket down emits "aborted"/"error", which must not turn a complete status
+          // line into a connection error.
           truncated = true;
-          res.destroy();
           done();
+          res.destroy();
         }
       });
       res.on("end", () => done());
-      res.on("error", (e) => done(timedOut ? timeoutText : errorText(e)));
-      res.on("aborted", () => done(timedOut ? timeoutText : "Connection closed before the response ended"));
+      res.on("error", (e) => {
+        if (!truncated) done(timedOut ? timeoutText : errorText(e));
+      });
+      res.on("aborted", () => {
+        if (!truncated) done(timedOut ? timeoutText : "Connection closed before the response ended");
+      });
     });
     sent.end(body);
   });

@@ -6,6 +6,30 @@ import { AppError } from "@/lib/errors";
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Deeper documents are refused: JSON.stringify and templates recurse, and no real doc nests this far. */
+export const MAX_DOC_DEPTH = 64;
+
+/** `application/json`, optionally with a charset parameter; anything else (or nothing) is 415. */
+export function isJsonContentType(value: string | null): boolean {
+  if (!value) return false;
+  const [type, ...params] = value.split(";");
+  if (type?.trim().toLowerCase() !== "application/json") return false;
+  return params.every((p) => /^\s*charset\s*=\s*("[^"]*"|[^\s";]+)\s*$/i.test(p));
+}
+
+/** True when `value` nests objects/arrays deeper than `max` levels. Iterative: depth can't overflow the stack. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [v, depth] = item;
+    if (v === null || typeof v !== "object") continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
 
 const must = (what: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? "is required" : `must be ${what}, not ${issue.input === null ? "null" : Array.isArray(issue.input) ? "an array" : typeof issue.input}`;
@@ -45,7 +69,17 @@ export function parseEventsBody(body: unknown): EventInput[] {
     throw new AppError("BAD_REQUEST", "body: must be an event object or an array of events");
   }
   const result = batch ? batchSchema.safeParse(body) : eventInputSchema.safeParse(body);
-  if (result.success) return Array.isArray(result.data) ? result.data : [result.data];
+  if (result.success) {
+    const events = Array.isArray(result.data) ? result.data : [result.data];
+    events.forEach((e, i) => {
+      if (nestedDeeperThan(e.doc, MAX_DOC_DEPTH)) {
+        const field = batch ? `events[${i}].doc` : "doc";
+        const message = `nested deeper than ${MAX_DOC_DEPTH} levels`;
+        throw new AppError("BAD_REQUEST", `${field}: ${message}`, { [field]: message });
+      }
+    });
+    return events;
+  }
   const fields: Record<string, string> = {};
   for (const issue of result.error.issues) fields[where(issue.path, batch)] ??= issue.message;
   const [first, message] = Object.entries(fields)[0] ?? ["body", "is invalid"];

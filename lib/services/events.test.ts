@@ -100,6 +100,15 @@ describe("POST /api/events", () => {
       [{ doctype: "Quotation", event: "on_update", doc: [] }, {}, 400, /^doc: must be an object/],
       [[], {}, 400, /at least one/],
       [Array.from({ length: 1001 }, (_, i) => ({ doctype: "Quotation", event: "on_update", doc: quotation(`Q${i}`) })), {}, 400, /at most 1000/],
+      [{ doctype: "Quotation", event: "on_update", doc: quotation("Q") }, { "content-type": "application/json; boundary=x" }, 415],
+      [{ doctype: "Quotation", event: "on_update", doc: quotation("Q") }, { "content-type": "application/jsonp" }, 415],
+      [
+        // 5,000 levels in ~10 KB: built as text, since JSON.stringify itself overflows on it.
+        `[{"doctype":"Quotation","event":"on_update","doc":{"name":"Q"}},{"doctype":"Quotation","event":"on_update","doc":{"name":"Q","deep":${"[".repeat(5000)}${"]".repeat(5000)}}}]`,
+        {},
+        400,
+        /^events\[1\]\.doc: nested deeper than 64 levels$/,
+      ],
       ["x".repeat(1024 * 1024 + 1), {}, 413],
       [{ doctype: "Quotation", event: "on_update", doc: quotation("Q", { blob: "y".repeat(1024 * 1024) }) }, {}, 413],
     ];
@@ -111,6 +120,28 @@ describe("POST /api/events", () => {
       if (message) expect(err.error.message).toMatch(message);
     }
     expect(counts()).toEqual(before);
+  });
+
+  it("answers 415 without a Content-Type, and accepts application/json with a charset", async () => {
+    insertWebhook(db, { name: "h", url: URL_ });
+    const ok = { doctype: "Quotation", event: "on_update", doc: quotation("QTN-1") };
+    // A byte body: fetch adds no Content-Type of its own.
+    const bare = new Request("http://localhost/api/events", { method: "POST", headers: { authorization: token }, body: new TextEncoder().encode(JSON.stringify(ok)) });
+    expect(bare.headers.get("content-type")).toBeNull();
+    const res = await POST(bare);
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+    expect(counts()).toMatchObject({ events: 0 });
+    expect((await post(ok, { "content-type": "application/json; charset=utf-8" })).status).toBe(202);
+    expect((await post({ ...ok, id: "e2" }, { "content-type": "Application/JSON;charset=\"UTF-8\"" })).status).toBe(202);
+  });
+
+  it("accepts a document nested exactly 64 levels deep", async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 63; i++) deep = { d: deep };
+    const res = await post({ doctype: "Quotation", event: "on_update", doc: quotation("QTN-D", { deep }) });
+    expect(res.status).toBe(202);
+    expect(() => parseEventsBody({ doctype: "Quotation", event: "on_update", doc: quotation("Q", { deep: { d: deep } }) })).toThrow(/^doc: nested deeper than 64 levels$/);
   });
 
   it("accepts a repeated id once and does not dispatch it twice", async () => {

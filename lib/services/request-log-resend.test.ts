@@ -63,7 +63,23 @@ describe("resendLog", () => {
     expect(JSON.parse(d?.headers ?? "{}")).toMatchObject({ "X-Custom": "abc" });
     const log = env.db.$client.prepare(`SELECT status, headers FROM webhook_request_log WHERE name = 'log_1'`).get() as { status: string; headers: string };
     expect(log.status).toBe(LOG_STATUS.queued);
-    expect(JSON.parse(log.headers)["webhook-id"]).toBe(r.delivery);
+    // A redelivery of the same message: the original webhook-id, and the stored request untouched.
+    expect(r.delivery).toBe("msg_old");
+    expect(log.headers).toBe('{"Content-Type":"application/json","X-Custom":"abc","webhook-id":"msg_old"}');
+    // One manual attempt, no retries after it.
+    expect(env.db.$client.prepare(`SELECT max_retries AS m FROM delivery`).get()).toEqual({ m: 0 });
+  });
+
+  it("takes the original webhook-id from the last attempt when the log headers lack it", () => {
+    addLog("log_5", LOG_STATUS.exhausted);
+    const c = env.db.$client;
+    c.prepare(`UPDATE webhook_request_log SET headers = '{"Content-Type":"application/json","X-Custom":"abc"}' WHERE name = 'log_5'`).run();
+    c.prepare(
+      `INSERT INTO webhook_request_attempt (log, attempt, started, success, http_status, error, manual, signature) VALUES ('log_5', 1, 0, 0, 500, 'HTTP 500', 0, ?)`,
+    ).run(JSON.stringify({ id: "msg_sent", timestamp: 1 }));
+    expect(resendLog(admin, "log_5").delivery).toBe("msg_sent");
+    const log = c.prepare(`SELECT headers FROM webhook_request_log WHERE name = 'log_5'`).get() as { headers: string };
+    expect(JSON.parse(log.headers)["webhook-id"]).toBe("msg_sent");
   });
 
   it("moves up a pending retry instead of adding a second delivery", () => {
@@ -78,6 +94,8 @@ describe("resendLog", () => {
     const all = deliveries();
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ id: "msg_p", manual: 1, attempts: 2 });
+    // The moved-up attempt is the last one: max_retries = attempts.
+    expect(env.db.$client.prepare(`SELECT max_retries AS m FROM delivery`).get()).toEqual({ m: 2 });
     expect(all[0]?.dueAt).toBeLessThanOrEqual(Date.now());
   });
 

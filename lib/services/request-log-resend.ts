@@ -8,13 +8,15 @@ import "server-only";
 // cannot be sent. So Resend keeps the stored method, URL and body — the bytes the receiver
 // was meant to get — and takes the headers from the webhook's current config through the
 // one renderer (buildRequest), recomputing the Frappe signature over the stored body.
-// Standard Webhooks signatures and `webhook-id` are added by the dispatcher at send time.
+// Standard Webhooks signatures are added by the dispatcher at send time, with the delivery's
+// id as `webhook-id`: Resend reuses the original id (it is a redelivery of the same message).
 import type Database from "better-sqlite3";
 import { createTwoFilesPatch } from "diff";
 import { getDb, type DB } from "@/db";
 import type { Actor } from "@/lib/auth/roles";
 import { FRAPPE_SIGNATURE_HEADER, LOG_STATUS } from "@/lib/constants";
 import { notifyDeliveriesQueued } from "@/lib/dispatcher/signal";
+import { parseAttemptSignature } from "@/lib/dispatcher/signing";
 import { AppError, notFound } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { buildRequest, frappeSignature, maskHeaders } from "@/lib/renderer";
@@ -109,11 +111,54 @@ function headersForStoredBody(db: DB, log: StoredLog, spec: WebhookSpec, body: s
   return headers;
 }
 
+const SEND_TIME_HEADERS = new Set(["webhook-id", "webhook-timestamp", "webhook-signature"]);
+
+/** Masked headers as a comparable string, without the ones the dispatcher adds per send. */
+const headerKey = (h: Record<string, string>) =>
+  JSON.stringify(
+    Object.entries(h)
+      .filter(([k]) => !SEND_TIME_HEADERS.has(k.toLowerCase()))
+      .map(([k, v]) => [k.toLowerCase(), v])
+      .sort(([a], [b]) => (a ?? "").localeCompare(b ?? "")),
+  );
+
+const headerValue = (h: Record<string, string>, name: string) => Object.entries(h).find(([k]) => k.toLowerCase() === name)?.[1];
+
 /**
- * Queues `req` for `log` now, marked manual: moves up the pending delivery when there is
- * one (so a log never has two), else inserts a new one. Runs inside the caller's transaction.
+ * The `webhook-id` the original request went out with: the log's headers (webhook-id is
+ * not a secret, so it is stored unmasked), else the signature record of the last attempt.
  */
-function queue(db: DB, log: StoredLog, w: WebhookWithSpec, req: { method: string; url: string; headers: Record<string, string>; body: string }, now: number): string {
+function originalMessageId(c: Database.Database, log: StoredLog): string | undefined {
+  const fromHeaders = headerValue(parseHeaders(log.headers), "webhook-id");
+  if (fromHeaders && !fromHeaders.startsWith("***")) return fromHeaders;
+  const last = c.prepare(`SELECT signature FROM webhook_request_attempt WHERE log = ? AND signature IS NOT NULL ORDER BY attempt DESC LIMIT 1`).get(log.name) as
+    | { signature: string }
+    | undefined;
+  return parseAttemptSignature(last?.signature)?.id;
+}
+
+interface QueueOptions {
+  /**
+   * Resend: the same message again, so the same webhook-id (receivers dedupe on it) and the
+   * log's stored request is only rewritten when the rebuilt headers really differ.
+   * Re-render and send: a new message with a new id, and the log shows the new request.
+   */
+  redelivery: boolean;
+}
+
+/**
+ * Queues `req` for `log` now as ONE manual attempt (manual deliveries are never retried):
+ * moves up the pending delivery when there is one (so a log never has two), else inserts a
+ * new one. Runs inside the caller's transaction.
+ */
+function queue(
+  db: DB,
+  log: StoredLog,
+  w: WebhookWithSpec,
+  req: { method: string; url: string; headers: Record<string, string>; body: string },
+  now: number,
+  opts: QueueOptions,
+): string {
   const c = db.$client;
   const pending = c.prepare(`SELECT id, lease_until AS leaseUntil FROM delivery WHERE log = ? LIMIT 1`).get(log.name) as
     | { id: string; leaseUntil: number | null }
@@ -121,10 +166,12 @@ function queue(db: DB, log: StoredLog, w: WebhookWithSpec, req: { method: string
   if (pending && pending.leaseUntil && pending.leaseUntil >= now) {
     throw new AppError("CONFLICT", "This request is being sent right now; try again in a moment");
   }
-  const id = pending?.id ?? newId("msg_");
   const headersJson = JSON.stringify(req.headers);
+  let id: string;
   if (pending) {
-    c.prepare(`UPDATE delivery SET method = ?, url = ?, headers = ?, body = ?, manual = 1, due_at = ? WHERE id = ?`).run(
+    id = pending.id;
+    // max_retries = attempts: the attempt about to be made is the last one.
+    c.prepare(`UPDATE delivery SET method = ?, url = ?, headers = ?, body = ?, manual = 1, max_retries = attempts, due_at = ? WHERE id = ?`).run(
       req.method,
       req.url,
       headersJson,
@@ -133,14 +180,30 @@ function queue(db: DB, log: StoredLog, w: WebhookWithSpec, req: { method: string
       id,
     );
   } else {
+    const original = opts.redelivery ? originalMessageId(c, log) : undefined;
+    const taken = original ? c.prepare(`SELECT 1 FROM delivery WHERE id = ?`).get(original) : undefined;
+    id = original && !taken ? original : newId("msg_");
     c.prepare(
       `INSERT INTO delivery (id, log, webhook, queue, method, url, headers, body, timeout_ms, max_retries, attempts, manual, due_at, created)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?)`,
-    ).run(id, log.name, w.row.name, w.queue, req.method, req.url, headersJson, req.body, w.timeoutMs, w.maxRetries, now, now);
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 1, ?, ?)`,
+    ).run(id, log.name, w.row.name, w.queue, req.method, req.url, headersJson, req.body, w.timeoutMs, now, now);
   }
-  c.prepare(
-    `UPDATE webhook_request_log SET status = ?, next_retry = NULL, request_method = ?, url = ?, headers = ?, data = ?, modified = ? WHERE name = ?`,
-  ).run(LOG_STATUS.queued, req.method, req.url, JSON.stringify(maskHeaders({ ...req.headers, "webhook-id": id }, w.spec)), req.body, now, log.name);
+  const masked = maskHeaders({ ...req.headers, "webhook-id": id }, w.spec);
+  const stored = parseHeaders(log.headers);
+  const unchanged =
+    opts.redelivery &&
+    log.request_method === req.method &&
+    log.url === req.url &&
+    log.data === req.body &&
+    headerKey(stored) === headerKey(masked) &&
+    headerValue(stored, "webhook-id") === id;
+  if (unchanged) {
+    c.prepare(`UPDATE webhook_request_log SET status = ?, next_retry = NULL, modified = ? WHERE name = ?`).run(LOG_STATUS.queued, now, log.name);
+  } else {
+    c.prepare(
+      `UPDATE webhook_request_log SET status = ?, next_retry = NULL, request_method = ?, url = ?, headers = ?, data = ?, modified = ? WHERE name = ?`,
+    ).run(LOG_STATUS.queued, req.method, req.url, JSON.stringify(masked), req.body, now, log.name);
+  }
   return id;
 }
 
@@ -153,7 +216,7 @@ export function resendStored(db: DB, name: string, now = Date.now()): ResendResu
   const w = loadWebhook(db, log);
   const body = log.data;
   const req = { method: log.request_method || w.spec.requestMethod, url: log.url, headers: headersForStoredBody(db, log, w.spec, body), body };
-  const delivery = db.$client.transaction(() => queue(db, log, w, req, now)).immediate();
+  const delivery = db.$client.transaction(() => queue(db, log, w, req, now, { redelivery: true })).immediate();
   return { log: name, delivery, status: LOG_STATUS.queued };
 }
 
@@ -221,7 +284,7 @@ export function reRenderAndSend(actor: Actor | null, name: string): ResendResult
   const w = loadWebhook(db, log);
   const req = render(db, log, w.spec);
   const now = Date.now();
-  const delivery = db.$client.transaction(() => queue(db, log, w, req, now)).immediate();
+  const delivery = db.$client.transaction(() => queue(db, log, w, req, now, { redelivery: false })).immediate();
   notifyDeliveriesQueued();
   return { log: name, delivery, status: LOG_STATUS.queued };
 }

@@ -3,6 +3,7 @@ import { NextResponse } from "next/server";
 import { getDb } from "@/db";
 import { parseTokenHeader } from "@/lib/auth/api-key";
 import { AppError, toErrorBody } from "@/lib/errors";
+import { isJsonContentType } from "@/lib/services/event-input";
 import { MAX_BODY_BYTES, ingestEvents, parseEventsBody } from "@/lib/services/events";
 import { actorForToken } from "@/lib/services/users";
 
@@ -18,7 +19,9 @@ async function readLimited(req: Request, limit: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      throw new AppError("BAD_REQUEST", "The body could not be read (the connection closed early?)");
+    });
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
@@ -53,8 +56,7 @@ export async function POST(req: Request): Promise<Response> {
     if (!check) throw new AppError("UNAUTHORIZED", "Unsupported Authorization header; use `token <api_key>:<api_secret>`");
     if (!check.ok) throw new AppError(check.code, check.message);
 
-    const type = (req.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-    if (type !== "application/json") {
+    if (!isJsonContentType(req.headers.get("content-type"))) {
       throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send a JSON body with Content-Type: application/json");
     }
     const text = await readLimited(req, MAX_BODY_BYTES);
@@ -68,7 +70,12 @@ export async function POST(req: Request): Promise<Response> {
     const result = ingestEvents(db, { user: check.actor.user, apiKey: parseTokenHeader(header)?.key ?? null }, events);
     return NextResponse.json({ events: result.events }, { status: 202 });
   } catch (err) {
-    const { status, body } = toErrorBody(err);
+    // Input that slipped past validation and still broke a builtin (a string or nesting too
+    // large for JSON.stringify, a regex on a huge value) is the sender's problem, not a 500.
+    if (err instanceof RangeError) console.error("[api/events] input rejected:", err);
+    const known =
+      err instanceof RangeError ? new AppError("BAD_REQUEST", "The events could not be processed: a value is too large or nested too deeply") : err;
+    const { status, body } = toErrorBody(known);
     return NextResponse.json(body, { status });
   }
 }

@@ -9,11 +9,26 @@ import { Indicator, PageHead } from "@/components/desk/page-head";
 import { ListView, param, withParams, type SearchParams } from "@/components/desk/list-view";
 import type { FilterDef } from "@/components/desk/list-filters";
 import { BulkResend } from "./_components/bulk-resend";
+import css from "./page.module.css";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Webhook Request Log" };
 
 const BASE = "/app/webhook-request-log";
+
+/** "11-23 18:59" this year, else "2025-11-23": the full time is in the title. */
+function compactDateTime(ms: number, now: number): string {
+  const full = formatDateTime(ms);
+  return new Date(ms).getFullYear() === new Date(now).getFullYear() ? full.slice(5, 16) : full.slice(0, 10);
+}
+
+function Clip({ text, className = css.clip }: { text: string | null; className?: string | undefined }) {
+  return (
+    <span className={className} title={text ?? ""}>
+      {text ?? ""}
+    </span>
+  );
+}
 
 export default async function RequestLogList({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requireDeskPage(BASE);
@@ -34,6 +49,7 @@ export default async function RequestLogList({ searchParams }: { searchParams: P
     problem = e.message;
   }
   const hooks = webhookNames(actor);
+  const now = Date.now();
   const webhookFilter: FilterDef =
     hooks.length <= 200 ? { name: "webhook", label: "Webhook", type: "select", options: hooks.map((h) => ({ value: h, label: h })) } : { name: "webhook", label: "Webhook", type: "text" };
   return (
@@ -45,68 +61,74 @@ export default async function RequestLogList({ searchParams }: { searchParams: P
           {problem}
         </div>
       )}
-      <ListView
-        basePath={BASE}
-        params={params}
-        rows={page.rows}
-        rowKey={(r) => r.name}
-        sort={{ field: "created", order }}
-        prevHref={page.prev ? withParams(BASE, params, { cursor: page.prev }) : undefined}
-        nextHref={page.next ? withParams(BASE, params, { cursor: page.next }) : undefined}
-        toolbar={
-          <div className="row">
-            <span className="muted" data-testid="list-count">
-              {page.rows.length} of {formatCount(count)}
-            </span>
-            <BulkResend filters={filters} />
-          </div>
-        }
-        filters={[
-          webhookFilter,
-          { name: "status", label: "Status", type: "select", options: LOG_STATUSES.map((s) => ({ value: s, label: s })) },
-          { name: "reference_doctype", label: "Reference DocType", type: "text" },
-          { name: "reference_document", label: "Reference Document", type: "text" },
-          { name: "user", label: "User", type: "text" },
-          { name: "from", label: "From date", type: "date" },
-          { name: "to", label: "To date", type: "date" },
-        ]}
-        columns={[
-          {
-            key: "name",
-            label: "Name",
-            render: (r) => (
-              <span className="row" style={{ flexWrap: "nowrap" }}>
-                <input type="checkbox" className="bulk-select" data-bulk-select value={r.name} aria-label={`Select ${r.name}`} />
-                <Link href={`${BASE}/${encodeURIComponent(r.name)}`}>{r.name}</Link>
-                {r.isTest ? <Indicator color="blue">Test</Indicator> : null}
+      <div className={css.compact}>
+        <ListView
+          basePath={BASE}
+          params={params}
+          rows={page.rows}
+          rowKey={(r) => r.name}
+          sort={{ field: "created", order }}
+          prevHref={page.prev ? withParams(BASE, params, { cursor: page.prev }) : undefined}
+          nextHref={page.next ? withParams(BASE, params, { cursor: page.next }) : undefined}
+          toolbar={
+            <div className="row">
+              <span className="muted" data-testid="list-count">
+                {page.rows.length} of {formatCount(count)}
               </span>
-            ),
-          },
-          { key: "webhook", label: "Webhook", render: (r) => r.webhook ?? "" },
-          { key: "reference_doctype", label: "Reference DocType", render: (r) => r.referenceDoctype ?? "" },
-          { key: "reference_document", label: "Reference Document", render: (r) => r.referenceDocument ?? "" },
-          { key: "status", label: "Status", render: (r) => <Indicator color={statusColor(r.status)}>{r.status}</Indicator> },
-          { key: "http_status", label: "HTTP Status", render: (r) => r.httpStatus ?? "" },
-          { key: "attempts", label: "Attempts", render: (r) => r.attempts },
-          { key: "url", label: "URL", render: (r) => <span className="truncate" title={r.url ?? ""}>{r.url ?? ""}</span> },
-          {
-            key: "created",
-            label: "Created",
-            sortable: true,
-            render: (r) => (
-              <span className="row" style={{ flexWrap: "nowrap" }}>
-                {formatDateTime(r.created)}
-                {r.event && (
-                  <Link className="muted" href={`/app/event/${encodeURIComponent(r.event)}`} title="Why did it fire?">
-                    Event
+              <BulkResend filters={filters} />
+            </div>
+          }
+          filters={[
+            webhookFilter,
+            { name: "status", label: "Status", type: "select", options: LOG_STATUSES.map((s) => ({ value: s, label: s })) },
+            { name: "reference_doctype", label: "Reference DocType", type: "text" },
+            { name: "reference_document", label: "Reference Document", type: "text" },
+            { name: "user", label: "User", type: "text" },
+            { name: "from", label: "From date", type: "date" },
+            { name: "to", label: "To date", type: "date" },
+          ]}
+          columns={[
+            {
+              key: "name",
+              label: "Name",
+              render: (r) => (
+                <span className="row" style={{ flexWrap: "nowrap" }}>
+                  <input type="checkbox" className="bulk-select" data-bulk-select value={r.name} aria-label={`Select ${r.name}`} />
+                  <Link className={css.name} href={`${BASE}/${encodeURIComponent(r.name)}`} title={r.name}>
+                    {r.name}
                   </Link>
-                )}
-              </span>
-            ),
-          },
-        ]}
-        empty="No requests logged yet. They appear here when a webhook fires."
-      />
+                  {r.isTest ? <Indicator color="blue">Test</Indicator> : null}
+                </span>
+              ),
+            },
+            { key: "webhook", label: "Webhook", render: (r) => <Clip text={r.webhook} /> },
+            { key: "reference_doctype", label: "Reference DocType", render: (r) => <Clip text={r.referenceDoctype} /> },
+            { key: "reference_document", label: "Reference Document", render: (r) => <Clip text={r.referenceDocument} /> },
+            { key: "status", label: "Status", render: (r) => <Indicator color={statusColor(r.status)}>{r.status}</Indicator> },
+            { key: "http_status", label: "HTTP Status", render: (r) => r.httpStatus ?? "" },
+            { key: "attempts", label: "Attempts", render: (r) => r.attempts },
+            { key: "url", label: "URL", render: (r) => <Clip className={css.url} text={r.url} /> },
+            {
+              key: "created",
+              label: "Created",
+              sortable: true,
+              render: (r) => (
+                <span className="row" style={{ flexWrap: "nowrap" }}>
+                  <time dateTime={new Date(r.created).toISOString()} title={formatDateTime(r.created)}>
+                    {compactDateTime(r.created, now)}
+                  </time>
+                  {r.event && (
+                    <Link className="muted" href={`/app/event/${encodeURIComponent(r.event)}`} title="Why did it fire?">
+                      Event
+                    </Link>
+                  )}
+                </span>
+              ),
+            },
+          ]}
+          empty="No requests logged yet. They appear here when a webhook fires."
+        />
+      </div>
     </>
   );
 }

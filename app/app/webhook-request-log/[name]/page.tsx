@@ -11,12 +11,12 @@ import { VerifyDelivery } from "../_components/verify-delivery";
 export const dynamic = "force-dynamic";
 
 const EXCERPT = 300;
+const fieldId = (label: string) => `f-${label.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
 
-function Code({ text, label }: { text: string | null; label: string }) {
+/** The value's accessible name comes from its <dt> (aria-labelledby on the <dd>). */
+function Code({ text }: { text: string | null }) {
   return text ? (
-    <pre className="codeview" aria-label={label}>
-      {prettyJson(text)}
-    </pre>
+    <pre className="codeview">{prettyJson(text)}</pre>
   ) : (
     <span className="muted">—</span>
   );
@@ -35,11 +35,11 @@ export default async function RequestLogPage({ params }: { params: Promise<{ nam
       "Reference Document",
       ref ? <Link href={`/app/document/${encodeURIComponent(log.referenceDoctype ?? "")}/${encodeURIComponent(log.referenceDocument ?? "")}`}>{log.referenceDocument}</Link> : (log.referenceDocument ?? ""),
     ],
-    ["Headers", <Code key="h" text={log.headersText} label="Headers" />],
-    ["Data", <Code key="d" text={log.data} label="Data" />],
+    ["Headers", <Code key="h" text={log.headersText} />],
+    ["Data", <Code key="d" text={log.data} />],
     ["User", log.user ?? ""],
     ["URL", log.url ?? ""],
-    ["Response", <Code key="r" text={log.response} label="Response" />],
+    ["Response", <Code key="r" text={log.response} />],
     ["Error", log.error ? <pre className="codeview error-text">{log.error}</pre> : ""],
     ["Status", <Indicator key="s" color={statusColor(log.status)}>{log.status}</Indicator>],
     ["HTTP Status", log.httpStatus ?? ""],
@@ -77,8 +77,8 @@ export default async function RequestLogPage({ params }: { params: Promise<{ nam
         <dl className="kv">
           {fields.map(([label, value]) => (
             <div key={label} className="kv-row" data-field={label}>
-              <dt>{label}</dt>
-              <dd>{value}</dd>
+              <dt id={fieldId(label)}>{label}</dt>
+              <dd aria-labelledby={fieldId(label)}>{value}</dd>
             </div>
           ))}
         </dl>
@@ -88,7 +88,7 @@ export default async function RequestLogPage({ params }: { params: Promise<{ nam
         {log.attemptList.length === 0 ? (
           <div className="muted">{log.pending ? "Queued: not sent yet." : "No attempts."}</div>
         ) : (
-          <ul className="timeline" aria-label="Attempts">
+          <ul className="timeline" aria-label="Attempt history">
             {[...log.attemptList].reverse().map((a) => (
               <li key={a.id} className={a.success ? "ok" : "fail"} data-testid="attempt">
                 <div className="row">

@@ -71,19 +71,24 @@ export function LogActions({ name, pending }: { name: string; pending: boolean }
       )}
       {preview && (
         <Modal title="Re-render and send" wide onClose={() => setPreview(null)}>
-          <p className="muted">
-            {preview.changed
-              ? "The current document and webhook give this request. Changes from the original (headers masked):"
-              : "The re-rendered request is the same as the original."}
-          </p>
-          <pre className="codeview diff" data-testid="rerender-diff">
-            {preview.diff.split("\n").map((line, i) => (
-              <span key={i} className={line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : undefined}>
-                {line}
-                {"\n"}
-              </span>
-            ))}
-          </pre>
+          {preview.changed ? (
+            <>
+              <p className="muted">The current document and webhook give this request. Changes from the original (headers masked):</p>
+              <pre className="codeview diff" data-testid="rerender-diff">
+                {preview.diff.split("\n").map((line, i) => (
+                  <span key={i} className={line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : undefined}>
+                    {line}
+                    {"\n"}
+                  </span>
+                ))}
+              </pre>
+            </>
+          ) : (
+            // An empty diff is only its "---/+++" header lines: say so in words instead.
+            <p className="muted" data-testid="rerender-diff">
+              No differences: the re-rendered request is the same as the original.
+            </p>
+          )}
           <div className="row" style={{ justifyContent: "flex-end", marginTop: 12 }}>
             <button className="btn" type="button" onClick={() => setPreview(null)}>
               Cancel

@@ -13,7 +13,8 @@ export function AdvancedSection({ hasApiKey }: { hasApiKey: boolean }) {
     <Section title="Delivery" collapsible>
       <div className="columns">
         <div>
-          <fieldset className="field checks" data-fieldname="webhook_events" aria-describedby="webhook_events-help">
+          {/* role + aria-label as well as the legend, so getByLabel and getByRole("group") both find it. */}
+          <fieldset className="field checks" data-fieldname="webhook_events" role="group" aria-label="Webhook Events" aria-describedby="webhook_events-help">
             <legend className="label">Webhook Events</legend>
             <div className="check-grid">
               {DOC_EVENTS.map((e) => (
