@@ -2,22 +2,8 @@
 
 import { useState } from "react";
 import { api } from "@/lib/api-client";
-
-interface Verdict {
-  ok: boolean;
-  reason: string;
-}
-
-interface VerifyResult {
-  scheme: string;
-  attempt: number | null;
-  ok: boolean;
-  reason?: string;
-  frappe?: Verdict;
-  standard?: Verdict;
-  age_seconds?: number;
-  signatures_sent?: number;
-}
+// Type-only: erased at build, so the server-only service never reaches the browser.
+import type { Verdict, VerifyDeliveryResult } from "@/lib/services/request-log-verify";
 
 function VerdictRow({ label, v }: { label: string; v: Verdict }) {
   return (
@@ -35,7 +21,7 @@ function VerdictRow({ label, v }: { label: string; v: Verdict }) {
 export function VerifyDelivery({ name }: { name: string }) {
   const [secret, setSecret] = useState("");
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<VerifyResult | null>(null);
+  const [result, setResult] = useState<VerifyDeliveryResult | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   async function verify() {
@@ -43,7 +29,7 @@ export function VerifyDelivery({ name }: { name: string }) {
     setError(null);
     setResult(null);
     try {
-      const r = await api<{ data: VerifyResult }>(`/api/webhook-request-log/${encodeURIComponent(name)}/verify`, { body: { secret } });
+      const r = await api<{ data: VerifyDeliveryResult }>(`/api/webhook-request-log/${encodeURIComponent(name)}/verify`, { body: { secret } });
       setResult(r.data);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
