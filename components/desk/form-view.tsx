@@ -150,3 +150,16 @@ export function CheckField({ id, label, help, children }: { id: string; label: s
     </div>
   );
 }
+
+/** The `<option>`s of a select whose values are a constant list (labels default to the values). */
+export function Options({ values, labels }: { values: readonly string[]; labels?: Partial<Record<string, string>> }) {
+  return (
+    <>
+      {values.map((v) => (
+        <option key={v} value={v}>
+          {labels?.[v] ?? v}
+        </option>
+      ))}
+    </>
+  );
+}

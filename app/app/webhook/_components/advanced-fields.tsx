@@ -1,6 +1,6 @@
 "use client";
 
-import { Field, Section } from "@/components/desk/form-view";
+import { Field, Section, Options } from "@/components/desk/form-view";
 import { DOC_EVENTS, NOTIFICATION_TYPES } from "@/lib/constants";
 import { useWebhookForm } from "./use-webhook-form";
 
@@ -40,11 +40,7 @@ export function AdvancedSection({ hasApiKey }: { hasApiKey: boolean }) {
         <div>
           <Field id="notification_type" label="Notification Type">
             <select id="notification_type" {...register("notification_type")}>
-              {NOTIFICATION_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
+              <Options values={NOTIFICATION_TYPES} />
             </select>
           </Field>
           <Field

@@ -1,6 +1,6 @@
 "use client";
 
-import { CheckField, Field, Section } from "@/components/desk/form-view";
+import { CheckField, Field, Section, Options } from "@/components/desk/form-view";
 import { CONDITION_EXAMPLES, DOC_EVENTS } from "@/lib/constants";
 import { useWebhookForm, type DoctypeOption } from "./use-webhook-form";
 
@@ -43,11 +43,7 @@ export function DocEventsSection({ isNew, doctypes }: { isNew: boolean; doctypes
           <Field id="webhook_docevent" label="Doc Event" required error={errors.webhook_docevent?.message}>
             <select id="webhook_docevent" aria-invalid={!!errors.webhook_docevent} {...register("webhook_docevent")}>
               <option value="" />
-              {DOC_EVENTS.map((e) => (
-                <option key={e} value={e}>
-                  {e}
-                </option>
-              ))}
+              <Options values={DOC_EVENTS} />
             </select>
           </Field>
           <CheckField id="enabled" label="Enabled" help="A disabled webhook sends nothing.">

@@ -1,6 +1,6 @@
 "use client";
 
-import { CheckField, Field, Section } from "@/components/desk/form-view";
+import { CheckField, Field, Section, Options } from "@/components/desk/form-view";
 import { QUEUES, REQUEST_METHODS, REQUEST_STRUCTURES, SIGNATURE_SCHEMES } from "@/lib/constants";
 import { contentTypeFor } from "@/lib/services/webhook.schema";
 import { GenerateSecretButton, RotateSecret } from "./secret-tools";
@@ -55,20 +55,12 @@ export function RequestSection() {
         <div>
           <Field id="request_method" label="Request Method" error={errors.request_method?.message}>
             <select id="request_method" {...register("request_method")}>
-              {REQUEST_METHODS.map((m) => (
-                <option key={m} value={m}>
-                  {m}
-                </option>
-              ))}
+              <Options values={REQUEST_METHODS} />
             </select>
           </Field>
           <Field id="request_structure" label="Request Structure" error={errors.request_structure?.message}>
             <select id="request_structure" {...register("request_structure", { onChange: (e: { target: { value: string } }) => onStructureChange(e.target.value) })}>
-              {REQUEST_STRUCTURES.map((s) => (
-                <option key={s} value={s}>
-                  {STRUCTURE_LABELS[s] ?? s}
-                </option>
-              ))}
+              <Options values={REQUEST_STRUCTURES} labels={STRUCTURE_LABELS} />
             </select>
           </Field>
         </div>
@@ -115,11 +107,7 @@ export function SecuritySection({ hasSecret, rotatable }: { hasSecret: boolean; 
           {on && (
             <Field id="signature_scheme" label="Signature Scheme" help="frappe: X-Frappe-Webhook-Signature; standard: Standard Webhooks (webhook-signature); both.">
               <select id="signature_scheme" {...register("signature_scheme")}>
-                {SIGNATURE_SCHEMES.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
+                <Options values={SIGNATURE_SCHEMES} />
               </select>
             </Field>
           )}
