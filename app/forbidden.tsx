@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { LogoutButton } from "@/components/desk/logout-button";
 
 export default function Forbidden() {
   return (
@@ -12,6 +13,7 @@ export default function Forbidden() {
           <Link className="btn" href="/login">
             Login as another user
           </Link>
+          <LogoutButton className="btn" />
         </div>
       </div>
     </div>

@@ -1,6 +1,10 @@
 // Drizzle-free constants shared by the browser and the server.
 
 export const SYSTEM_MANAGER = "System Manager";
+/** May post to /api/events and nothing else: the role for a host app's API key. */
+export const EVENT_PUBLISHER = "Event Publisher";
+/** The roles a User can be given, in the order the User form lists them. */
+export const ROLES = [SYSTEM_MANAGER, EVENT_PUBLISHER, "Desk User"] as const;
 
 export const DOC_EVENTS = [
   "after_insert",

@@ -24,6 +24,8 @@ export class AppError extends Error {
     message: string,
     /** Field errors for forms: fieldname → message. */
     readonly fields?: Record<string, string>,
+    /** Sent as Retry-After with a 429 or 503. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = "AppError";

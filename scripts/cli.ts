@@ -1,5 +1,5 @@
 // `npm run cli -- <command>`: administration from the command line.
-//   create-user <email> --password <pw> [--role "System Manager"]... [--full-name <name>]
+//   create-user <email> --password <pw> [--role "System Manager" | "Event Publisher"]... [--full-name <name>]
 //   api-key --user <name-or-email>      prints `<api_key>:<api_secret>`
 import { parseArgs } from "node:util";
 import { openDatabase } from "@/db";
@@ -9,10 +9,10 @@ import { AppError } from "@/lib/errors";
 import { ZodError } from "zod";
 
 const USAGE = `Usage:
-  npm run cli -- create-user <email> --password <pw> [--role "System Manager"] [--full-name <name>]
+  npm run cli -- create-user <email> --password <pw> [--role "System Manager"|"Event Publisher"]... [--full-name <name>]
   npm run cli -- api-key --user <name-or-email>`;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const db = openDatabase();
   migrateDb(db);
@@ -32,7 +32,7 @@ function main(argv: string[]): number {
         console.error(USAGE);
         return 2;
       }
-      const name = createUserUnchecked(db, {
+      const name = await createUserUnchecked(db, {
         email,
         password: values.password,
         roles: values.role ?? [],
@@ -57,11 +57,14 @@ function main(argv: string[]): number {
   }
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (err) {
-  if (err instanceof AppError) console.error(`Error: ${err.message}`);
-  else if (err instanceof ZodError) console.error(`Error: ${err.issues.map((i) => i.message).join("; ")}`);
-  else console.error(err);
-  process.exitCode = 1;
-}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof AppError) console.error(`Error: ${err.message}`);
+    else if (err instanceof ZodError) console.error(`Error: ${err.issues.map((i) => i.message).join("; ")}`);
+    else console.error(err);
+    process.exitCode = 1;
+  },
+);

@@ -52,9 +52,10 @@ if (!dev && (forceBuild || !fs.existsSync(buildId) || stale)) {
   run(bin("next"), ["build"], { ...env, NEXT_TELEMETRY_DISABLED: "1" });
 }
 
-const child = spawn(bin("next"), [dev ? "dev" : "start", "-p", port], {
+// scripts/server.mjs: Next behind a node:http front that knows the client's socket address.
+const child = spawn(process.execPath, [path.join(root, "scripts", "server.mjs"), ...(dev ? ["--dev"] : [])], {
   stdio: "inherit",
-  env: { ...env, NEXT_TELEMETRY_DISABLED: "1" },
+  env: { ...env, PORT: port, NODE_ENV: dev ? "development" : "production", NEXT_TELEMETRY_DISABLED: "1" },
 });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,37 +1,20 @@
 "use client";
 
-import { signIn } from "next-auth/react";
 import { useState } from "react";
 
-export function LoginForm({ next }: { next: string }) {
-  const [error, setError] = useState<string | null>(null);
+// A plain form that POSTs to /api/login: it signs in before (or without) JavaScript too, and
+// the password never appears in a URL. The server answers 303 to `next`, or back to /login
+// with an error code that the page shows.
+export function LoginForm({ next, error }: { next: string; error: string | null }) {
   const [busy, setBusy] = useState(false);
-
-  async function onSubmit(e: React.FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    setBusy(true);
-    setError(null);
-    const res = await signIn("credentials", {
-      redirect: false,
-      username: String(form.get("username") ?? ""),
-      password: String(form.get("password") ?? ""),
-    });
-    setBusy(false);
-    if (!res || res.error) {
-      setError(res?.error && res.error !== "CredentialsSignin" ? res.error : "Invalid login credentials");
-      return;
-    }
-    window.location.assign(next);
-  }
-
   return (
-    <form onSubmit={onSubmit} noValidate>
+    <form method="post" action="/api/login" onSubmit={() => setBusy(true)}>
       {error && (
         <div className="alert alert-error" role="alert">
           {error}
         </div>
       )}
+      <input type="hidden" name="next" value={next} />
       <div className="field">
         <label htmlFor="username">Email or Username</label>
         <input id="username" name="username" type="text" autoComplete="username" autoFocus required />

@@ -1,6 +1,4 @@
-"use client";
-
-import { signOut } from "next-auth/react";
+import { LogoutButton } from "./logout-button";
 
 export function UserMenu({ name }: { name: string }) {
   return (
@@ -8,9 +6,7 @@ export function UserMenu({ name }: { name: string }) {
       <span className="user" data-testid="current-user">
         {name}
       </span>
-      <button className="btn btn-sm" type="button" onClick={() => void signOut({ callbackUrl: "/login" })}>
-        Logout
-      </button>
+      <LogoutButton />
     </div>
   );
 }

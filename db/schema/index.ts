@@ -2,3 +2,4 @@ export * from "./user";
 export * from "./doctype";
 export * from "./webhook";
 export * from "./request-log";
+export * from "./security";

@@ -38,11 +38,11 @@ export function seedDoctypes(db: DB): void {
  * one returned so the caller prints it once) and the demo doctypes and documents.
  * Returns null when the database already has users.
  */
-export function seedIfEmpty(db: DB, adminPassword = process.env.ADMIN_PASSWORD): { adminPassword: string; generated: boolean } | null {
+export async function seedIfEmpty(db: DB, adminPassword = process.env.ADMIN_PASSWORD): Promise<{ adminPassword: string; generated: boolean } | null> {
   const count = db.select({ n: sql<number>`count(*)` }).from(user).get()?.n ?? 0;
   if (count > 0) return null;
   const password = adminPassword || randomPassword();
-  createUserUnchecked(db, {
+  await createUserUnchecked(db, {
     name: ADMINISTRATOR,
     email: "admin@example.com",
     fullName: "Administrator",

@@ -1,17 +1,41 @@
 import "server-only";
-import { getServerSession } from "next-auth";
+import { cookies } from "next/headers";
 import { forbidden, notFound, redirect } from "next/navigation";
-import { NextResponse, type NextRequest } from "next/server";
+import { NextRequest, NextResponse } from "next/server";
+import { getDb } from "@/db";
+import { authSecret } from "@/lib/config";
 import { SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError, toErrorBody } from "@/lib/errors";
-import { actorFor, actorForToken } from "@/lib/services/users";
-import { authOptions } from "./options";
+import { actorFor, actorForToken } from "./identity";
+import { clientAddress, isSafeMethod, isSameOriginRequest } from "./request-origin";
 import { hasRole, type Actor } from "./roles";
+import { decodeSessionToken, refreshedSessionCookie, sessionCookieValue } from "./session-cookie";
+import { sessionUser } from "./sessions";
 
-/** The signed-in user (session cookie), or null. */
+// The one guard. Every route handler is wrapped by `guard` (or `withRole`, or `publicRoute`
+// for the sign-in routes), and every desk page calls `requireDeskPage`; a test fails for a
+// route file whose handlers are not wrapped. In order, the guard:
+//   1. authenticates: `Authorization: token key:secret`, else the session cookie (a live row
+//      in `session`), else 401;
+//   2. refuses a state-changing request authenticated by the cookie unless it comes from the
+//      desk's own origin (CSRF; token requests carry no cookie and are exempt) — 403;
+//   3. checks the role — 403;
+//   4. refuses a body whose media type is not application/json — 415 — before any is read.
+
+export const GUARDED = Symbol.for("webhook-desk.guarded");
+
+/** The signed-in user of this request's session cookie, or null. */
 export async function sessionActor(): Promise<Actor | null> {
-  const session = await getServerSession(authOptions);
-  return session?.userName ? actorFor(session.userName, "session") : null;
+  const jar = await cookies();
+  const token = await decodeSessionToken(
+    sessionCookieValue((n) => jar.get(n)?.value),
+    authSecret(),
+  );
+  if (!token) return null;
+  const db = getDb();
+  const user = sessionUser(token.sid, db);
+  if (!user || user !== token.user) return null;
+  return actorFor(user, "session", db, { sid: token.sid });
 }
 
 /**
@@ -25,51 +49,134 @@ export async function requireDeskPage(path: string, role = SYSTEM_MANAGER): Prom
   return actor;
 }
 
-/** Session or `Authorization: token key:secret`, for route handlers. */
-export async function requestActor(req: Request): Promise<Actor> {
+export interface Access {
+  /** Any one of these roles is required. */
+  roles: readonly string[];
+  /** "token": API keys only (host apps); a session cookie is not accepted. */
+  credentials?: "session-or-token" | "token";
+}
+
+/** Authenticates a route handler's request (step 1 of the guard). */
+export async function requestActor(req: Request, credentials: Access["credentials"] = "session-or-token"): Promise<Actor> {
+  const ip = clientAddress(req);
   const header = req.headers.get("authorization");
   if (header) {
-    const check = actorForToken(header);
+    const check = actorForToken(header, getDb(), ip);
     if (!check) throw new AppError("UNAUTHORIZED", "Unsupported Authorization header; use `token <api_key>:<api_secret>`");
     if (!check.ok) throw new AppError(check.code, check.message);
     return check.actor;
   }
+  if (credentials === "token") throw new AppError("UNAUTHORIZED", "Send Authorization: token <api_key>:<api_secret>");
   const actor = await sessionActor();
   if (!actor) throw new AppError("UNAUTHORIZED", "Login required");
-  return actor;
+  return { ...actor, ip };
 }
+
+/** application/json, with parameters (`; charset=utf-8`) allowed and nothing else. */
+export function isJsonMediaType(type: string | null | undefined): boolean {
+  return (type ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
+}
+
+const hasBody = (req: Request) => {
+  const length = req.headers.get("content-length");
+  return (length !== null && length.trim() !== "0") || req.headers.has("transfer-encoding");
+};
 
 type Ctx<P> = { params: Promise<P> };
 type Handler<P> = (req: NextRequest, ctx: { actor: Actor; params: P }) => Promise<Response> | Response;
+export type RouteHandler<P> = ((req: Request, ctx?: Ctx<P>) => Promise<Response>) & { [GUARDED]: Access | "public" };
 
-/** Wraps a route handler: authenticates, checks the role, and turns errors into JSON. */
-export function withRole<P = Record<string, string>>(handler: Handler<P>, role: string | null = SYSTEM_MANAGER) {
-  return async (req: NextRequest, ctx: Ctx<P>): Promise<Response> => {
+const asNext = (req: Request) => (req instanceof NextRequest ? req : new NextRequest(req));
+const paramsOf = async <P>(ctx: Ctx<P> | undefined) => (ctx ? await ctx.params : ({} as P));
+
+const rolesText = (roles: readonly string[]) => roles.join(" or ");
+
+export function guard<P = Record<string, string>>(access: Access, handler: Handler<P>): RouteHandler<P> {
+  const wrapped = async (raw: Request, ctx?: Ctx<P>): Promise<Response> => {
     try {
-      const actor = await requestActor(req);
-      if (role && !hasRole(actor, role)) throw new AppError("FORBIDDEN", `Not permitted: requires the ${role} role`);
-      return await handler(req, { actor, params: await ctx.params });
+      const req = asNext(raw);
+      const actor = await requestActor(req, access.credentials);
+      const unsafe = !isSafeMethod(req.method);
+      if (actor.via === "session" && unsafe && !isSameOriginRequest(req)) {
+        throw new AppError("FORBIDDEN", "Cross-origin request refused: this action must come from the desk's own pages");
+      }
+      if (!access.roles.some((r) => hasRole(actor, r))) {
+        throw new AppError("FORBIDDEN", `Not permitted: requires the ${rolesText(access.roles)} role`);
+      }
+      if (unsafe && req.headers.has("content-type") && hasBody(req) && !isJsonMediaType(req.headers.get("content-type"))) {
+        throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send a JSON body with Content-Type: application/json");
+      }
+      const res = await handler(req, { actor, params: await paramsOf(ctx) });
+      if (actor.via === "session") await slideSession(req, res);
+      return res;
     } catch (err) {
       return errorResponse(err);
     }
   };
+  return Object.assign(wrapped, { [GUARDED]: access });
+}
+
+/** Wraps a route handler for one role (System Manager unless another is named). */
+export function withRole<P = Record<string, string>>(handler: Handler<P>, role: string = SYSTEM_MANAGER): RouteHandler<P> {
+  return guard({ roles: [role] }, handler);
+}
+
+/**
+ * A route anyone may call (sign-in, sign-out): still marked for the route test, and it turns
+ * errors into JSON. Its body limits and origin rules are the handler's own.
+ */
+export function publicRoute<P = Record<string, string>>(handler: (req: NextRequest, ctx: Ctx<P>) => Promise<Response> | Response): RouteHandler<P> {
+  const wrapped = async (req: Request, ctx?: Ctx<P>): Promise<Response> => {
+    try {
+      return await handler(asNext(req), ctx ?? { params: Promise.resolve({} as P) });
+    } catch (err) {
+      return errorResponse(err);
+    }
+  };
+  return Object.assign(wrapped, { [GUARDED]: "public" as const });
+}
+
+/** Re-issues an ageing session cookie on the response, so an active session slides on. */
+async function slideSession(req: NextRequest, res: Response): Promise<void> {
+  const fresh = await refreshedSessionCookie(sessionCookieValue((n) => req.cookies.get(n)?.value), authSecret());
+  if (!fresh) return;
+  try {
+    res.headers.append("set-cookie", fresh);
+  } catch {
+    // an immutable Response (a redirect made by Next): the next request refreshes it
+  }
 }
 
 export function errorResponse(err: unknown): Response {
   // redirect()/forbidden() throw control-flow errors that Next must see.
   if (err instanceof Error && typeof (err as { digest?: unknown }).digest === "string") throw err;
   const { status, body } = toErrorBody(err);
-  return NextResponse.json(body, { status });
+  const headers: Record<string, string> = {};
+  if (err instanceof AppError && err.retryAfterS) headers["Retry-After"] = String(err.retryAfterS);
+  return NextResponse.json(body, { status, headers });
 }
 
 /** Reads a JSON body, answering 400/415 rather than throwing a raw SyntaxError. */
 export async function readJson(req: Request): Promise<unknown> {
-  const type = req.headers.get("content-type") ?? "";
-  if (!type.toLowerCase().includes("application/json")) {
+  if (!isJsonMediaType(req.headers.get("content-type"))) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send a JSON body with Content-Type: application/json");
   }
   try {
     return await req.json();
+  } catch {
+    throw new AppError("BAD_REQUEST", "The body is not valid JSON");
+  }
+}
+
+/** An optional JSON body: empty is `{}`; anything else must be JSON. */
+export async function readOptionalJson(req: Request): Promise<unknown> {
+  const text = await req.text();
+  if (text.trim() === "") return {};
+  if (!isJsonMediaType(req.headers.get("content-type"))) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send a JSON body with Content-Type: application/json");
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw new AppError("BAD_REQUEST", "The body is not valid JSON");
   }

@@ -3,17 +3,21 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/db";
 import { authSecret } from "@/lib/config";
-import { checkPassword } from "@/lib/services/users";
-import { attemptDelay, lockoutMinutes, recordFailure, recordSuccess } from "./throttle";
+import { ACTIVITY, recordActivity } from "./activity";
+import { CLIENT_ADDRESS_HEADER } from "./request-origin";
+import { SESSION_MAX_AGE_S } from "./session-cookie";
+import { endSession } from "./sessions";
+import { signInWithPassword } from "./sign-in";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
+// next-auth's own Credentials flow (/api/auth/callback/credentials, with its CSRF token) signs
+// in through the same signInWithPassword as the login form's POST /api/login, and its JWT
+// carries the same session id; /api/auth/signout ends that session.
 export const authOptions: NextAuthOptions = {
   // A getter: reading the secret at import time would create data/ during `next build`.
   get secret() {
     return authSecret();
   },
-  session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S },
   pages: { signIn: "/login" },
   providers: [
     CredentialsProvider({
@@ -23,35 +27,41 @@ export const authOptions: NextAuthOptions = {
         password: { label: "Password", type: "password" },
       },
       async authorize(credentials, req) {
-        const login = (credentials?.username ?? "").trim();
-        const password = credentials?.password ?? "";
-        if (!login || !password) throw new Error("Enter your email or username and password");
-        const forwarded = req?.headers?.["x-forwarded-for"];
-        const ip = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim() ?? "local";
-        const ids = [`u:${login.toLowerCase()}`, `ip:${ip}`];
-        const delay = attemptDelay(ids);
-        if (delay < 0) {
-          throw new Error(`Too many failed login attempts. Try again in ${lockoutMinutes()} minutes.`);
-        }
-        if (delay > 0) await sleep(delay);
-        const actor = checkPassword(getDb(), login, password);
-        if (!actor) {
-          recordFailure(ids);
-          throw new Error("Invalid login credentials");
-        }
-        recordSuccess([`u:${login.toLowerCase()}`]);
-        return { id: actor.user, name: actor.fullName || actor.user };
+        const header = (name: string) => {
+          const v = req?.headers?.[name];
+          return (Array.isArray(v) ? v[0] : v) ?? "";
+        };
+        // The client address header is set by scripts/server.mjs; see clientAddress().
+        const g = globalThis as unknown as { __webhookDeskServer?: boolean };
+        const result = await signInWithPassword(getDb(), {
+          login: credentials?.username ?? "",
+          password: credentials?.password ?? "",
+          ip: (g.__webhookDeskServer && header(CLIENT_ADDRESS_HEADER)) || "unknown",
+          userAgent: header("user-agent"),
+        });
+        if (!result.ok) throw new Error(result.message);
+        return { id: result.actor.user, name: result.actor.fullName || result.actor.user, sid: result.sid };
       },
     }),
   ],
   callbacks: {
     jwt({ token, user }) {
-      if (user) token.user = user.id;
+      if (user) {
+        token.user = user.id;
+        token.sid = user.sid;
+      }
       return token;
     },
     session({ session, token }) {
       session.userName = token.user;
       return session;
+    },
+  },
+  events: {
+    signOut({ token }) {
+      const sid = typeof token?.sid === "string" ? token.sid : null;
+      const user = sid ? endSession(sid) : null;
+      if (user) recordActivity({ operation: ACTIVITY.logout, actor: user, subject: `User/${user}` });
     },
   },
 };

@@ -6,6 +6,12 @@ export interface Actor {
   fullName: string;
   roles: string[];
   via: "session" | "token";
+  /** The session behind a cookie-authenticated request. */
+  sid?: string;
+  /** The API key behind a token-authenticated request. */
+  apiKey?: string;
+  /** The client's address (see lib/auth/request-origin.ts). */
+  ip?: string;
 }
 
 export const hasRole = (actor: Pick<Actor, "roles"> | null | undefined, role = SYSTEM_MANAGER): boolean =>

@@ -11,4 +11,12 @@ describe("safeNext", () => {
       expect(safeNext(bad)).toBe("/app");
     }
   });
+  it("never returns a protocol-relative path, whatever dot segments hide it", () => {
+    for (const sneaky of ["/.//127.0.0.1:4102/phished", "/..//evil.example/x", "/./\\evil.example", "/%2e//evil.example", "/a/..//evil.example"]) {
+      const out = safeNext(sneaky);
+      expect(out.startsWith("/")).toBe(true);
+      expect(out).not.toMatch(/^[/\\]{2}/);
+      expect(new URL(out, "http://desk.example").origin).toBe("http://desk.example");
+    }
+  });
 });

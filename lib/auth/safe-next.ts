@@ -1,6 +1,7 @@
-// Where to go after login: only a path on this site. `//evil.example` and `/\evil.example`
-// (browsers read a backslash as a slash) would otherwise send a user elsewhere.
-
+// Where to go after sign-in: a path on this desk only. `next` is resolved with `new URL`
+// against the desk's origin and used only when the origin stays the same; the result is
+// returned as a path whose leading slashes are collapsed, so `/.//evil.example/x` (which
+// resolves to the path `//evil.example/x`, a protocol-relative URL) cannot leave the site.
 const BASE = "http://desk.invalid";
 
 export function safeNext(next: string | undefined | null, fallback = "/app"): string {
@@ -8,7 +9,10 @@ export function safeNext(next: string | undefined | null, fallback = "/app"): st
   try {
     const url = new URL(next, BASE);
     if (url.origin !== BASE) return fallback;
-    return url.pathname + url.search + url.hash;
+    const path = url.pathname.replace(/^[/\\]+/, "/");
+    const target = new URL(path + url.search + url.hash, BASE);
+    if (target.origin !== BASE) return fallback;
+    return target.pathname + target.search + target.hash;
   } catch {
     return fallback;
   }

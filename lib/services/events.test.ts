@@ -17,10 +17,10 @@ let db: DB;
 let token = "";
 const URL_ = "http://127.0.0.1:9/hook";
 
-beforeEach(() => {
+beforeEach(async () => {
   t = freshDb();
   db = t.db;
-  createUserUnchecked(db, { name: "Administrator", email: "admin@example.com", password: "password123", roles: ["System Manager"] });
+  await createUserUnchecked(db, { name: "Administrator", email: "admin@example.com", password: "password123", roles: ["System Manager"] });
   const k = createApiKeyUnchecked(db, "Administrator");
   token = `token ${k.key}:${k.secret}`;
 });

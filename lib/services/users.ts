@@ -1,78 +1,40 @@
 import "server-only";
-import { and, asc, eq, or, sql } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { getDb, type DB } from "@/db";
 import { apiKey, hasRole, role, user } from "@/db/schema";
-import { apiSecretMatches, generateApiKey, parseTokenHeader } from "@/lib/auth/api-key";
-import { hashPassword, verifyPassword } from "@/lib/auth/password";
+import { ACTIVITY, recordActivity } from "@/lib/auth/activity";
+import { generateApiKey } from "@/lib/auth/api-key";
+import { findUser, rolesOf } from "@/lib/auth/identity";
+import { hashPassword } from "@/lib/auth/password";
 import { requireManager, type Actor } from "@/lib/auth/roles";
-import { SYSTEM_MANAGER } from "@/lib/constants";
+import { endUserSessions } from "@/lib/auth/sessions";
+import { ROLES, SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError, invalid, notFound, zodToAppError } from "@/lib/errors";
 import { createUserSchema, updateUserSchema, type CreateUserInput } from "./user.schema";
 
-export const ROLES = [SYSTEM_MANAGER, "Desk User"] as const;
+export { ROLES };
+export { actorFor, actorForToken, findUser, rolesOf, type TokenCheck } from "@/lib/auth/identity";
 
-
-export function rolesOf(db: DB, name: string): string[] {
-  return db.select({ role: hasRole.role }).from(hasRole).where(eq(hasRole.user, name)).all().map((r) => r.role);
-}
-
-export function findUser(db: DB, nameOrEmail: string) {
-  const id = nameOrEmail.trim();
-  return db
-    .select()
-    .from(user)
-    .where(or(eq(user.name, id), eq(sql`lower(${user.email})`, id.toLowerCase())))
-    .get();
-}
-
-/** Loads the signed-in user afresh, so disabling a user or removing a role takes effect at once. */
-export function actorFor(name: string, via: Actor["via"], db = getDb()): Actor | null {
-  const u = db.select().from(user).where(eq(user.name, name)).get();
-  if (!u || !u.enabled) return null;
-  return { user: u.name, fullName: u.fullName, roles: rolesOf(db, u.name), via };
-}
-
-export type TokenCheck = { ok: true; actor: Actor } | { ok: false; code: "UNAUTHORIZED" | "FORBIDDEN"; message: string };
-
-/** Verifies `Authorization: token <key>:<secret>`. */
-export function actorForToken(header: string | null, db = getDb()): TokenCheck | null {
-  const parsed = parseTokenHeader(header);
-  if (!parsed) return null;
-  const row = db.select().from(apiKey).where(eq(apiKey.key, parsed.key)).get();
-  if (!row || !apiSecretMatches(parsed.secret, row.secretHash)) {
-    return { ok: false, code: "UNAUTHORIZED", message: "Invalid API key or secret" };
-  }
-  const u = db.select().from(user).where(eq(user.name, row.user)).get();
-  if (!u?.enabled) return { ok: false, code: "FORBIDDEN", message: "User is disabled" };
-  const now = Date.now();
-  // last_used is informative; writing it at most once a minute keeps hot paths read-only.
-  if (!row.lastUsed || now - row.lastUsed > 60_000) {
-    db.update(apiKey).set({ lastUsed: now }).where(eq(apiKey.key, row.key)).run();
-  }
-  return { ok: true, actor: { user: u.name, fullName: u.fullName, roles: rolesOf(db, u.name), via: "token" } };
-}
-
-export function checkPassword(db: DB, login: string, password: string): Actor | null {
-  const u = findUser(db, login);
-  if (!u || !u.enabled || !verifyPassword(password, u.passwordHash)) return null;
-  return { user: u.name, fullName: u.fullName, roles: rolesOf(db, u.name), via: "session" };
-}
+/** Who did it, for the Activity Log: the actor, or the command line. */
+const by = (actor: Actor | null | undefined) => ({ actor: actor?.user ?? "cli", ip: actor?.ip ?? "" });
 
 function ensureRoles(db: DB, roles: string[]) {
   for (const r of roles) db.insert(role).values({ name: r }).onConflictDoNothing().run();
 }
 
 /** Creates a user without an actor check: for the CLI and first-start seeding. */
-export function createUserUnchecked(db: DB, input: CreateUserInput & { name?: string }): string {
+export async function createUserUnchecked(db: DB, input: CreateUserInput & { name?: string }, actor?: Actor | null): Promise<string> {
   const v = createUserSchema.parse(input);
   const name = input.name ?? v.email;
   if (findUser(db, name) || findUser(db, v.email)) throw invalid("email", `User ${v.email} already exists`);
+  // Hash before the transaction: better-sqlite3 transactions are synchronous.
+  const passwordHash = await hashPassword(v.password);
+  if (findUser(db, name) || findUser(db, v.email)) throw invalid("email", `User ${v.email} already exists`);
   db.transaction((tx) => {
-    tx.insert(user)
-      .values({ name, email: v.email, fullName: v.fullName, passwordHash: hashPassword(v.password), enabled: v.enabled })
-      .run();
+    tx.insert(user).values({ name, email: v.email, fullName: v.fullName, passwordHash, enabled: v.enabled }).run();
     ensureRoles(tx as unknown as DB, v.roles);
     for (const r of v.roles) tx.insert(hasRole).values({ user: name, role: r }).run();
+    recordActivity({ operation: ACTIVITY.userCreated, ...by(actor), subject: `User/${name}`, detail: v.roles.length ? `Roles: ${v.roles.join(", ")}` : "No roles" }, tx);
   });
   return name;
 }
@@ -99,56 +61,87 @@ export function getUser(actor: Actor | null, name: string, db = getDb()) {
   return found;
 }
 
-export function createUser(actor: Actor | null, input: unknown, db = getDb()) {
+export async function createUser(actor: Actor | null, input: unknown, db = getDb()): Promise<string> {
   requireManager(actor);
   const parsed = createUserSchema.safeParse(input);
   if (!parsed.success) throw zodToAppError(parsed.error);
-  return createUserUnchecked(db, parsed.data);
+  return createUserUnchecked(db, parsed.data, actor);
 }
 
-export function updateUser(actor: Actor | null, name: string, input: unknown, db = getDb()) {
+/**
+ * Updates a user. A new password, disabling the user or taking a role away ends every
+ * session the user has (their other devices included) at once.
+ */
+export async function updateUser(actor: Actor | null, name: string, input: unknown, db = getDb()): Promise<{ sessionsEnded: boolean }> {
   requireManager(actor);
   const parsed = updateUserSchema.safeParse(input);
   if (!parsed.success) throw zodToAppError(parsed.error);
   const v = parsed.data;
   const u = db.select().from(user).where(eq(user.name, name)).get();
   if (!u) throw notFound(`User ${name}`);
-  if (actor && name === actor.user && (v.enabled === false || (v.roles && !v.roles.includes(SYSTEM_MANAGER)))) {
+  if (name === actor.user && (v.enabled === false || (v.roles && !v.roles.includes(SYSTEM_MANAGER)))) {
     throw new AppError("VALIDATION_ERROR", "You cannot disable yourself or remove your own System Manager role");
   }
-  db.transaction((tx) => {
+  const passwordHash = v.password ? await hashPassword(v.password) : undefined;
+  const who = by(actor);
+  return db.transaction((tx) => {
+    const before = rolesOf(tx as unknown as DB, name);
     tx.update(user)
       .set({
         ...(v.fullName !== undefined ? { fullName: v.fullName } : {}),
         ...(v.enabled !== undefined ? { enabled: v.enabled } : {}),
-        ...(v.password ? { passwordHash: hashPassword(v.password) } : {}),
+        ...(passwordHash ? { passwordHash } : {}),
         modified: Date.now(),
       })
       .where(eq(user.name, name))
       .run();
+    let removed: string[] = [];
     if (v.roles) {
       ensureRoles(tx as unknown as DB, v.roles);
       tx.delete(hasRole).where(eq(hasRole.user, name)).run();
       for (const r of v.roles) tx.insert(hasRole).values({ user: name, role: r }).run();
+      removed = before.filter((r) => !v.roles?.includes(r));
+      const added = v.roles.filter((r) => !before.includes(r));
+      if (removed.length || added.length) {
+        const detail = [added.length ? `Added: ${added.join(", ")}` : "", removed.length ? `Removed: ${removed.join(", ")}` : ""].filter(Boolean).join("; ");
+        recordActivity({ operation: ACTIVITY.rolesChanged, ...who, subject: `User/${name}`, detail }, tx);
+      }
     }
+    const subject = `User/${name}`;
+    if (v.enabled === false && u.enabled) recordActivity({ operation: ACTIVITY.userDisabled, ...who, subject }, tx);
+    if (v.enabled === true && !u.enabled) recordActivity({ operation: ACTIVITY.userEnabled, ...who, subject }, tx);
+    if (passwordHash) recordActivity({ operation: ACTIVITY.passwordChanged, ...who, subject }, tx);
+    const reasons = [passwordHash ? "password changed" : "", v.enabled === false ? "user disabled" : "", removed.length ? "role removed" : ""].filter(Boolean);
+    if (reasons.length) {
+      const ended = endUserSessions(tx, name);
+      if (ended) recordActivity({ operation: ACTIVITY.sessionsEnded, ...who, subject, detail: `${ended} session${ended === 1 ? "" : "s"} ended: ${reasons.join(", ")}` }, tx);
+      return { sessionsEnded: true };
+    }
+    return { sessionsEnded: false };
   });
 }
 
 /** Generates a new API key + secret; the secret is returned once and stored hashed. */
-export function createApiKeyUnchecked(db: DB, userName: string): { key: string; secret: string } {
+export function createApiKeyUnchecked(db: DB, userName: string, actor?: Actor | null): { key: string; secret: string } {
   const u = findUser(db, userName);
   if (!u) throw notFound(`User ${userName}`);
   const k = generateApiKey();
-  db.insert(apiKey).values({ key: k.key, secretHash: k.secretHash, user: u.name, created: Date.now() }).run();
+  db.transaction((tx) => {
+    tx.insert(apiKey).values({ key: k.key, secretHash: k.secretHash, user: u.name, created: Date.now() }).run();
+    recordActivity({ operation: ACTIVITY.apiKeyCreated, ...by(actor), subject: `User/${u.name}`, detail: `API key ${k.key}` }, tx);
+  });
   return { key: k.key, secret: k.secret };
 }
 
 export function createApiKey(actor: Actor | null, userName: string, db = getDb()) {
   requireManager(actor);
-  return createApiKeyUnchecked(db, userName);
+  return createApiKeyUnchecked(db, userName, actor);
 }
 
 export function revokeApiKey(actor: Actor | null, userName: string, key: string, db = getDb()) {
   requireManager(actor);
-  db.delete(apiKey).where(and(eq(apiKey.key, key), eq(apiKey.user, userName))).run();
+  db.transaction((tx) => {
+    const removed = tx.delete(apiKey).where(and(eq(apiKey.key, key), eq(apiKey.user, userName))).run().changes;
+    if (removed) recordActivity({ operation: ACTIVITY.apiKeyRevoked, ...by(actor), subject: `User/${userName}`, detail: `API key ${key}` }, tx);
+  });
 }

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { requireDeskPage } from "@/lib/auth/guard";
 import { listUsers } from "@/lib/services/users";
+import { ROLES } from "@/lib/constants";
 import { formatDateTime } from "@/lib/format";
 import { Indicator, PageHead } from "@/components/desk/page-head";
 import { ListView, pageOf, pagerHrefs, param, type SearchParams } from "@/components/desk/list-view";
@@ -43,7 +44,7 @@ export default async function UserList({ searchParams }: { searchParams: Promise
         rowHref={(u) => `/app/user/${encodeURIComponent(u.name)}`}
         filters={[
           { name: "search", label: "Search", type: "text" },
-          { name: "role", label: "Role", type: "select", options: [{ value: "System Manager", label: "System Manager" }, { value: "Desk User", label: "Desk User" }] },
+          { name: "role", label: "Role", type: "select", options: ROLES.map((r) => ({ value: r, label: r })) },
           { name: "enabled", label: "Enabled", type: "select", options: [{ value: "1", label: "Enabled" }, { value: "0", label: "Disabled" }] },
         ]}
         columns={[

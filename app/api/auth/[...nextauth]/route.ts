@@ -1,6 +1,18 @@
-// GET/POST /api/auth/* — next-auth (Credentials provider, JWT sessions)
+// GET/POST /api/auth/* — next-auth (Credentials provider with its own CSRF token, JWT sessions).
+// Anyone may call it, so a body is read only up to 64 KiB, then handed to next-auth.
 import NextAuth from "next-auth";
+import { NextRequest } from "next/server";
+import { publicRoute } from "@/lib/auth/guard";
 import { authOptions } from "@/lib/auth/options";
+import { readLimited, UNAUTHENTICATED_BODY_LIMIT } from "@/lib/http-body";
 
-const handler = NextAuth(authOptions);
-export { handler as GET, handler as POST };
+type P = { nextauth: string[] };
+const handler = NextAuth(authOptions) as (req: NextRequest, ctx: { params: Promise<P> }) => Promise<Response>;
+
+export const GET = publicRoute<P>((req, ctx) => handler(req, ctx));
+
+export const POST = publicRoute<P>(async (req, ctx) => {
+  const body = await readLimited(req, UNAUTHENTICATED_BODY_LIMIT);
+  const copy = new NextRequest(req.url, { method: "POST", headers: req.headers, body });
+  return handler(copy, ctx);
+});

@@ -6,6 +6,6 @@ import { createUser, getUser, listUsers } from "@/lib/services/users";
 export const GET = withRole((_req, { actor }) => NextResponse.json({ data: listUsers(actor) }));
 
 export const POST = withRole(async (req, { actor }) => {
-  const name = createUser(actor, await readJson(req));
+  const name = await createUser(actor, await readJson(req));
   return NextResponse.json({ data: getUser(actor, name) }, { status: 201 });
 });

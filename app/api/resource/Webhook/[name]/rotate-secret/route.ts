@@ -1,21 +1,12 @@
 // POST /api/resource/Webhook/<name>/rotate-secret — new secret now, the previous one signs for 24 h more
 import { NextResponse } from "next/server";
-import { withRole } from "@/lib/auth/guard";
-import { AppError } from "@/lib/errors";
+import { readOptionalJson, withRole } from "@/lib/auth/guard";
 import { paramName } from "@/lib/services/request-log-http";
 import { rotateWebhookSecret } from "@/lib/services/webhook-secret";
 
 export const POST = withRole<{ name: string }>(async (req, { actor, params }) => {
   // The body is optional: { new_secret } to choose the secret, nothing to generate one.
-  const text = await req.text();
-  let body: unknown = {};
-  if (text.trim() !== "") {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new AppError("BAD_REQUEST", "The body is not valid JSON");
-    }
-  }
+  const body = await readOptionalJson(req);
   const result = rotateWebhookSecret(actor, paramName(params.name), body);
   // The new secret is in this response once and in no other.
   return NextResponse.json({ ...result, data: result }, { headers: { "Cache-Control": "no-store" } });
