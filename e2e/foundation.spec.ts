@@ -81,6 +81,9 @@ test("API keys: a created key authenticates, a wrong secret does not", async ({ 
   await page.goto("/app/user/new");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("long-enough-1");
+  // A new user starts with no role: least privilege until someone grants one.
+  for (const role of ["System Manager", "Event Publisher", "Desk User"]) await expect(page.getByLabel(role)).not.toBeChecked();
+  await page.getByLabel("System Manager").check();
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page).toHaveURL(new RegExp(`/app/user/${encodeURIComponent(email)}$`));
   await page.getByRole("button", { name: "Generate Keys" }).click();

@@ -88,6 +88,36 @@ describe("POST /api/events", () => {
     expect(counts()).toEqual(before);
   });
 
+  it("takes keys of System Managers and Event Publishers only; the event's user field changes nothing", async () => {
+    insertWebhook(db, { name: "h", url: URL_ });
+    const keyOf = async (email: string, roles: string[]) => {
+      await createUserUnchecked(db, { email, password: "password123", roles });
+      const k = createApiKeyUnchecked(db, email);
+      return `token ${k.key}:${k.secret}`;
+    };
+    const publisher = await keyOf("publisher@example.com", ["Event Publisher"]);
+    const nobody = await keyOf("nobody@example.com", []);
+    const desk = await keyOf("desk@example.com", ["Desk User"]);
+    const ev = (name: string) => ({ doctype: "Quotation", event: "on_update", doc: quotation(name), user: "Administrator" });
+
+    const before = counts();
+    for (const auth of [nobody, desk]) {
+      const res = await post(ev("QTN-X"), { authorization: auth });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/System Manager or Event Publisher/);
+    }
+    // a brand-new DocType is not registered by a refused key either
+    expect((await post({ doctype: "Brand New", event: "on_update", doc: { name: "B-1" } }, { authorization: nobody })).status).toBe(403);
+    expect(counts()).toEqual(before);
+    expect(db.select().from(doctype).where(eq(doctype.name, "Brand New")).get()).toBeUndefined();
+
+    const ok = await post(ev("QTN-P"), { authorization: publisher });
+    expect(ok.status).toBe(202);
+    const stored = db.select().from(event).all().at(-1);
+    expect(stored?.postedBy).toBe("publisher@example.com");
+    expect(stored?.user).toBe("Administrator");
+  });
+
   it("rejects bad input with 4xx and stores nothing", async () => {
     insertWebhook(db, { name: "h", url: URL_ });
     const before = counts();

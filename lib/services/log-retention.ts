@@ -8,6 +8,8 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type Database from "better-sqlite3";
 import { getDb, type DB } from "@/db";
 import type { Actor } from "@/lib/auth/roles";
+import { purgeExpiredSessions } from "@/lib/auth/sessions";
+import { purgeThrottle } from "@/lib/auth/throttle";
 import { zodToAppError } from "@/lib/errors";
 import { requireManager } from "./request-log-common";
 import { clearStatsCache } from "./request-log-stats";
@@ -123,6 +125,9 @@ export async function runRetentionIfDue(db: DB = getDb(), now = Date.now()): Pro
       .immediate();
     if (!claimed) return null;
     const result = await purgeOldLogs(retentionDays(c), 500, db, now);
+    // Ended sessions and passed sign-in windows are dead rows; nothing reads them again.
+    purgeExpiredSessions(db, now);
+    purgeThrottle(db, now);
     // Fresh statistics let the planner pick the most selective index for combined list
     // filters; analysis_limit keeps it to milliseconds on a million rows.
     c.pragma("analysis_limit = 1000");

@@ -18,7 +18,7 @@ export function NewUserForm({ roles }: { roles: string[] }) {
   const [error, setError] = useState<string | null>(null);
   const form = useForm<Values>({
     resolver: zodResolver(createUserSchema),
-    defaultValues: { email: "", fullName: "", password: "", roles: ["System Manager"], enabled: true },
+    defaultValues: { email: "", fullName: "", password: "", roles: [], enabled: true },
   });
   const { register, formState } = form;
   const save = useMutation({
