@@ -181,10 +181,10 @@ async function problems(entry: RouteEntry, who: Identity, res: APIResponse, expe
     } else if (target.origin !== new URL(baseURL).origin) {
       out.push(`redirect off the site: ${location}`);
     } else if (isPage(entry.file) && expected.redirect === "/login" && requested) {
-      // Back to the page after signing in. A dead cookie gets past the proxy, and then the
-      // desk layout's own redirect (app/app/layout.tsx: always next=/app) wins over the page's.
+      // Back to the page after signing in: a dead cookie gets past the proxy, so this is the
+      // page's own requireDeskPage speaking.
       const next = target.searchParams.get("next");
-      if (next !== requested && !(who === "endedSession" && next === "/app")) out.push(`sent to /login with next=${next}, not back to ${requested}`);
+      if (next !== requested) out.push(`sent to /login with next=${next}, not back to ${requested}`);
     }
   }
   if (status !== 401 && status !== 403) return out;

@@ -1,4 +1,3 @@
-import { redirect } from "next/navigation";
 import { sessionActor } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { Sidebar } from "@/components/desk/sidebar";
@@ -7,9 +6,10 @@ import { Providers } from "@/components/providers";
 
 export default async function DeskLayout({ children }: { children: React.ReactNode }) {
   const actor = await sessionActor();
-  if (!actor) redirect("/login?next=/app");
-  // Without the role the page itself renders the 403; show no desk chrome around it.
-  if (!hasRole(actor)) return <>{children}</>;
+  // Signed out (or a session that has ended): every page's own requireDeskPage sends the
+  // visitor to /login?next=<that page>; without the role the page renders the 403. Either
+  // way, no desk chrome around it.
+  if (!actor || !hasRole(actor)) return <>{children}</>;
   return (
     <Providers>
       <header className="navbar">
