@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { activityLog } from "@/db/schema";
 import { ACTIVITY, recordActivity } from "@/lib/auth/activity";
 import type { Actor } from "@/lib/auth/roles";
-import { AppError } from "@/lib/errors";
 import { freshDb } from "@/test/db";
+import { errorOf } from "@/test/errors";
 import { activityOperations, countActivity, getActivity, listActivity } from "./activity-log";
 
 const admin: Actor = { user: "Administrator", fullName: "Administrator", roles: ["System Manager"], via: "session" };
@@ -23,16 +23,6 @@ function add(over: Partial<typeof activityLog.$inferInsert> = {}) {
     .values({ at: T, operation: ACTIVITY.login, actor: "ann@example.com", subject: "User/ann@example.com", ip: "10.0.0.1", ...over })
     .returning()
     .get();
-}
-
-function errorOf(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error("expected an AppError");
 }
 
 describe("roles", () => {

@@ -3,9 +3,9 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DB } from "@/db";
 import { activityLog, document, version, webhook } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
-import { AppError } from "@/lib/errors";
 import { decryptSecret } from "@/lib/crypto/secret-box";
 import { freshDb } from "@/test/db";
+import { errorOf } from "@/test/errors";
 import { rotateWebhookSecret } from "./webhook-secret";
 import { webhooksFor } from "./webhook-spec";
 import {
@@ -44,17 +44,6 @@ const hook = (extra: Record<string, unknown> = {}) => ({
   request_url: "https://example.com/hook",
   ...extra,
 });
-
-/** The AppError a call throws (fails the test when it does not throw one). */
-function errorOf(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error("expected an AppError");
-}
 
 describe("roles", () => {
   it("requires a System Manager for every verb", () => {

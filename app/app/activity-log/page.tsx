@@ -14,6 +14,14 @@ export const metadata = { title: "Activity Log" };
 
 const BASE = "/app/activity-log";
 
+function Clip({ text }: { text: string }) {
+  return (
+    <span className={css.clip} title={text}>
+      {text}
+    </span>
+  );
+}
+
 export default async function ActivityLogList({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requireDeskPage("/app/activity-log");
   const params = await searchParams;
@@ -71,24 +79,22 @@ export default async function ActivityLogList({ searchParams }: { searchParams: 
             ),
           },
           { key: "operation", label: "Operation", render: (r) => <Indicator color={operationColor(r.operation)}>{r.operation}</Indicator> },
-          { key: "actor", label: "User", render: (r) => r.actor },
+          { key: "actor", label: "User", render: (r) => <Clip text={r.actor} /> },
           {
             key: "subject",
             label: "Subject",
             render: (r) => {
               const href = subjectHref(r.subject);
-              return href ? <Link href={href}>{r.subject}</Link> : r.subject;
+              return href ? (
+                <Link className={css.clip} href={href} title={r.subject}>
+                  {r.subject}
+                </Link>
+              ) : (
+                <Clip text={r.subject} />
+              );
             },
           },
-          {
-            key: "detail",
-            label: "Details",
-            render: (r) => (
-              <span className={css.clip} title={r.detail}>
-                {r.detail}
-              </span>
-            ),
-          },
+          { key: "detail", label: "Details", render: (r) => <Clip text={r.detail} /> },
           { key: "ip", label: "Address", render: (r) => r.ip },
         ]}
         empty="No activity recorded yet. Sign-ins, API keys, user and role changes and webhook secret changes appear here."
