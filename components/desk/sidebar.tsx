@@ -18,6 +18,7 @@ const GROUPS = [
     links: [
       { href: "/app/user", label: "User" },
       { href: "/app/doctype", label: "DocType" },
+      { href: "/app/activity-log", label: "Activity Log" },
     ],
   },
 ];

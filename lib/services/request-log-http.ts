@@ -1,13 +1,14 @@
 import "server-only";
-// Helpers for the Request Log route handlers: query string → list options, and the 405
-// answer for writes (log rows are written by ingest and the dispatcher only).
+// Helpers for the read-only resources behind /api/resource/[doctype] (Webhook Request Log,
+// Activity Log): query string → filters and list options, the DocType a request names, and
+// the 405 answer for writes (their rows are written by the server only).
 import { NextResponse } from "next/server";
 import { AppError, ERROR_STATUS } from "@/lib/errors";
 import { LOG_FILTER_KEYS } from "./request-log.schema";
 
-export function filtersFromQuery(q: URLSearchParams): Record<string, string> {
+export function filtersFromQuery(q: URLSearchParams, keys: readonly string[] = LOG_FILTER_KEYS): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of LOG_FILTER_KEYS) {
+  for (const k of keys) {
     const v = q.get(k);
     if (v) out[k] = v;
   }
@@ -35,9 +36,12 @@ export function paramName(raw: string): string {
 }
 
 export const REQUEST_LOG_DOCTYPE = "Webhook Request Log";
+export const ACTIVITY_LOG_DOCTYPE = "Activity Log";
+export type ResourceDoctype = typeof REQUEST_LOG_DOCTYPE | typeof ACTIVITY_LOG_DOCTYPE;
 
-/** The only DocType the dynamic /api/resource/[doctype] routes serve; others are 404. */
-export function requestLogDoctype(raw: string): void {
+/** The DocTypes the dynamic /api/resource/[doctype] routes serve; others are 404. */
+export function resourceDoctype(raw: string): ResourceDoctype {
   const doctype = paramName(raw).replace(/\+/g, " ");
-  if (doctype !== REQUEST_LOG_DOCTYPE) throw new AppError("NOT_FOUND", `DocType ${doctype} not found`);
+  if (doctype === REQUEST_LOG_DOCTYPE || doctype === ACTIVITY_LOG_DOCTYPE) return doctype;
+  throw new AppError("NOT_FOUND", `DocType ${doctype} not found`);
 }

@@ -2,26 +2,14 @@
 // the service (which parses again). Drizzle-free so client components may import it.
 import { z } from "zod";
 import { LOG_STATUS, type LogStatus } from "@/lib/constants";
+import { dateBound, optionalText } from "./list-filter.schema";
 
 export const LOG_STATUSES = Object.values(LOG_STATUS) as [LogStatus, ...LogStatus[]];
 
 /** Statuses a bulk resend picks up: the ones that did not get through. */
 export const RESENDABLE_STATUSES: readonly LogStatus[] = [LOG_STATUS.failed, LOG_STATUS.exhausted];
 
-const text = z.string().trim().max(255).optional().transform((v) => v || undefined);
-/** A date (YYYY-MM-DD, a day in server time), an ISO timestamp, or epoch ms. */
-const when = z
-  .union([z.string().trim().max(40), z.number()])
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v === "") return undefined;
-    const ms = typeof v === "number" ? v : /^\d+$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00`).getTime() : Date.parse(v);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: "custom", message: "must be a date (YYYY-MM-DD)" });
-      return z.NEVER;
-    }
-    return { ms, dateOnly: typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) };
-  });
+const text = optionalText;
 
 export const logFiltersSchema = z.object({
   webhook: text,
@@ -33,8 +21,8 @@ export const logFiltersSchema = z.object({
   reference_document: text,
   user: text,
   event: text,
-  from: when,
-  to: when,
+  from: dateBound,
+  to: dateBound,
 });
 export type LogFiltersInput = z.input<typeof logFiltersSchema>;
 export type LogFilters = z.output<typeof logFiltersSchema>;

@@ -109,7 +109,7 @@ describe("listLogs", () => {
     addLog({ name: "log with spaces/ü" });
     addLog();
     const p = listLogs(admin, {}, { limit: 1, order: "asc" });
-    expect(decodeCursor(p.next)?.name).toBe("log with spaces/ü");
+    expect(decodeCursor(p.next)?.key).toBe("log with spaces/ü");
   });
 });
 

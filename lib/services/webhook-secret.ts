@@ -2,10 +2,13 @@ import "server-only";
 // Secret rotation without downtime: the current secret becomes the previous one and keeps
 // signing (a second `v1,` value in webhook-signature) for 24 hours, while receivers move
 // to the new secret. The new secret is returned once, here, and never again.
+// Every write of a webhook's secret or outbound API key is also an Activity Log entry
+// (who, when, from where; never the value), in the same transaction as the write.
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, type DB } from "@/db";
 import { version, webhook } from "@/db/schema";
+import { ACTIVITY, recordActivity } from "@/lib/auth/activity";
 import type { Actor } from "@/lib/auth/roles";
 import { encryptSecret } from "@/lib/crypto/secret-box";
 import { AppError, invalid, notFound } from "@/lib/errors";
@@ -16,6 +19,28 @@ import { REDACTED, type VersionData } from "./webhook-versions";
 
 /** How long the previous secret keeps signing after a rotation. */
 export const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
+
+/** Stored ciphertexts of the two credentials a webhook holds (null: none). */
+export interface WebhookCredentials {
+  secret: string | null;
+  apiKey: string | null;
+}
+
+const change = (before: string | null, after: string | null) => (before === after ? null : after === null ? "Cleared" : before === null ? "Set" : "Replaced");
+
+/**
+ * Records which credentials a create or update wrote. Ciphertexts are compared, so saving
+ * a new value counts even when it happens to equal the old one: what matters is that
+ * someone typed a secret. There is no "cleared" operation, so a clear is a Set entry
+ * whose detail says so.
+ */
+export function recordCredentialWrites(tx: DB, actor: Actor, name: string, before: WebhookCredentials, after: WebhookCredentials): void {
+  const who = { actor: actor.user, ip: actor.ip ?? "", subject: `Webhook/${name}` };
+  const secret = change(before.secret, after.secret);
+  if (secret) recordActivity({ operation: ACTIVITY.webhookSecretSet, ...who, detail: `Webhook Secret ${secret.toLowerCase()}` }, tx);
+  const apiKey = change(before.apiKey, after.apiKey);
+  if (apiKey) recordActivity({ operation: ACTIVITY.apiKeyValueSet, ...who, detail: `API Key ${apiKey.toLowerCase()}` }, tx);
+}
 
 const rotateInput = z
   .object({
@@ -57,6 +82,16 @@ export function rotateWebhookSecret(actor: Actor | null, name: string, input: un
       .run();
     const data: VersionData = { comment: "webhook_secret rotated", changed: [["webhook_secret", row.webhookSecret ? REDACTED : "", REDACTED]] };
     tx.insert(version).values({ refDoctype: "Webhook", docname: name, data, owner: actor.user, created: now }).run();
+    recordActivity(
+      {
+        operation: ACTIVITY.webhookSecretRotated,
+        actor: actor.user,
+        ip: actor.ip ?? "",
+        subject: `Webhook/${name}`,
+        detail: expires ? "The previous secret keeps signing for 24 hours" : "There was no previous secret",
+      },
+      tx,
+    );
     return { name, secret, previous_secret_expires: expires, signature_scheme: row.signatureScheme };
   });
   invalidateWebhookCache();

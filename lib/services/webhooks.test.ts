@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DB } from "@/db";
-import { document, version, webhook } from "@/db/schema";
+import { activityLog, document, version, webhook } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
-import { AppError } from "@/lib/errors";
 import { decryptSecret } from "@/lib/crypto/secret-box";
 import { freshDb } from "@/test/db";
+import { errorOf } from "@/test/errors";
+import { rotateWebhookSecret } from "./webhook-secret";
 import { webhooksFor } from "./webhook-spec";
 import {
   createWebhook,
@@ -43,17 +44,6 @@ const hook = (extra: Record<string, unknown> = {}) => ({
   request_url: "https://example.com/hook",
   ...extra,
 });
-
-/** The AppError a call throws (fails the test when it does not throw one). */
-function errorOf(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error("expected an AppError");
-}
 
 describe("roles", () => {
   it("requires a System Manager for every verb", () => {
@@ -243,6 +233,45 @@ describe("updateWebhook", () => {
     ]);
     expect(versions[0]?.data.added).toEqual([["webhook_headers", { key: "Authorization", value: "***" }]]);
     expect(JSON.stringify(versions)).not.toMatch(/second|first|xyz/);
+  });
+});
+
+describe("Activity Log", () => {
+  const fromDesk: Actor = { ...admin, ip: "10.9.8.7" };
+  const entries = () => db.select().from(activityLog).all();
+  const ops = () => entries().map((r) => `${r.operation}: ${r.detail}`);
+
+  it("records secrets and API keys set, replaced, cleared and rotated: who, where, never the value", () => {
+    const { name } = createWebhook(fromDesk, hook({ enable_security: 1, webhook_secret: "first-s3cret", api_key: "key-value-1" }));
+    expect(entries()).toEqual([
+      expect.objectContaining({ operation: "Webhook Secret Set", actor: "Administrator", ip: "10.9.8.7", subject: `Webhook/${name}`, detail: "Webhook Secret set" }),
+      expect.objectContaining({ operation: "Webhook API Key Set", actor: "Administrator", ip: "10.9.8.7", subject: `Webhook/${name}`, detail: "API Key set" }),
+    ]);
+    updateWebhook(fromDesk, name, { enabled: 0 });
+    updateWebhook(fromDesk, name, { webhook_secret: "*****" }); // echoed back from a GET: kept, not set
+    expect(entries()).toHaveLength(2);
+    updateWebhook(fromDesk, name, { webhook_secret: "second-s3cret", api_key: "key-value-2" });
+    const rotated = rotateWebhookSecret(fromDesk, name);
+    rotateWebhookSecret(fromDesk, name, { new_secret: "chosen-s3cret" });
+    updateWebhook(fromDesk, name, { enable_security: 0, webhook_secret: "", api_key: "" });
+    expect(ops().slice(2)).toEqual([
+      "Webhook Secret Set: Webhook Secret replaced",
+      "Webhook API Key Set: API Key replaced",
+      "Webhook Secret Rotated: The previous secret keeps signing for 24 hours",
+      "Webhook Secret Rotated: The previous secret keeps signing for 24 hours",
+      "Webhook Secret Set: Webhook Secret cleared",
+      "Webhook API Key Set: API Key cleared",
+    ]);
+    const all = JSON.stringify(entries());
+    for (const secret of ["first-s3cret", "second-s3cret", "chosen-s3cret", rotated.secret, "key-value-1", "key-value-2"]) expect(all).not.toContain(secret);
+  });
+
+  it("writes nothing when the change itself fails (one transaction)", () => {
+    const { name } = createWebhook(fromDesk, hook());
+    expect(errorOf(() => updateWebhook(fromDesk, name, { api_key: "never-saved", timeout: -1 })).code).toBe("VALIDATION_ERROR");
+    expect(errorOf(() => rotateWebhookSecret(fromDesk, name)).code).toBe("CONFLICT"); // security is off
+    expect(errorOf(() => createWebhook(fromDesk, hook({ enable_security: 1, webhook_secret: "x", webhook_docevent: "bogus" }))).code).toBe("VALIDATION_ERROR");
+    expect(entries()).toEqual([]);
   });
 });
 

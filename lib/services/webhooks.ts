@@ -10,6 +10,7 @@ import type { Actor } from "@/lib/auth/roles";
 import { encryptSecret } from "@/lib/crypto/secret-box";
 import { AppError, notFound } from "@/lib/errors";
 import { loadWebhook, requireManager, toColumns, type WebhookDoc } from "./webhook-doc";
+import { recordCredentialWrites } from "./webhook-secret";
 import { invalidateWebhookCache } from "./webhook-spec";
 import { validateWebhook } from "./webhook-validate";
 import { webhookDiff } from "./webhook-versions";
@@ -77,12 +78,13 @@ export function createWebhook(actor: Actor | null, input: unknown, db = getDb())
       throw new AppError("CONFLICT", `Webhook ${name} already exists`, { name: `Webhook ${name} already exists` });
     }
     const v = validateWebhook(tx, parsed, { storedSecret: false });
+    const credentials = { secret: v.enable_security ? nextSecret(v.webhook_secret, null, false) : null, apiKey: nextSecret(v.api_key, null, false) };
     tx.insert(webhook)
       .values({
         name,
         ...toColumns(v),
-        webhookSecret: v.enable_security ? nextSecret(v.webhook_secret, null, false) : null,
-        apiKey: nextSecret(v.api_key, null, false),
+        webhookSecret: credentials.secret,
+        apiKey: credentials.apiKey,
         owner: actor.user,
         modifiedBy: actor.user,
         created: now,
@@ -90,6 +92,7 @@ export function createWebhook(actor: Actor | null, input: unknown, db = getDb())
       })
       .run();
     writeChildren(tx, name, v);
+    recordCredentialWrites(tx, actor, name, { secret: null, apiKey: null }, credentials);
     return loadWebhook(tx, name)?.doc;
   });
   invalidateWebhookCache();
@@ -134,6 +137,7 @@ export function updateWebhook(actor: Actor | null, name: string, input: unknown,
     if (!after) throw new AppError("INTERNAL", "Webhook was not saved");
     const diff = webhookDiff(before, after, { secretChanged: secret !== row.webhookSecret, apiKeyChanged: apiKey !== row.apiKey });
     if (diff) tx.insert(version).values({ refDoctype: "Webhook", docname: name, data: diff, owner: actor.user, created: now }).run();
+    recordCredentialWrites(tx, actor, name, { secret: row.webhookSecret, apiKey: row.apiKey }, { secret, apiKey });
     return after;
   });
   invalidateWebhookCache();
