@@ -132,6 +132,7 @@ export const ROUTE_MATRIX: RouteEntry[] = [
   { file: "page.tsx", methods: { GET: { call: () => ({ path: "/" }), expect: each({ redirect: "/app" }) } } },
   { file: "login/page.tsx", methods: { GET: { call: () => ({ path: "/login" }), expect: each(200) } } },
   page("app/page.tsx", () => "/app"),
+  page("app/activity-log/page.tsx", () => "/app/activity-log"),
   page("app/doctype/page.tsx", () => "/app/doctype"),
   page("app/doctype/[name]/page.tsx", (f) => `/app/doctype/${enc(f.doctype)}`),
   page("app/document/[doctype]/[name]/page.tsx", (f) => `/app/document/${enc(f.doctype)}/${enc(f.document)}`),

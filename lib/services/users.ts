@@ -85,6 +85,8 @@ export async function updateUser(actor: Actor | null, name: string, input: unkno
   const passwordHash = v.password ? await hashPassword(v.password) : undefined;
   const who = by(actor);
   return db.transaction((tx) => {
+    // Read again inside the transaction: what was true before this change decides what it records.
+    const was = tx.select({ enabled: user.enabled }).from(user).where(eq(user.name, name)).get();
     const before = rolesOf(tx as unknown as DB, name);
     tx.update(user)
       .set({
@@ -108,8 +110,8 @@ export async function updateUser(actor: Actor | null, name: string, input: unkno
       }
     }
     const subject = `User/${name}`;
-    if (v.enabled === false && u.enabled) recordActivity({ operation: ACTIVITY.userDisabled, ...who, subject }, tx);
-    if (v.enabled === true && !u.enabled) recordActivity({ operation: ACTIVITY.userEnabled, ...who, subject }, tx);
+    if (v.enabled === false && was?.enabled) recordActivity({ operation: ACTIVITY.userDisabled, ...who, subject }, tx);
+    if (v.enabled === true && was && !was.enabled) recordActivity({ operation: ACTIVITY.userEnabled, ...who, subject }, tx);
     if (passwordHash) recordActivity({ operation: ACTIVITY.passwordChanged, ...who, subject }, tx);
     const reasons = [passwordHash ? "password changed" : "", v.enabled === false ? "user disabled" : "", removed.length ? "role removed" : ""].filter(Boolean);
     if (reasons.length) {
