@@ -22,6 +22,17 @@ export default tseslint.config(
     },
   },
   {
+    // Client components and the schemas they build: zod from lib/zod.ts (jitless in the
+    // browser, so the CSP without 'unsafe-eval' reports no violation).
+    files: ["app/**/*.{ts,tsx}", "components/**/*.{ts,tsx}", "lib/**/*.schema.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { paths: [{ name: "zod", message: "Import { z } from \"@/lib/zod\" (jitless in the browser; see lib/zod.ts).", allowTypeImports: true }] },
+      ],
+    },
+  },
+  {
     files: ["**/*.mjs", "scripts/**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", Buffer: "readonly", setTimeout: "readonly", globalThis: "readonly" } },
   },

@@ -31,8 +31,14 @@ export function deskOrigin(): string | null {
   }
 }
 
+/** TRUST_PROXY as scripts/server.mjs reads it: "true" or a number of proxies ≥ 1 means there is one. */
+export function trustsProxy(value: string | undefined): boolean {
+  const v = (value ?? "").trim().toLowerCase();
+  return v === "true" || (/^\d+$/.test(v) && Number(v) >= 1);
+}
+
 function requestHostOrigin(headers: Headers): string | null {
-  const trustProxy = process.env.TRUST_PROXY === "1" || process.env.TRUST_PROXY === "true";
+  const trustProxy = trustsProxy(process.env.TRUST_PROXY);
   const host = (trustProxy && headers.get("x-forwarded-host")?.split(",")[0]?.trim()) || headers.get("host");
   if (!host) return null;
   const proto = (trustProxy && headers.get("x-forwarded-proto")?.split(",")[0]?.trim()) || "http";

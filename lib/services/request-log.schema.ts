@@ -1,6 +1,6 @@
 // Filters of the Webhook Request Log list, shared by the list page, the bulk-resend API and
 // the service (which parses again). Drizzle-free so client components may import it.
-import { z } from "zod";
+import { z } from "@/lib/zod";
 import { LOG_STATUS, type LogStatus } from "@/lib/constants";
 import { dateBound, optionalText } from "./list-filter.schema";
 

@@ -1,5 +1,5 @@
 // Shared by the user forms (browser) and the user service (server). No Drizzle here.
-import { z } from "zod";
+import { z } from "@/lib/zod";
 
 export const createUserSchema = z.object({
   email: z.string().trim().toLowerCase().email("Enter a valid email address"),

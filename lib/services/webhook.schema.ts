@@ -1,6 +1,6 @@
 // The Webhook's input, shared by the form (zodResolver) and the server, which parses again.
 // Drizzle-free and server-free so the client form can import it. Keys are Frappe fieldnames.
-import { z } from "zod";
+import { z } from "@/lib/zod";
 import {
   DOC_EVENTS,
   NOTIFICATION_TYPES,

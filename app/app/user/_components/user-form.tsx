@@ -5,7 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
-import { z } from "zod";
+import { z } from "@/lib/zod";
 import { api, ApiError } from "@/lib/api-client";
 import { formatDateTime, timeAgo } from "@/lib/format";
 import { CheckField, Field, FormView, Section } from "@/components/desk/form-view";
