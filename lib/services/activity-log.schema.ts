@@ -1,6 +1,6 @@
 // Filters of the Activity Log list, shared by the list page, the REST route and the service
 // (which parses again). Drizzle-free so client components may import it.
-import { z } from "zod";
+import { z } from "@/lib/zod";
 import { dateBound, optionalText } from "./list-filter.schema";
 
 export const activityFiltersSchema = z.object({

@@ -1,7 +1,7 @@
 // Filter fields shared by the keyset lists (Webhook Request Log, Activity Log): the page,
 // the REST routes and the services parse the same way. Drizzle-free so client components
 // may import it.
-import { z } from "zod";
+import { z } from "@/lib/zod";
 
 /** A trimmed text filter; blank means "no filter". */
 export const optionalText = z.string().trim().max(255).optional().transform((v) => v || undefined);
