@@ -1,5 +1,16 @@
 import { AppError } from "@/lib/errors";
 
+/**
+ * `application/json` exactly, with a charset parameter allowed (`; charset=utf-8`) and nothing else.
+ * `text/plain; application/json`, which a browser sends cross-site without a preflight, is not.
+ */
+export function isJsonMediaType(value: string | null | undefined): boolean {
+  if (!value) return false;
+  const [type, ...params] = value.split(";");
+  if (type?.trim().toLowerCase() !== "application/json") return false;
+  return params.every((p) => /^\s*charset\s*=\s*("[^"]*"|[^\s";]+)\s*$/i.test(p));
+}
+
 /** What an unauthenticated request may make the server hold in memory. */
 export const UNAUTHENTICATED_BODY_LIMIT = 64 * 1024;
 

@@ -102,7 +102,12 @@ async function main() {
   let peakRss = 0;
   let pid = 0;
   try {
-    server = spawn(bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    // The server `npm start` runs (scripts/server.mjs in front of Next), so the figures are the product's.
+    server = spawn(process.execPath, ["scripts/server.mjs"], {
+      cwd: ROOT,
+      env: { ...env, PORT: String(port), HOST: "127.0.0.1", NODE_ENV: "production" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     server.stdout?.on("data", (c: Buffer) => (out += c.toString()));
     server.stderr?.on("data", (c: Buffer) => (out += c.toString()));

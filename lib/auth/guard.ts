@@ -6,10 +6,11 @@ import { getDb } from "@/db";
 import { authSecret } from "@/lib/config";
 import { SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError, toErrorBody } from "@/lib/errors";
+import { isJsonMediaType } from "@/lib/http-body";
 import { actorFor, actorForToken } from "./identity";
 import { clientAddress, isSafeMethod, isSameOriginRequest } from "./request-origin";
 import { hasRole, type Actor } from "./roles";
-import { decodeSessionToken, refreshedSessionCookie, sessionCookieValue } from "./session-cookie";
+import { decodeSessionToken, refreshedCookieFor, sessionCookieValue, type SessionToken } from "./session-cookie";
 import { sessionUser } from "./sessions";
 
 // The one guard. Every route handler is wrapped by `guard` (or `withRole`, or `publicRoute`
@@ -24,8 +25,8 @@ import { sessionUser } from "./sessions";
 
 export const GUARDED = Symbol.for("webhook-desk.guarded");
 
-/** The signed-in user of this request's session cookie, or null. */
-export async function sessionActor(): Promise<Actor | null> {
+/** This request's session: its cookie's token and the user, while the session row lives. */
+async function liveSession(): Promise<{ actor: Actor; token: SessionToken } | null> {
   const jar = await cookies();
   const token = await decodeSessionToken(
     sessionCookieValue((n) => jar.get(n)?.value),
@@ -35,7 +36,13 @@ export async function sessionActor(): Promise<Actor | null> {
   const db = getDb();
   const user = sessionUser(token.sid, db);
   if (!user || user !== token.user) return null;
-  return actorFor(user, "session", db, { sid: token.sid });
+  const actor = actorFor(user, "session", db, { sid: token.sid });
+  return actor ? { actor, token } : null;
+}
+
+/** The signed-in user of this request's session cookie, or null. */
+export async function sessionActor(): Promise<Actor | null> {
+  return (await liveSession())?.actor ?? null;
 }
 
 /**
@@ -56,25 +63,20 @@ export interface Access {
   credentials?: "session-or-token" | "token";
 }
 
-/** Authenticates a route handler's request (step 1 of the guard). */
-export async function requestActor(req: Request, credentials: Access["credentials"] = "session-or-token"): Promise<Actor> {
+/** Authenticates a route handler's request (step 1 of the guard); `token` for a session. */
+async function requestActor(req: Request, credentials: Access["credentials"] = "session-or-token"): Promise<{ actor: Actor; token?: SessionToken }> {
   const ip = clientAddress(req);
   const header = req.headers.get("authorization");
   if (header) {
     const check = actorForToken(header, getDb(), ip);
     if (!check) throw new AppError("UNAUTHORIZED", "Unsupported Authorization header; use `token <api_key>:<api_secret>`");
     if (!check.ok) throw new AppError(check.code, check.message);
-    return check.actor;
+    return { actor: check.actor };
   }
   if (credentials === "token") throw new AppError("UNAUTHORIZED", "Send Authorization: token <api_key>:<api_secret>");
-  const actor = await sessionActor();
-  if (!actor) throw new AppError("UNAUTHORIZED", "Login required");
-  return { ...actor, ip };
-}
-
-/** application/json, with parameters (`; charset=utf-8`) allowed and nothing else. */
-export function isJsonMediaType(type: string | null | undefined): boolean {
-  return (type ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
+  const session = await liveSession();
+  if (!session) throw new AppError("UNAUTHORIZED", "Login required");
+  return { actor: { ...session.actor, ip }, token: session.token };
 }
 
 const hasBody = (req: Request) => {
@@ -95,7 +97,7 @@ export function guard<P = Record<string, string>>(access: Access, handler: Handl
   const wrapped = async (raw: Request, ctx?: Ctx<P>): Promise<Response> => {
     try {
       const req = asNext(raw);
-      const actor = await requestActor(req, access.credentials);
+      const { actor, token } = await requestActor(req, access.credentials);
       const unsafe = !isSafeMethod(req.method);
       if (actor.via === "session" && unsafe && !isSameOriginRequest(req)) {
         throw new AppError("FORBIDDEN", "Cross-origin request refused: this action must come from the desk's own pages");
@@ -107,7 +109,7 @@ export function guard<P = Record<string, string>>(access: Access, handler: Handl
         throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send a JSON body with Content-Type: application/json");
       }
       const res = await handler(req, { actor, params: await paramsOf(ctx) });
-      if (actor.via === "session") await slideSession(req, res);
+      if (token) await slideSession(token, res);
       return res;
     } catch (err) {
       return errorResponse(err);
@@ -137,8 +139,8 @@ export function publicRoute<P = Record<string, string>>(handler: (req: NextReque
 }
 
 /** Re-issues an ageing session cookie on the response, so an active session slides on. */
-async function slideSession(req: NextRequest, res: Response): Promise<void> {
-  const fresh = await refreshedSessionCookie(sessionCookieValue((n) => req.cookies.get(n)?.value), authSecret());
+async function slideSession(token: SessionToken, res: Response): Promise<void> {
+  const fresh = await refreshedCookieFor(token, authSecret());
   if (!fresh) return;
   try {
     res.headers.append("set-cookie", fresh);

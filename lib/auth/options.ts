@@ -4,7 +4,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/db";
 import { authSecret } from "@/lib/config";
 import { ACTIVITY, recordActivity } from "./activity";
-import { CLIENT_ADDRESS_HEADER } from "./request-origin";
+import { clientAddress } from "./request-origin";
 import { SESSION_MAX_AGE_S } from "./session-cookie";
 import { endSession } from "./sessions";
 import { signInWithPassword } from "./sign-in";
@@ -27,17 +27,14 @@ export const authOptions: NextAuthOptions = {
         password: { label: "Password", type: "password" },
       },
       async authorize(credentials, req) {
-        const header = (name: string) => {
-          const v = req?.headers?.[name];
-          return (Array.isArray(v) ? v[0] : v) ?? "";
-        };
-        // The client address header is set by scripts/server.mjs; see clientAddress().
-        const g = globalThis as unknown as { __webhookDeskServer?: boolean };
+        // next-auth hands over the headers as a plain object.
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(req?.headers ?? {})) if (typeof v === "string") headers.set(k, v);
         const result = await signInWithPassword(getDb(), {
           login: credentials?.username ?? "",
           password: credentials?.password ?? "",
-          ip: (g.__webhookDeskServer && header(CLIENT_ADDRESS_HEADER)) || "unknown",
-          userAgent: header("user-agent"),
+          ip: clientAddress({ headers }),
+          userAgent: headers.get("user-agent") ?? "",
         });
         if (!result.ok) throw new Error(result.message);
         return { id: result.actor.user, name: result.actor.fullName || result.actor.user, sid: result.sid };

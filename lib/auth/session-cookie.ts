@@ -4,7 +4,7 @@
 // the proxy re-issues the cookie to slide its expiry.
 import { decode, encode } from "next-auth/jwt";
 
-/** Same as lib/auth/sessions.ts SESSION_LIFETIME_MS, in seconds. */
+/** A session's idle lifetime (lib/auth/sessions.ts) and the cookie's Max-Age, in seconds. */
 export const SESSION_MAX_AGE_S = 12 * 3600;
 /** The cookie is re-issued (sliding its expiry) once it is this old. */
 const REFRESH_AFTER_S = 10 * 60;
@@ -56,6 +56,11 @@ export function sessionCookieValue(get: (name: string) => string | undefined): s
 export async function refreshedSessionCookie(value: string | undefined, secret: string | undefined, now = Date.now()): Promise<string | null> {
   if (!value || !secret) return null;
   const t = await decodeSessionToken(value, secret);
-  if (!t?.iat || now / 1000 - t.iat < REFRESH_AFTER_S) return null;
+  return t ? refreshedCookieFor(t, secret, now) : null;
+}
+
+/** The same, for a token already decoded. */
+export async function refreshedCookieFor(t: SessionToken, secret: string, now = Date.now()): Promise<string | null> {
+  if (!t.iat || now / 1000 - t.iat < REFRESH_AFTER_S) return null;
   return sessionSetCookie(await encodeSessionToken(t, secret));
 }

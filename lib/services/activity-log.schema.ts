@@ -18,4 +18,4 @@ export const activityFiltersSchema = z.object({
 export type ActivityFiltersInput = z.input<typeof activityFiltersSchema>;
 export type ActivityFilters = z.output<typeof activityFiltersSchema>;
 
-export const ACTIVITY_FILTER_KEYS = ["operation", "user", "subject", "ip", "from", "to"] as const;
+export const ACTIVITY_FILTER_KEYS = Object.keys(activityFiltersSchema.shape) as (keyof typeof activityFiltersSchema.shape)[];

@@ -9,14 +9,6 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Deeper documents are refused: JSON.stringify and templates recurse, and no real doc nests this far. */
 export const MAX_DOC_DEPTH = 64;
 
-/** `application/json`, optionally with a charset parameter; anything else (or nothing) is 415. */
-export function isJsonContentType(value: string | null): boolean {
-  if (!value) return false;
-  const [type, ...params] = value.split(";");
-  if (type?.trim().toLowerCase() !== "application/json") return false;
-  return params.every((p) => /^\s*charset\s*=\s*("[^"]*"|[^\s";]+)\s*$/i.test(p));
-}
-
 /** True when `value` nests objects/arrays deeper than `max` levels. Iterative: depth can't overflow the stack. */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];

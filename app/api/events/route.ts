@@ -4,8 +4,7 @@ import { getDb } from "@/db";
 import { errorResponse, guard } from "@/lib/auth/guard";
 import { EVENT_PUBLISHER, SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError } from "@/lib/errors";
-import { readLimited } from "@/lib/http-body";
-import { isJsonContentType } from "@/lib/services/event-input";
+import { isJsonMediaType, readLimited } from "@/lib/http-body";
 import { MAX_BODY_BYTES, ingestEvents, parseEventsBody } from "@/lib/services/events";
 
 export const runtime = "nodejs";
@@ -16,7 +15,7 @@ export const dynamic = "force-dynamic";
 // of the body is read; a declared Content-Length over the limit is refused unread.
 export const POST = guard({ roles: [SYSTEM_MANAGER, EVENT_PUBLISHER], credentials: "token" }, async (req, { actor }) => {
   try {
-    if (!isJsonContentType(req.headers.get("content-type"))) {
+    if (!isJsonMediaType(req.headers.get("content-type"))) {
       throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send a JSON body with Content-Type: application/json");
     }
     const text = await readLimited(req, MAX_BODY_BYTES);

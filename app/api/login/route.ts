@@ -2,13 +2,13 @@
 // JavaScript: 303 to `next`, or back to /login with an error code); JSON in, JSON out too.
 import { NextResponse } from "next/server";
 import { getDb } from "@/db";
-import { errorResponse, isJsonMediaType, publicRoute } from "@/lib/auth/guard";
+import { errorResponse, publicRoute } from "@/lib/auth/guard";
 import { startSession } from "@/lib/auth/login";
 import { clientAddress, isSameOriginRequest } from "@/lib/auth/request-origin";
 import { safeNext } from "@/lib/auth/safe-next";
 import { signInWithPassword } from "@/lib/auth/sign-in";
 import { AppError } from "@/lib/errors";
-import { readLimited, UNAUTHENTICATED_BODY_LIMIT } from "@/lib/http-body";
+import { isJsonMediaType, readLimited, UNAUTHENTICATED_BODY_LIMIT } from "@/lib/http-body";
 
 export const dynamic = "force-dynamic";
 
