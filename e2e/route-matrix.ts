@@ -227,6 +227,13 @@ export const ROUTE_MATRIX: RouteEntry[] = [
       PUT: send((f) => `/api/resource/User/${enc(f.user)}`, 200, () => ({ fullName: "Route Matrix" })),
     },
   },
+  {
+    file: "api/resource/User/[name]/sessions/route.ts",
+    methods: {
+      GET: get((f) => `/api/resource/User/${enc(f.user)}/sessions`),
+      DELETE: send((f) => `/api/resource/User/${enc(f.user)}/sessions`, 200),
+    },
+  },
   { file: "api/resource/User/[name]/api-key/route.ts", methods: { POST: send((f) => `/api/resource/User/${enc(f.user)}/api-key`, 201) } },
   {
     file: "api/resource/User/[name]/api-key/[key]/route.ts",

@@ -90,3 +90,21 @@ async function put(request: APIRequestContext, admin: string, user: string, data
   const res = await request.put(`/api/resource/User/${encodeURIComponent(user)}`, { headers: { Authorization: admin }, data });
   expect(res.status(), await res.text()).toBe(200);
 }
+
+test("a System Manager sees a user's sessions and logs them out from all devices", async ({ browser }) => {
+  const u = newUser();
+  const first = await signedInContext(browser, u.email, u.password);
+  const second = await signedInContext(browser, u.email, u.password);
+  const admin = await browser.newContext({ storageState: "e2e/.auth/admin.json" });
+  const page = await admin.newPage();
+  await page.goto(`/app/user/${encodeURIComponent(u.email)}`);
+  const sessions = page.getByRole("table", { name: "Sessions" });
+  await expect(sessions.getByRole("row")).toHaveCount(3); // header + two sign-ins
+  await expect(sessions).toContainText("127.0.0.1");
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "Log out from all devices" }).click();
+  await expect(page.getByRole("status")).toHaveText("2 sessions ended");
+  await expect(page.getByText("Not signed in anywhere.")).toBeVisible();
+  for (const s of [first, second]) expect(await replaySession(browser, s.cookie)).toEqual(SIGNED_OUT);
+  for (const c of [first.context, second.context, admin]) await c.close();
+});

@@ -4,7 +4,7 @@ import { freshDb } from "@/test/db";
 import { activityLog, session } from "@/db/schema";
 import { EVENT_PUBLISHER, SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError } from "@/lib/errors";
-import { actorFor, actorForToken, createApiKeyUnchecked, createUserUnchecked, listUsers, revokeApiKey, updateUser } from "@/lib/services/users";
+import { actorFor, actorForToken, createApiKeyUnchecked, createUserUnchecked, endAllUserSessions, listUsers, listUserSessions, revokeApiKey, updateUser } from "@/lib/services/users";
 import { apiSecretMatches, generateApiKey, parseTokenHeader } from "./api-key";
 import { hashPassword, verifyPassword } from "./password";
 import { hasRole } from "./roles";
@@ -122,6 +122,28 @@ describe("users, roles, sessions and tokens against the database", () => {
     open();
     await updateUser(admin, ann, { enabled: false }, t.db);
     expect(live()).toBe(0);
+  });
+
+  it("lists a user's sessions and logs them out from all devices, keeping your own current one", async () => {
+    const adminName = await createUserUnchecked(t.db, { email: "admin@example.com", password: "password-1", roles: [SYSTEM_MANAGER] });
+    const mine = createSession(t.db, adminName, { ip: "10.0.0.1" });
+    createSession(t.db, adminName, { ip: "10.0.0.2" });
+    const admin = actorFor(adminName, "session", t.db, { sid: mine });
+    const ann = await createUserUnchecked(t.db, { email: "ann@example.com", password: "password-1" });
+    createSession(t.db, ann, { ip: "10.0.0.3", userAgent: "Firefox" });
+    createSession(t.db, ann, { ip: "10.0.0.4" });
+
+    const listed = listUserSessions(admin, ann, t.db);
+    expect(listed).toHaveLength(2);
+    expect(listed[0]).not.toHaveProperty("id");
+    expect(listUserSessions(admin, adminName, t.db).filter((s) => s.current)).toHaveLength(1);
+    expect(() => listUserSessions(actorFor(ann, "session", t.db), ann, t.db)).toThrowError(AppError);
+
+    expect(endAllUserSessions(admin, ann, t.db)).toBe(2);
+    expect(listUserSessions(admin, ann, t.db)).toEqual([]);
+    expect(endAllUserSessions(admin, adminName, t.db)).toBe(1);
+    expect(sessionUser(mine, t.db)).toBe(adminName);
+    expect(t.db.select().from(activityLog).all().filter((r) => r.operation === "Sessions Ended")).toHaveLength(2);
   });
 
   it("a session slides for 12 hours of idleness and ends at sign-out", async () => {

@@ -1,11 +1,12 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { and, eq, lt, ne } from "drizzle-orm";
+import { and, desc, eq, gte, lt, ne } from "drizzle-orm";
 import { getDb, type DB } from "@/db";
 import { session } from "@/db/schema";
+import { SESSION_MAX_AGE_S } from "./session-cookie";
 
 /** Idle lifetime: a session not used for this long has ended. Each use extends it. */
-export const SESSION_LIFETIME_MS = 12 * 3600 * 1000;
+export const SESSION_LIFETIME_MS = SESSION_MAX_AGE_S * 1000;
 /** last_seen is written at most this often, so a page view is a read, not a write. */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -41,6 +42,16 @@ export function endSession(sid: string, db: DB = getDb()): string | null {
 export function endUserSessions(db: Pick<DB, "delete">, user: string, keep?: string): number {
   const where = keep ? and(eq(session.user, user), ne(session.id, keep)) : eq(session.user, user);
   return db.delete(session).where(where).run().changes;
+}
+
+/** A user's live sessions, newest use first (the ids stay on the server). */
+export function liveSessions(db: DB, user: string, now = Date.now()) {
+  return db
+    .select({ id: session.id, created: session.created, lastSeen: session.lastSeen, ip: session.ip, userAgent: session.userAgent })
+    .from(session)
+    .where(and(eq(session.user, user), gte(session.lastSeen, now - SESSION_LIFETIME_MS)))
+    .orderBy(desc(session.lastSeen))
+    .all();
 }
 
 export function purgeExpiredSessions(db: DB = getDb(), now = Date.now()): number {

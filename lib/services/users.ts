@@ -7,7 +7,7 @@ import { generateApiKey } from "@/lib/auth/api-key";
 import { findUser, rolesOf } from "@/lib/auth/identity";
 import { hashPassword } from "@/lib/auth/password";
 import { requireManager, type Actor } from "@/lib/auth/roles";
-import { endUserSessions } from "@/lib/auth/sessions";
+import { endUserSessions, liveSessions } from "@/lib/auth/sessions";
 import { ROLES, SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError, invalid, notFound, zodToAppError } from "@/lib/errors";
 import { createUserSchema, updateUserSchema, type CreateUserInput } from "./user.schema";
@@ -26,11 +26,14 @@ function ensureRoles(db: DB, roles: string[]) {
 export async function createUserUnchecked(db: DB, input: CreateUserInput & { name?: string }, actor?: Actor | null): Promise<string> {
   const v = createUserSchema.parse(input);
   const name = input.name ?? v.email;
-  if (findUser(db, name) || findUser(db, v.email)) throw invalid("email", `User ${v.email} already exists`);
+  const taken = () => !!(findUser(db, name) || findUser(db, v.email));
+  // Fail fast before the ~50 ms hash, and look again inside the transaction (another request
+  // may have created the user meanwhile) so the answer is a 422, not a constraint error.
+  if (taken()) throw invalid("email", `User ${v.email} already exists`);
   // Hash before the transaction: better-sqlite3 transactions are synchronous.
   const passwordHash = await hashPassword(v.password);
-  if (findUser(db, name) || findUser(db, v.email)) throw invalid("email", `User ${v.email} already exists`);
   db.transaction((tx) => {
+    if (taken()) throw invalid("email", `User ${v.email} already exists`);
     tx.insert(user).values({ name, email: v.email, fullName: v.fullName, passwordHash, enabled: v.enabled }).run();
     ensureRoles(tx as unknown as DB, v.roles);
     for (const r of v.roles) tx.insert(hasRole).values({ user: name, role: r }).run();
@@ -120,6 +123,27 @@ export async function updateUser(actor: Actor | null, name: string, input: unkno
       return { sessionsEnded: true };
     }
     return { sessionsEnded: false };
+  });
+}
+
+/** The user's signed-in sessions (when, from where, which browser); `current` marks the actor's own. */
+export function listUserSessions(actor: Actor | null, name: string, db = getDb()) {
+  requireManager(actor);
+  if (!findUser(db, name)) throw notFound(`User ${name}`);
+  return liveSessions(db, name).map(({ id, ...s }) => ({ ...s, current: id === actor.sid }));
+}
+
+/**
+ * Frappe's "Logout From All Devices": ends every session of the user. For your own account
+ * the session you are using stays, so you are not signed out of the page you clicked in.
+ */
+export function endAllUserSessions(actor: Actor | null, name: string, db = getDb()): number {
+  requireManager(actor);
+  if (!findUser(db, name)) throw notFound(`User ${name}`);
+  return db.transaction((tx) => {
+    const ended = endUserSessions(tx, name, name === actor.user ? actor.sid : undefined);
+    if (ended) recordActivity({ operation: ACTIVITY.sessionsEnded, ...by(actor), subject: `User/${name}`, detail: `${ended} session${ended === 1 ? "" : "s"} ended: logged out from all devices` }, tx);
+    return ended;
   });
 }
 

@@ -1,6 +1,6 @@
 import { decodeSegment } from "@/lib/format";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
-import { getUser, ROLES } from "@/lib/services/users";
+import { getUser, listUserSessions, ROLES } from "@/lib/services/users";
 import { UserForm } from "../_components/user-form";
 
 export const dynamic = "force-dynamic";
@@ -10,5 +10,5 @@ export default async function UserPage({ params }: { params: Promise<{ name: str
   const name = decodeSegment(raw);
   const actor = await requireDeskPage(`/app/user/${raw}`);
   const user = orNotFound(() => getUser(actor, name));
-  return <UserForm user={user} roles={[...ROLES]} self={actor.user === name} />;
+  return <UserForm user={user} sessions={listUserSessions(actor, name)} roles={[...ROLES]} self={actor.user === name} />;
 }

@@ -29,7 +29,15 @@ const schema = z.object({
 });
 type Values = z.infer<typeof schema>;
 
-export function UserForm({ user, roles, self }: { user: UserView; roles: string[]; self: boolean }) {
+interface SessionView {
+  created: number;
+  lastSeen: number;
+  ip: string;
+  userAgent: string;
+  current: boolean;
+}
+
+export function UserForm({ user, sessions, roles, self }: { user: UserView; sessions: SessionView[]; roles: string[]; self: boolean }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -71,6 +79,16 @@ export function UserForm({ user, roles, self }: { user: UserView; roles: string[
   const revoke = useMutation({
     mutationFn: (key: string) => api(`/api/resource/User/${encodeURIComponent(user.name)}/api-key/${key}`, { method: "DELETE" }),
     onSuccess: () => router.refresh(),
+    onError: (e) => setError(e.message),
+  });
+
+  const logoutAll = useMutation({
+    mutationFn: () => api<{ data: { ended: number } }>(`/api/resource/User/${encodeURIComponent(user.name)}/sessions`, { method: "DELETE" }),
+    onSuccess: (r) => {
+      setError(null);
+      setNotice(`${r.data.ended} session${r.data.ended === 1 ? "" : "s"} ended`);
+      router.refresh();
+    },
     onError: (e) => setError(e.message),
   });
 
@@ -162,6 +180,47 @@ export function UserForm({ user, roles, self }: { user: UserView; roles: string[
           )}
           <button type="button" className="btn" onClick={() => generate.mutate()} disabled={generate.isPending}>
             Generate Keys
+          </button>
+        </Section>
+        <Section title="Sessions">
+          {sessions.length === 0 ? (
+            <p className="muted">Not signed in anywhere.</p>
+          ) : (
+            <table className="grid-table" style={{ marginBottom: 12 }} aria-label="Sessions">
+              <thead>
+                <tr>
+                  <th>Last Active</th>
+                  <th>Signed In</th>
+                  <th>Address</th>
+                  <th>Browser</th>
+                </tr>
+              </thead>
+              <tbody>
+                {sessions.map((s) => (
+                  <tr key={`${s.created}-${s.lastSeen}-${s.ip}`}>
+                    <td title={formatDateTime(s.lastSeen)}>
+                      {timeAgo(s.lastSeen)}
+                      {s.current ? <span className="muted"> (this session)</span> : null}
+                    </td>
+                    <td>{formatDateTime(s.created)}</td>
+                    <td className="mono">{s.ip}</td>
+                    <td className="muted" title={s.userAgent}>
+                      {s.userAgent.slice(0, 60) || "—"}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <button
+            type="button"
+            className="btn"
+            disabled={logoutAll.isPending || sessions.every((s) => s.current)}
+            onClick={() =>
+              window.confirm(self ? "Log out from all your other devices?" : `Log ${user.name} out from all devices?`) && logoutAll.mutate()
+            }
+          >
+            Log out from all devices
           </button>
         </Section>
       </div>

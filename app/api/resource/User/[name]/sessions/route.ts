@@ -1,0 +1,10 @@
+// GET/DELETE /api/resource/User/<name>/sessions — a user's signed-in sessions; DELETE logs them out from all devices
+import { NextResponse } from "next/server";
+import { withRole } from "@/lib/auth/guard";
+import { endAllUserSessions, listUserSessions } from "@/lib/services/users";
+
+type P = { name: string };
+
+export const GET = withRole<P>((_req, { actor, params }) => NextResponse.json({ data: listUserSessions(actor, params.name) }));
+
+export const DELETE = withRole<P>((_req, { actor, params }) => NextResponse.json({ data: { ended: endAllUserSessions(actor, params.name) } }));
