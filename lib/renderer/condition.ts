@@ -19,7 +19,18 @@ export { parseCondition, MAX_AST_DEPTH, MAX_CONDITION_LENGTH } from "./condition
 export { ConditionError, ConditionSyntaxError } from "./errors";
 
 /** Node evaluations allowed per condition; comprehensions over big child tables stop here. */
-const MAX_STEPS = 200_000;
+export const MAX_STEPS = 200_000;
+
+let maxSteps = MAX_STEPS;
+
+/**
+ * The step budget of every condition evaluated on this thread. The render pool's workers
+ * scale it to their time budget; on the calling thread it stays MAX_STEPS.
+ */
+export function setConditionStepBudget(steps: number): void {
+  maxSteps = steps;
+}
+
 const MAX_LIST_LENGTH = 100_000;
 
 class Helper implements PyCallable {
@@ -255,7 +266,7 @@ function evalComprehension(node: Extract<ConditionAst, { kind: "comp" }>, state:
 }
 
 function evaluate(node: ConditionAst, state: State): unknown {
-  if (++state.steps > MAX_STEPS) throw new ConditionError("condition is too expensive to evaluate");
+  if (++state.steps > maxSteps) throw new ConditionError("condition is too expensive to evaluate");
   switch (node.kind) {
     case "literal":
       return node.value;

@@ -18,7 +18,7 @@ export { TemplateError } from "./errors";
 export interface RenderTemplateOptions {
   /** JSON mode: `{{ }}` output is escaped for the inside of a JSON string. */
   json?: boolean;
-  /** Wall-clock budget for one render; default 200 ms. */
+  /** Wall-clock budget for one render; default 200 ms (see setTemplateTimeout). */
   timeoutMs?: number;
   /** Largest output (characters); default 1 MiB. */
   maxOutput?: number;
@@ -27,6 +27,16 @@ export interface RenderTemplateOptions {
 export const DEFAULT_TEMPLATE_TIMEOUT_MS = 200;
 export const DEFAULT_TEMPLATE_MAX_OUTPUT = 1024 * 1024;
 export const MAX_TEMPLATE_SOURCE = 256 * 1024;
+
+let defaultTimeoutMs = DEFAULT_TEMPLATE_TIMEOUT_MS;
+
+/**
+ * The budget of renders that pass no `timeoutMs`. The render pool's workers set theirs
+ * (WEBHOOK_RENDER_TIMEOUT_MS); on the calling thread it stays DEFAULT_TEMPLATE_TIMEOUT_MS.
+ */
+export function setTemplateTimeout(ms: number): void {
+  defaultTimeoutMs = ms;
+}
 
 interface Compiled {
   root: NjRenderFn;
@@ -120,7 +130,7 @@ function utf8Length(text: string): number {
 export function renderTemplate(src: string, context: Record<string, unknown>, opts: RenderTemplateOptions = {}): string {
   const entry = getCompiled(src);
   if (!entry.ok) throw new TemplateError(entry.message, entry.line, true);
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TEMPLATE_TIMEOUT_MS;
+  const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
   const state: RenderState = {
     deadline: Date.now() + timeoutMs,
     timeoutMs,
