@@ -32,8 +32,8 @@ const env = {
   NEXTAUTH_URL: process.env.NEXTAUTH_URL || `http://localhost:${port}`,
 };
 
-/** Newest modification time of the sources a production build is made from. */
-function newestSource() {
+/** Newest modification time of the files and folders under `paths`. */
+function newestOf(paths) {
   let newest = 0;
   const walk = (p) => {
     const st = fs.statSync(p, { throwIfNoEntry: false });
@@ -41,15 +41,28 @@ function newestSource() {
     if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ["app", "components", "lib", "db", "types", "proxy.ts", "instrumentation.ts", "next.config.mjs", "package.json"]) walk(path.join(root, p));
+  for (const p of paths) walk(path.join(root, p));
   return newest;
 }
+
+/** Newest modification time of the sources a production build is made from. */
+const newestSource = () => newestOf(["app", "components", "lib", "db", "types", "proxy.ts", "instrumentation.ts", "next.config.mjs", "package.json"]);
 
 const buildId = path.join(root, ".next", "BUILD_ID");
 const stale = fs.existsSync(buildId) && fs.statSync(buildId).mtimeMs < newestSource();
 if (!dev && (forceBuild || !fs.existsSync(buildId) || stale)) {
   console.log(stale ? "The sources changed since the last build: rebuilding…" : "No production build yet: building (takes a minute or two the first time)…");
   run(bin("next"), ["build"], { ...env, NEXT_TELEMETRY_DISABLED: "1" });
+}
+
+// The worker_threads bundles (.workers/, see scripts/build-workers.mjs) are made from lib/
+// and db/: rebuilt here when stale, so the server's first render does not wait for them
+// (lib/worker-bundle.ts still builds one that is missing at its first use).
+const workersDir = path.join(root, ".workers");
+const bundles = fs.existsSync(workersDir) ? fs.readdirSync(workersDir).filter((f) => f.endsWith(".mjs")) : [];
+const oldestBundle = Math.min(...bundles.map((f) => fs.statSync(path.join(workersDir, f)).mtimeMs));
+if (bundles.length === 0 || oldestBundle < newestOf(["lib", "db", "scripts/build-workers.mjs"])) {
+  run(process.execPath, [path.join(root, "scripts", "build-workers.mjs")]);
 }
 
 // scripts/server.mjs: Next behind a node:http front that knows the client's socket address.
