@@ -17,11 +17,12 @@ const checked = new Set<string>();
 /** Newest modification time of what a worker bundle is built from. */
 export function newestWorkerSource(root: string): number {
   let newest = fs.statSync(path.join(root, BUILD_SCRIPT), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  // turbopackIgnore: these reads are no reason for Next's output tracing to copy the project.
   for (const dir of SOURCE_DIRS) {
-    const base = path.join(root, dir);
-    if (!fs.existsSync(base)) continue;
-    for (const rel of fs.readdirSync(base, { recursive: true, encoding: "utf8" })) {
-      const st = fs.statSync(path.join(base, rel), { throwIfNoEntry: false });
+    const base = path.join(/* turbopackIgnore: true */ root, dir);
+    if (!fs.existsSync(/* turbopackIgnore: true */ base)) continue;
+    for (const rel of fs.readdirSync(/* turbopackIgnore: true */ base, { recursive: true, encoding: "utf8" })) {
+      const st = fs.statSync(/* turbopackIgnore: true */ path.join(/* turbopackIgnore: true */ base, rel), { throwIfNoEntry: false });
       if (st?.isFile()) newest = Math.max(newest, st.mtimeMs);
     }
   }
