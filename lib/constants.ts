@@ -33,14 +33,25 @@ export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
 
 export const NOTIFICATION_TYPES = ["REST"] as const;
 
+/**
+ * What a Request Log row's status means. Only lib/delivery changes it.
+ * Queued: waiting for its first attempt. Delivered: the receiver answered 2xx.
+ * Failed: the last attempt failed and a retry will follow (Next Retry says when).
+ * Exhausted: no more attempts — retries used up, 410 Gone, or a one-shot send (Send Test,
+ * Resend, Re-render and send) that failed. Error: never sendable (the condition or the
+ * request failed to render, or the URL is refused). Cancelled: its webhook was deleted.
+ */
 export const LOG_STATUS = {
   queued: "Queued",
   delivered: "Delivered",
   failed: "Failed",
   exhausted: "Exhausted",
-  /** Never sendable: the condition or the request failed to render. Not retried. */
   error: "Error",
+  cancelled: "Cancelled",
 } as const;
+
+/** Next Retry of a pending request whose webhook is disabled. */
+export const HELD_TEXT = "held: webhook disabled";
 export type LogStatus = (typeof LOG_STATUS)[keyof typeof LOG_STATUS];
 
 export const CONDITION_EXAMPLES = ['doc.status=="Open"', "doc.due_date==nowdate()", "doc.total > 40000"];

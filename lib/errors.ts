@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   VALIDATION_ERROR: 422,
   TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
+  /** The database's write lock or the render pool is taken; sent with Retry-After. */
+  BUSY: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -41,7 +43,20 @@ export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not
 export const invalid = (field: string, message: string) =>
   new AppError("VALIDATION_ERROR", message, { [field]: message });
 
-export function toErrorBody(err: unknown): { status: number; body: { error: { code: string; message: string; fields?: Record<string, string> } } } {
+/** SQLite's SQLITE_BUSY / SQLITE_LOCKED (another connection holds the write lock) as 503 BUSY. */
+export function asAppError(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (!(err instanceof AppError) && typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))) {
+    return new AppError("BUSY", "The database is busy right now; try again in a moment", undefined, 1);
+  }
+  if (err instanceof Error && err.name === "RenderPoolBusyError") {
+    return new AppError("BUSY", "Too many templates are waiting to be rendered; try again in a moment", undefined, 1);
+  }
+  return err;
+}
+
+export function toErrorBody(raw: unknown): { status: number; body: { error: { code: string; message: string; fields?: Record<string, string> } } } {
+  const err = asAppError(raw);
   if (err instanceof AppError) {
     return {
       status: err.status,

@@ -10,6 +10,7 @@ const COLORS: Record<LogStatus, IndicatorColor> = {
   [LOG_STATUS.failed]: "orange",
   [LOG_STATUS.exhausted]: "red",
   [LOG_STATUS.error]: "red",
+  [LOG_STATUS.cancelled]: "gray",
 };
 
 export const statusColor = (status: string): IndicatorColor => COLORS[status as LogStatus] ?? "gray";

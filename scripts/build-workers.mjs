@@ -13,6 +13,7 @@ import { build } from "esbuild";
 /** Worker name → entry module. Adding a worker is one line here. */
 const WORKER_ENTRIES = {
   render: "lib/renderer/pool-worker.ts",
+  dispatcher: "lib/dispatcher/thread.ts",
 };
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");

@@ -45,13 +45,21 @@ export const webhookRequestLog = sqliteTable(
     docEvent: text("doc_event"),
     requestMethod: text("request_method"),
     event: text("event"),
-    /** Queued, Delivered, Failed, Exhausted (see lib/constants.ts). */
+    /** Queued, Delivered, Failed, Exhausted, Error, Cancelled (see lib/constants.ts). */
     status: text("status").notNull(),
     httpStatus: integer("http_status"),
     attempts: integer("attempts").notNull().default(0),
     nextRetry: ms("next_retry"),
     durationMs: integer("duration_ms"),
     isTest: bool("is_test").notNull().default(false),
+    /**
+     * The request's headers as rendered, for sending and resending (lib/delivery/sealed.ts):
+     * encrypted when any is secret-bearing. Without the API key and signatures, which are
+     * added from the webhook at send time (except for a presigned Send Test).
+     */
+    requestHeaders: text("request_headers"),
+    /** The pending delivery is held because its webhook is disabled. */
+    held: bool("held").notNull().default(false),
     ...lifecycle,
   },
   (t) => [
@@ -93,8 +101,8 @@ export const webhookRequestAttempt = sqliteTable(
 );
 
 /**
- * The dispatcher's durable queue: one row per request still to send.
- * Holds the exact request (unmasked headers), so retries send the same bytes.
+ * The dispatcher's durable queue: one row per request still to send. The request itself
+ * (method, URL, body, sealed headers) is on its log row, written once.
  */
 export const delivery = sqliteTable(
   "delivery",
@@ -106,22 +114,23 @@ export const delivery = sqliteTable(
       .references(() => webhookRequestLog.name, { onDelete: "cascade" }),
     webhook: text("webhook"),
     queue: text("queue").notNull().default("default"),
-    method: text("method").notNull(),
-    url: text("url").notNull(),
-    headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
-    body: text("body").notNull().default(""),
     timeoutMs: integer("timeout_ms").notNull(),
     maxRetries: integer("max_retries").notNull(),
     attempts: integer("attempts").notNull().default(0),
+    /** One attempt and no retries (Resend, Re-render and send, Send Test). */
     manual: bool("manual").notNull().default(false),
+    /** Signed from the webhook at send time; false: the stored headers are complete (Send Test). */
+    sign: bool("sign").notNull().default(true),
+    /** Not claimed while its webhook is disabled. */
+    held: bool("held").notNull().default(false),
     dueAt: ms("due_at").notNull(),
     leaseOwner: text("lease_owner"),
     leaseUntil: ms("lease_until"),
     created: ms("created").notNull(),
   },
   (t) => [
-    index("delivery_queue_due_idx").on(t.queue, t.dueAt),
-    index("delivery_lease_idx").on(t.leaseUntil),
+    index("delivery_claim_idx").on(t.queue, t.held, t.dueAt),
+    index("delivery_webhook_idx").on(t.webhook),
     index("delivery_log_idx").on(t.log),
   ],
 );
@@ -133,15 +142,24 @@ export const setting = sqliteTable("setting", {
   modified: ms("modified").notNull(),
 });
 
-/** Background jobs shown with progress in the desk (bulk resend, retention). */
+/**
+ * Background jobs shown with progress in the desk (bulk resend). Durable: the work list is
+ * stored and `done` moves in the same transaction as each batch, so a job resumes where it
+ * stopped after a restart or kill -9 (whoever holds the lease runs it).
+ */
 export const job = sqliteTable("job", {
   id: text("id").primaryKey(),
   kind: text("kind").notNull(),
   status: text("status").notNull(),
   total: integer("total").notNull().default(0),
   done: integer("done").notNull().default(0),
+  skipped: integer("skipped").notNull().default(0),
   error: text("error"),
   owner: text("owner").notNull(),
+  /** JSON: the job's input (for bulk resend, the log names in order). */
+  payload: text("payload"),
+  leaseOwner: text("lease_owner"),
+  leaseUntil: ms("lease_until"),
   ...lifecycle,
 });
 

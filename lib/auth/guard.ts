@@ -5,7 +5,7 @@ import { NextRequest, NextResponse } from "next/server";
 import { getDb } from "@/db";
 import { authSecret } from "@/lib/config";
 import { SYSTEM_MANAGER } from "@/lib/constants";
-import { AppError, toErrorBody } from "@/lib/errors";
+import { AppError, asAppError, toErrorBody } from "@/lib/errors";
 import { isJsonMediaType } from "@/lib/http-body";
 import { actorFor, actorForToken } from "./identity";
 import { clientAddress, isSafeMethod, isSameOriginRequest } from "./request-origin";
@@ -149,9 +149,10 @@ async function slideSession(token: SessionToken, res: Response): Promise<void> {
   }
 }
 
-export function errorResponse(err: unknown): Response {
+export function errorResponse(raw: unknown): Response {
   // redirect()/forbidden() throw control-flow errors that Next must see.
-  if (err instanceof Error && typeof (err as { digest?: unknown }).digest === "string") throw err;
+  if (raw instanceof Error && typeof (raw as { digest?: unknown }).digest === "string") throw raw;
+  const err = asAppError(raw);
   const { status, body } = toErrorBody(err);
   const headers: Record<string, string> = {};
   if (err instanceof AppError && err.retryAfterS) headers["Retry-After"] = String(err.retryAfterS);

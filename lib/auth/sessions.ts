@@ -2,6 +2,7 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { and, desc, eq, gte, lt, ne } from "drizzle-orm";
 import { getDb, type DB } from "@/db";
+import { isBusyError } from "@/db/busy";
 import { session } from "@/db/schema";
 import { SESSION_MAX_AGE_S } from "./session-cookie";
 
@@ -26,11 +27,23 @@ export function sessionUser(sid: string, db: DB = getDb(), now = Date.now()): st
   const row = db.select().from(session).where(eq(session.id, sid)).get();
   if (!row) return null;
   if (now - row.lastSeen > SESSION_LIFETIME_MS) {
-    db.delete(session).where(eq(session.id, sid)).run();
+    bestEffort(() => db.delete(session).where(eq(session.id, sid)).run());
     return null;
   }
-  if (now - row.lastSeen > TOUCH_EVERY_MS) db.update(session).set({ lastSeen: now }).where(eq(session.id, sid)).run();
+  if (now - row.lastSeen > TOUCH_EVERY_MS) bestEffort(() => db.update(session).set({ lastSeen: now }).where(eq(session.id, sid)).run());
   return row.user;
+}
+
+/**
+ * Bookkeeping writes on a read path: when another thread holds the write lock they are
+ * skipped (the next request does them), so reading a page never waits for a writer.
+ */
+function bestEffort(write: () => unknown): void {
+  try {
+    write();
+  } catch (e) {
+    if (!isBusyError(e)) throw e;
+  }
 }
 
 export function endSession(sid: string, db: DB = getDb()): string | null {

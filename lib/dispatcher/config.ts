@@ -1,13 +1,11 @@
 // Dispatcher settings from the environment. Read when the dispatcher starts (and by the
 // retry/SSRF helpers on use), so tests can set variables before starting one.
 import { QUEUES } from "@/lib/constants";
-
-export type QueueName = (typeof QUEUES)[number];
+import type { QueueName } from "@/lib/delivery/queues";
 
 /** Frappe-ish backoff: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h. */
 export const DEFAULT_RETRY_SCHEDULE_S = [5, 300, 1800, 7200, 18000, 36000];
 export const DEFAULT_QUEUE_CONCURRENCY: Record<QueueName, number> = { short: 16, default: 48, long: 8 };
-export const DEFAULT_TIMEOUT_MS = 5000;
 export const RESPONSE_CAP_BYTES = 64 * 1024;
 
 export interface DispatcherConfig {
@@ -57,8 +55,4 @@ export function loadDispatcherConfig(env: Record<string, string | undefined> = p
     leaseMarginMs: num(env.WEBHOOK_LEASE_MARGIN_MS, 15_000),
     drainMs: num(env.WEBHOOK_DRAIN_MS, 10_000),
   };
-}
-
-export function queueOf(name: string | null | undefined): QueueName {
-  return (QUEUES as readonly string[]).includes(name ?? "") ? (name as QueueName) : "default";
 }

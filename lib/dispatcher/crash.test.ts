@@ -68,7 +68,7 @@ describe("crash safety", () => {
   it("delivers everything after kill -9 mid-send and a restart", async () => {
     insertWebhook(db, { name: "hook", url: `${rec.url}/hook`, timeout: 2 });
     const N = 30;
-    ingestEvents(db, { user: "Administrator" }, parseEventsBody(Array.from({ length: N }, (_, i) => ({ doctype: "Quotation", event: "on_update", doc: { name: `Q-${i}` } }))));
+    await ingestEvents(db, { user: "Administrator" }, parseEventsBody(Array.from({ length: N }, (_, i) => ({ doctype: "Quotation", event: "on_update", doc: { name: `Q-${i}` } }))));
     // The receiver stalls: everything the first worker sends is left hanging.
     let stall = true;
     rec.respond = () => (stall ? { hang: true } : { status: 200 });
@@ -93,7 +93,7 @@ describe("crash safety", () => {
     insertWebhook(db, { name: "hook", url: `${rec.url}/hook` });
     rec.respond = () => ({ status: 200, delayMs: 800 });
     const w = worker();
-    ingestEvents(db, { user: "Administrator" }, parseEventsBody({ doctype: "Quotation", event: "on_update", doc: { name: "Q-1" } }));
+    await ingestEvents(db, { user: "Administrator" }, parseEventsBody({ doctype: "Quotation", event: "on_update", doc: { name: "Q-1" } }));
     await rec.waitFor(1, 15_000);
     w.kill("SIGTERM");
     expect((await exited(w)).code).toBe(0);

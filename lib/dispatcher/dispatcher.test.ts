@@ -4,7 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DB } from "@/db";
 import { delivery, webhookRequestAttempt, webhookRequestLog } from "@/db/schema";
 import { ingestEvents, parseEventsBody } from "@/lib/services/events";
-import { resendStored } from "@/lib/services/request-log-resend";
+import { resendStored } from "@/lib/delivery/resend";
 import { freshDb } from "@/test/db";
 import { loadDispatcherConfig } from "./config";
 import { Dispatcher } from "./dispatcher";
@@ -51,7 +51,7 @@ describe("dispatcher", () => {
   it("sends the stored request with its headers, body, webhook-id and a Frappe signature that verifies", async () => {
     hook({ secret: "s3cret", headers: [{ key: "Authorization", value: "Bearer topsecret" }, { key: "X-Custom", value: "1" }], apiKey: "k-123" });
     start();
-    emit([{ name: "QTN-1", status: "Open" }]);
+    await emit([{ name: "QTN-1", status: "Open" }]);
     const [r] = await rec.waitFor(1);
     expect(r?.method).toBe("POST");
     expect(r?.url).toBe("/hook");
@@ -80,7 +80,7 @@ describe("dispatcher", () => {
     const previous = "whsec_" + Buffer.from("fedcba9876543210fedcba9876543210").toString("base64");
     hook({ secret, previousSecret: previous, previousSecretExpires: Date.now() + 60_000, scheme: "standard" });
     start();
-    emit([{ name: "QTN-1" }]);
+    await emit([{ name: "QTN-1" }]);
     const [r] = await rec.waitFor(1);
     const id = String(r?.headers["webhook-id"]);
     const ts = String(r?.headers["webhook-timestamp"]);
@@ -95,7 +95,7 @@ describe("dispatcher", () => {
   it("sends form bodies and dynamic URLs", async () => {
     hook({ structure: "Form URL-Encoded", method: "PUT", isDynamicUrl: true, url: `${rec.url}/q/{{ doc.name }}`, data: [{ fieldname: "name", key: "id" }, { fieldname: "status", key: "state" }] });
     start();
-    emit([{ name: "QTN-9", status: "Open" }]);
+    await emit([{ name: "QTN-9", status: "Open" }]);
     const [r] = await rec.waitFor(1);
     expect(r?.method).toBe("PUT");
     expect(r?.url).toBe("/q/QTN-9");
@@ -108,7 +108,7 @@ describe("dispatcher", () => {
     hook();
     rec.respond = (_r, n) => (n <= 2 ? { status: 500, body: "boom" } : { status: 204 });
     start();
-    emit([{ name: "QTN-1" }]);
+    await emit([{ name: "QTN-1" }]);
     await rec.waitFor(3);
     await settled(1);
     expect(new Set(rec.received.map((r) => r.headers["webhook-id"])).size).toBe(1);
@@ -129,7 +129,7 @@ describe("dispatcher", () => {
     hook({ maxRetries: 1 });
     rec.respond = () => ({ status: 503, body: "down" });
     start({ retryScheduleMs: [400] });
-    emit([{ name: "QTN-1" }]);
+    await emit([{ name: "QTN-1" }]);
     await rec.waitFor(1);
     const failed = await until(() => logs().find((l) => l.status === "Failed"), 5000, "Failed");
     expect(failed.nextRetry).toBeGreaterThan(Date.now() - 100);
@@ -144,7 +144,7 @@ describe("dispatcher", () => {
     hook();
     rec.respond = (_r, n) => (n === 1 ? { status: 429, headers: { "Retry-After": "1" } } : { status: 200 });
     start();
-    emit([{ name: "QTN-1" }]);
+    await emit([{ name: "QTN-1" }]);
     const [a, b] = await rec.waitFor(2, 5000);
     expect((b?.at ?? 0) - (a?.at ?? 0)).toBeGreaterThanOrEqual(900);
   });
@@ -154,7 +154,7 @@ describe("dispatcher", () => {
     hook({ name: "moved", url: `${rec.url}/moved`, maxRetries: 0 });
     rec.respond = (r) => (r.url === "/gone" ? { status: 410 } : r.url === "/moved" ? { status: 302, headers: { Location: `${rec.url}/elsewhere` } } : { status: 200 });
     start();
-    emit([{ name: "QTN-1" }]);
+    await emit([{ name: "QTN-1" }]);
     await settled(2, "Exhausted");
     await sleep(300);
     expect(rec.received.map((r) => r.url).sort()).toEqual(["/gone", "/moved"]);
@@ -167,7 +167,7 @@ describe("dispatcher", () => {
     hook({ timeout: 1, maxRetries: 0 });
     rec.respond = () => ({ hang: true });
     start();
-    emit([{ name: "QTN-1" }]);
+    await emit([{ name: "QTN-1" }]);
     await settled(1, "Exhausted");
     const [log] = logs();
     expect(log?.error).toMatch(/Timed out after 1000 ms/);
@@ -178,7 +178,7 @@ describe("dispatcher", () => {
     hook();
     rec.respond = () => ({ status: 200, body: "z".repeat(200 * 1024) });
     start();
-    emit([{ name: "QTN-1" }]);
+    await emit([{ name: "QTN-1" }]);
     await settled(1);
     const [log] = logs();
     expect(log?.response?.length).toBeLessThan(64 * 1024 + 100);
@@ -189,7 +189,7 @@ describe("dispatcher", () => {
     hook({ maxRetries: 0 });
     rec.respond = () => ({ status: 500, body: "e".repeat(300 * 1024) });
     start();
-    emit([{ name: "QTN-1" }]);
+    await emit([{ name: "QTN-1" }]);
     await settled(1, "Exhausted");
     const [log] = logs();
     expect(log).toMatchObject({ httpStatus: 500 });
@@ -203,7 +203,7 @@ describe("dispatcher", () => {
     hook({ maxRetries: 1 });
     rec.respond = () => ({ status: 500, body: "boom" });
     start();
-    emit([{ name: "QTN-1" }]);
+    await emit([{ name: "QTN-1" }]);
     await settled(1, "Exhausted");
     const [first] = logs();
     const name = first?.name ?? "";
@@ -231,7 +231,7 @@ describe("dispatcher", () => {
     delete process.env.WEBHOOK_ALLOW_PRIVATE_NETWORK;
     hook({ url: `http://localhost:${rec.port}/hook` });
     start();
-    emit([{ name: "QTN-1" }]);
+    await emit([{ name: "QTN-1" }]);
     await settled(1, "Error");
     const [log] = logs();
     expect(log?.error).toMatch(/WEBHOOK_ALLOW_PRIVATE_NETWORK=1/);
@@ -245,7 +245,7 @@ describe("dispatcher", () => {
     hook({ name: "fast", url: `${rec.url}/fast`, queue: "default" });
     rec.respond = (r) => (r.url === "/slow" ? { status: 200, delayMs: 1500 } : { status: 200 });
     start({ concurrency: { short: 1, default: 4, long: 1 } });
-    emit(Array.from({ length: 10 }, (_, i) => ({ name: `Q-${i}` })));
+    await emit(Array.from({ length: 10 }, (_, i) => ({ name: `Q-${i}` })));
     await until(() => logs().filter((l) => l.webhook === "fast" && l.status === "Delivered").length === 10, 5000, "fast deliveries");
     expect(logs().filter((l) => l.webhook === "slow" && l.status === "Delivered").length).toBeLessThanOrEqual(1);
   });
@@ -254,7 +254,7 @@ describe("dispatcher", () => {
     hook();
     rec.respond = (r) => (r.body.includes("Q-slow") ? { hang: true } : { status: 200, delayMs: 200 });
     start();
-    emit([{ name: "Q-ok" }, { name: "Q-slow" }]);
+    await emit([{ name: "Q-ok" }, { name: "Q-slow" }]);
     await rec.waitFor(2);
     await dispatcher.stop(600);
     const byDoc = Object.fromEntries(logs().map((l) => [l.referenceDocument, l]));

@@ -1,28 +1,50 @@
 import "server-only";
-// The dispatcher: works only from the `delivery` table. Per queue it leases as many due
-// deliveries as it has free slots, sends them concurrently, and hands outcomes to a
-// writer that records them in small batched transactions.
+// The dispatcher: the sending loop. It works only through lib/delivery — claims, the
+// complete request (`finalize`, signed now), outcomes — and owns what sending needs:
+// concurrency per queue, retries, the HTTP client and its SSRF guard.
+//
+// One write transaction per cycle records the outcomes of finished requests and claims the
+// next ones. Cycles run when work is queued in this process (a BroadcastChannel message from
+// any thread), when a request finishes, when the next retry comes due (a timer set to it),
+// and on a slow poll that covers other processes.
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import os from "node:os";
 import type { DB } from "@/db";
-import { maskHeaders } from "@/lib/renderer";
-import { webhookByName } from "@/lib/services/webhook-spec";
 import { QUEUES } from "@/lib/constants";
-import { loadDispatcherConfig, type DispatcherConfig, type QueueName } from "./config";
-import { sendRequest, type SendResult } from "./http-send";
+import {
+  cycle,
+  finalize,
+  maskedHeaders,
+  maskSecretsInText,
+  nextDueAt,
+  signatureOfHeaders,
+  onWork,
+  refreshWebhookCache,
+  releaseAll,
+  sealSignature,
+  secretValues,
+  webhookByName,
+  type AttemptRecord,
+  type ClaimedDelivery,
+  type ClaimRequest,
+  type Outcome,
+  type PreparedRequest,
+  type QueueName,
+} from "@/lib/delivery";
+import { loadDispatcherConfig, type DispatcherConfig } from "./config";
+import { sendRequest, type SendOutcome, type SendResult } from "./http-send";
 import { retryDelayMs, verdictFor } from "./retry";
-import { signForSend, type SignedHeaders } from "./signing";
-import { dispatchSignal } from "./signal";
-import { claimDue, releaseAll, writeOutcomes, type ClaimedDelivery, type Outcome } from "./store";
 
-const FLUSH_MS = 5;
+/** Outcomes wait this long for company before they are written (one commit for many). */
+const FLUSH_MS = 2;
 const FLUSH_MAX = 500;
 
 interface QueueState {
   concurrency: number;
   inflight: number;
-  pumpScheduled: boolean;
+  /** Set by wake-ups; cleared when a claim finds fewer rows than it asked for. */
+  mayHaveWork: boolean;
 }
 
 export interface DispatcherOptions {
@@ -32,21 +54,32 @@ export interface DispatcherOptions {
   owner?: string;
 }
 
+type Plan =
+  | { kind: "send"; request: PreparedRequest; secrets: string[]; apiKeyHeader?: string }
+  | { kind: "held" }
+  | { kind: "cancelled"; reason: string }
+  | { kind: "error"; reason: string };
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 export class Dispatcher {
   readonly owner: string;
   readonly config: DispatcherConfig;
   private readonly db: DB;
   private readonly queues: Record<QueueName, QueueState>;
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly inflight = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
   private pending: Outcome[] = [];
+  private cycleScheduled = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  private dueTimer: NodeJS.Timeout | undefined;
+  private dueAt = Infinity;
+  private stopListening: (() => void) | undefined;
   private running = false;
   private stopping = false;
-  private readonly onSignal = () => this.wakeAll();
   /** Counters for logs and the bench. */
-  readonly stats = { sent: 0, delivered: 0, failed: 0, claimErrors: 0 };
+  readonly stats = { sent: 0, delivered: 0, failed: 0, cycleErrors: 0 };
 
   constructor(opts: DispatcherOptions) {
     this.db = opts.db;
@@ -54,9 +87,10 @@ export class Dispatcher {
     this.owner = opts.owner ?? `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
     // Every in-flight request listens for shutdown on this one signal.
     setMaxListeners(0, this.abort.signal);
-    this.queues = Object.fromEntries(
-      QUEUES.map((q) => [q, { concurrency: this.config.concurrency[q], inflight: 0, pumpScheduled: false }]),
-    ) as Record<QueueName, QueueState>;
+    this.queues = Object.fromEntries(QUEUES.map((q) => [q, { concurrency: this.config.concurrency[q], inflight: 0, mayHaveWork: true }])) as Record<
+      QueueName,
+      QueueState
+    >;
   }
 
   get isRunning(): boolean {
@@ -66,110 +100,191 @@ export class Dispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    dispatchSignal().on("queued", this.onSignal);
-    // Polling covers work queued by other processes, retries coming due and expired leases.
+    this.stopListening = onWork((topic) => {
+      if (topic === "queued") this.wakeAll();
+    });
     this.pollTimer = setInterval(() => this.wakeAll(), this.config.pollMs);
     this.wakeAll();
   }
 
+  /** Something may be due in every queue (new work, a poll, a retry's time). */
   wakeAll(): void {
-    for (const q of QUEUES) this.schedulePump(q);
+    for (const q of QUEUES) this.queues[q].mayHaveWork = true;
+    this.schedule(true);
   }
 
-  /** Coalesces wake-ups within a tick into one claim per queue. */
-  private schedulePump(q: QueueName): void {
-    const st = this.queues[q];
-    if (st.pumpScheduled || this.stopping || !this.running) return;
-    st.pumpScheduled = true;
-    setImmediate(() => {
-      st.pumpScheduled = false;
-      this.pump(q);
-    });
+  private schedule(now: boolean): void {
+    if (this.stopping || !this.running) return;
+    if (now || this.pending.length >= FLUSH_MAX) {
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      if (this.cycleScheduled) return;
+      this.cycleScheduled = true;
+      setImmediate(() => {
+        this.cycleScheduled = false;
+        this.runCycle();
+      });
+    } else {
+      this.flushTimer ??= setTimeout(() => {
+        this.flushTimer = undefined;
+        this.schedule(true);
+      }, FLUSH_MS);
+    }
   }
 
-  private pump(q: QueueName): void {
-    if (this.stopping) return;
-    const st = this.queues[q];
-    const free = st.concurrency - st.inflight;
-    if (free <= 0) return;
-    // Each claim is a write transaction; under load, wait until a quarter of the slots are
-    // free and claim them together rather than committing once per finished request.
-    if (st.inflight > 0 && free < Math.max(1, Math.floor(st.concurrency / 4))) return;
-    let rows: ClaimedDelivery[];
+  private claimsWanted(): ClaimRequest[] {
+    const out: ClaimRequest[] = [];
+    for (const q of QUEUES) {
+      const st = this.queues[q];
+      const free = st.concurrency - st.inflight;
+      if (free > 0 && st.mayHaveWork) out.push({ queue: q, limit: free });
+    }
+    return out;
+  }
+
+  private runCycle(): void {
+    if (this.stopping && !this.pending.length) return;
+    const outcomes = this.pending;
+    const claims = this.stopping ? [] : this.claimsWanted();
+    if (!outcomes.length && !claims.length) return;
+    this.pending = [];
+    let claimed: Map<string, ClaimedDelivery[]>;
     try {
-      rows = claimDue(this.db.$client, q, this.owner, free, this.config.leaseMarginMs);
+      // A webhook edited, disabled or deleted in another thread is seen by this cycle's sends.
+      if (claims.length) refreshWebhookCache(this.db);
+      claimed = cycle(this.db.$client, outcomes, claims, this.owner, this.config.leaseMarginMs);
     } catch (e) {
-      // e.g. SQLITE_BUSY while another process holds the write lock: the next poll retries.
-      this.stats.claimErrors += 1;
-      if (this.stats.claimErrors % 100 === 1) console.error("[dispatcher] claim failed:", e);
+      // e.g. SQLITE_BUSY while another process holds the lock: keep the outcomes, try again soon.
+      this.pending = outcomes.concat(this.pending);
+      this.stats.cycleErrors += 1;
+      if (this.stats.cycleErrors % 100 === 1) console.error("[dispatcher] cycle failed:", e);
+      setTimeout(() => this.schedule(true), 50).unref();
       return;
     }
-    for (const d of rows) this.launch(q, d);
+    for (const c of claims) {
+      const rows = claimed.get(c.queue) ?? [];
+      if (rows.length < c.limit) this.queues[c.queue as QueueName].mayHaveWork = false;
+      for (const d of rows) this.launch(c.queue as QueueName, d);
+    }
+    // A retry may already be due (short schedules, Retry-After: 0, a lease given back).
+    if (outcomes.some((o) => o.kind === "retry" || o.kind === "released")) this.wakeAll();
+    else this.armDueTimer();
+  }
+
+  /** Sleeps until the next delivery of an idle queue comes due (no polling delay for retries). */
+  private armDueTimer(): void {
+    let next = Infinity;
+    try {
+      for (const q of QUEUES) {
+        const st = this.queues[q];
+        if (st.mayHaveWork || st.inflight >= st.concurrency) continue;
+        const due = nextDueAt(this.db.$client, q);
+        if (due !== null) next = Math.min(next, due);
+      }
+    } catch {
+      return; // the poll covers it
+    }
+    if (!Number.isFinite(next) || next >= this.dueAt) return;
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueAt = next;
+    this.dueTimer = setTimeout(
+      () => {
+        this.dueAt = Infinity;
+        this.dueTimer = undefined;
+        this.wakeAll();
+      },
+      Math.max(0, next - Date.now()),
+    );
+    this.dueTimer.unref();
   }
 
   private launch(q: QueueName, d: ClaimedDelivery): void {
+    // Our own lease never comes back to us (see lib/delivery/store.ts); belt and braces.
+    if (this.inflight.has(d.id)) return;
     const st = this.queues[q];
     st.inflight += 1;
     const p = this.deliver(d)
       .catch((e: unknown) => console.error(`[dispatcher] delivery ${d.id} crashed:`, e))
       .finally(() => {
         st.inflight -= 1;
-        this.inflight.delete(p);
-        this.schedulePump(q);
+        this.inflight.delete(d.id);
+        st.mayHaveWork = true;
+        this.schedule(false);
       });
-    this.inflight.add(p);
+    this.inflight.set(d.id, p);
   }
 
-  /** Stored headers + webhook-id (+ Standard Webhooks signature, made now so retries stay fresh). */
-  private outgoingHeaders(d: ClaimedDelivery, now: number): SignedHeaders & { apiKeyHeader?: string } {
-    const w = d.webhook ? webhookByName(this.db, d.webhook) : undefined;
-    const apiKeyHeader = w?.row.apiKeyHeader;
-    return { ...signForSend(w?.spec, d.id, now, d.headers, d.body), ...(apiKeyHeader ? { apiKeyHeader } : {}) };
+  /** The complete request for a claimed delivery, or why it is not sent. */
+  private plan(d: ClaimedDelivery, now: number): Plan {
+    const base = { method: d.method, url: d.url, headers: d.headers, body: d.body };
+    if (!d.sign) {
+      // Presigned (Send Test): the stored headers are the complete request.
+      return { kind: "send", request: { ...base, id: d.id, signature: signatureOfHeaders(d.headers, d.id, now) }, secrets: secretValues(d.headers) };
+    }
+    const w = d.webhook ? webhookByName(this.db, d.webhook, 0) : undefined;
+    if (!w) return { kind: "cancelled", reason: `Cancelled: the webhook ${d.webhook ?? ""} was deleted` };
+    if (!w.row.enabled) return { kind: "held" };
+    if (!w.spec) return { kind: "error", reason: w.specError ?? "The webhook could not be loaded" };
+    try {
+      const request = finalize(w.spec, base, { id: d.id, nowMs: now });
+      const apiKeyHeader = w.spec.apiKeyHeader;
+      return { kind: "send", request, secrets: secretValues(request.headers, apiKeyHeader ? [apiKeyHeader] : []), ...(apiKeyHeader ? { apiKeyHeader } : {}) };
+    } catch (e) {
+      return { kind: "error", reason: messageOf(e) };
+    }
   }
 
   private async deliver(d: ClaimedDelivery): Promise<void> {
-    const started = Date.now();
-    let headers: Record<string, string>;
-    let signed = false;
-    let apiKeyHeader: string | undefined;
-    let signature: string | undefined;
-    let result: SendResult;
+    const now = Date.now();
+    const plan = this.plan(d, now);
+    if (plan.kind !== "send") {
+      const error = plan.kind === "held" ? undefined : plan.reason;
+      this.record({ delivery: d, kind: plan.kind, attempts: [], ...(error ? { error } : {}) });
+      return;
+    }
+    const { request } = plan;
+    let result: SendOutcome;
     try {
-      ({ headers, signed, apiKeyHeader, signature } = this.outgoingHeaders(d, started));
-      result = await sendRequest({ method: d.method, url: d.url, headers, body: d.body, timeoutMs: d.timeoutMs }, this.abort.signal);
+      result = await sendRequest({ method: request.method, url: request.url, headers: request.headers, body: request.body, timeoutMs: d.timeoutMs }, this.abort.signal);
     } catch (e) {
-      headers = d.headers;
-      result = { durationMs: Date.now() - started, error: `Could not send: ${e instanceof Error ? e.message : String(e)}` };
+      result = { started: now, durationMs: Date.now() - now, error: `Could not send: ${messageOf(e)}`, earlier: [] };
     }
     this.stats.sent += 1;
-    const outcome = this.classify(d, started, result);
-    if (signed && outcome.kind !== "released") outcome.sentHeaders = JSON.stringify(maskHeaders(headers, { apiKeyHeader }));
-    if (signature !== undefined) outcome.signature = signature;
+    if (result.aborted) {
+      this.record({ delivery: d, kind: "released", attempts: [] });
+      return;
+    }
+    const sealed = sealSignature(request.signature);
+    const mask = (t: string | undefined) => (t === undefined ? undefined : maskSecretsInText(t, plan.secrets));
+    const attempt = (r: SendResult, started: number): AttemptRecord => ({
+      started,
+      ...(r.httpStatus !== undefined ? { httpStatus: r.httpStatus } : {}),
+      durationMs: r.durationMs,
+      ...(r.response !== undefined ? { response: mask(r.response) } : {}),
+      ...(r.error !== undefined ? { error: mask(r.error) } : {}),
+      signature: sealed,
+    });
+    const attempts = [...result.earlier.map((r) => attempt(r, r.started)), attempt(result, result.started)];
+    const outcome = this.classify(d, result, attempts);
+    outcome.sentHeaders = JSON.stringify(maskedHeaders(request.headers, plan.apiKeyHeader ? { apiKeyHeader: plan.apiKeyHeader } : undefined));
     if (outcome.kind === "delivered") this.stats.delivered += 1;
-    else if (outcome.kind !== "released") this.stats.failed += 1;
+    else this.stats.failed += 1;
     this.record(outcome);
   }
 
-  private classify(d: ClaimedDelivery, started: number, r: SendResult): Outcome {
-    const base = {
-      delivery: d,
-      started,
-      durationMs: r.durationMs,
-      ...(r.httpStatus !== undefined ? { httpStatus: r.httpStatus } : {}),
-      ...(r.response !== undefined ? { response: r.response } : {}),
-      ...(r.error !== undefined ? { error: r.error } : {}),
-    };
-    if (r.aborted) return { ...base, kind: "released" };
+  private classify(d: ClaimedDelivery, r: SendResult, attempts: AttemptRecord[]): Outcome {
+    const base = { delivery: d, attempts };
+    const last = attempts[attempts.length - 1];
     if (r.permanent) return { ...base, kind: "error" };
     const attemptNo = d.attempts + 1;
-    // A manual send (Resend, Re-render and send) is exactly one attempt: no retries follow it.
+    // A manual send (Resend, Re-render and send, Send Test) is exactly one attempt: no retries follow it.
     const verdict = verdictFor(r.httpStatus, attemptNo, d.manual ? d.attempts : d.maxRetries);
     if (verdict === "delivered") return { ...base, kind: "delivered" };
     if (verdict === "exhausted") {
-      // A manual resend is one attempt on its own; "gave up after N" would miscount the log's attempts.
-      if (d.manual && r.httpStatus !== 410) return { ...base, kind: "exhausted", error: `Manual resend failed: ${r.error ?? "Failed"}` };
+      const failed = last?.error ?? "Failed";
+      if (d.manual && r.httpStatus !== 410) return { ...base, kind: "exhausted", error: `Manual resend failed: ${failed}` };
       const why = r.httpStatus === 410 ? "410 Gone: the receiver asked for no more deliveries" : `gave up after ${attemptNo} attempt${attemptNo === 1 ? "" : "s"}`;
-      return { ...base, kind: "exhausted", error: `${r.error ?? "Failed"} — ${why}` };
+      return { ...base, kind: "exhausted", error: `${failed} — ${why}` };
     }
     const delay = retryDelayMs(attemptNo, this.config, r.retryAfterMs);
     return { ...base, kind: "retry", nextDueAt: Date.now() + delay };
@@ -177,20 +292,14 @@ export class Dispatcher {
 
   private record(o: Outcome): void {
     this.pending.push(o);
-    if (this.pending.length >= FLUSH_MAX) this.flush();
-    else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    this.schedule(false);
   }
 
-  /** Writes buffered outcomes now. */
+  /** Writes buffered outcomes now (and claims, unless stopping). */
   flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    const batch = this.pending;
-    if (!batch.length) return;
-    this.pending = [];
-    writeOutcomes(this.db.$client, batch, this.owner);
-    // A retry may already be due (short schedules, Retry-After: 0).
-    if (batch.some((o) => o.kind === "retry" || o.kind === "released")) this.wakeAll();
+    this.runCycle();
   }
 
   /** Number of requests being sent right now. */
@@ -205,18 +314,16 @@ export class Dispatcher {
   async stop(drainMs = this.config.drainMs): Promise<void> {
     if (!this.running || this.stopping) return;
     this.stopping = true;
-    dispatchSignal().off("queued", this.onSignal);
+    this.stopListening?.();
     if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.dueTimer) clearTimeout(this.dueTimer);
     if (this.inflight.size) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...this.inflight]),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs))),
-      ]);
+      await Promise.race([Promise.allSettled([...this.inflight.values()]), new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)))]);
       clearTimeout(timer);
     }
     this.abort.abort();
-    await Promise.allSettled([...this.inflight]);
+    await Promise.allSettled([...this.inflight.values()]);
     this.flush();
     try {
       releaseAll(this.db.$client, this.owner);

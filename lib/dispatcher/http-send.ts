@@ -50,11 +50,28 @@ const errorText = (e: unknown): string => {
   return String(e);
 };
 
-export async function sendRequest(req: OutgoingRequest, signal?: AbortSignal): Promise<SendResult> {
+export interface SendOutcome extends SendResult {
+  /** Earlier tries of this same send the receiver may have seen (a reused socket that was reset). */
+  earlier: (SendResult & { started: number })[];
+  /** Epoch ms when the last try started. */
+  started: number;
+}
+
+export async function sendRequest(req: OutgoingRequest, signal?: AbortSignal): Promise<SendOutcome> {
+  const started = Date.now();
   const first = await sendOnce(req, signal);
-  // A keep-alive socket the server closed as we reused it: the request never got there.
-  if (first.reusedSocketReset) return sendOnce(req, signal);
-  return first;
+  // A keep-alive socket the server closed as we reused it: most likely the request never
+  // got there, so it goes again at once on a fresh socket. The receiver may still have seen
+  // it, so the first try is recorded too.
+  if (first.reusedSocketReset) {
+    const { reusedSocketReset: _r, ...tried } = first;
+    const againAt = Date.now();
+    const again = await sendOnce(req, signal);
+    const { reusedSocketReset: _r2, ...last } = again;
+    return { ...last, started: againAt, earlier: [{ ...tried, error: `${tried.error ?? "Connection reset"} (a reused connection; sent again at once)`, started }] };
+  }
+  const { reusedSocketReset: _r, ...only } = first;
+  return { ...only, started, earlier: [] };
 }
 
 function sendOnce(req: OutgoingRequest, signal?: AbortSignal): Promise<SendResult & { reusedSocketReset?: boolean }> {
@@ -81,13 +98,20 @@ function sendOnce(req: OutgoingRequest, signal?: AbortSignal): Promise<SendResul
   return new Promise((resolve) => {
     let settled = false;
     let gotResponse = false;
+    let gotResponseEnd = false;
     let timedOut = false;
     let request: http.ClientRequest | undefined;
     const timeoutText = `Timed out after ${req.timeoutMs} ms`;
     // One deadline for the whole exchange (connect, send, response body), not an idle timeout.
+    // When the timer fires late (this thread was busy), an answer may already be waiting in
+    // the socket: the poll phase that follows reads it before the check phase runs the
+    // setImmediate, so a stall here can never turn an answered request into a timeout.
     const timer = setTimeout(() => {
-      timedOut = true;
-      request?.destroy(Object.assign(new Error(timeoutText), { code: "ETIMEDOUT" }));
+      setImmediate(() => {
+        if (settled || gotResponseEnd) return;
+        timedOut = true;
+        request?.destroy(Object.assign(new Error(timeoutText), { code: "ETIMEDOUT" }));
+      });
     }, req.timeoutMs);
     const onAbort = () => {
       request?.destroy();
@@ -161,7 +185,10 @@ function sendOnce(req: OutgoingRequest, signal?: AbortSignal): Promise<SendResul
           res.destroy();
         }
       });
-      res.on("end", () => done());
+      res.on("end", () => {
+        gotResponseEnd = true;
+        done();
+      });
       res.on("error", (e) => {
         if (!truncated) done(timedOut ? timeoutText : errorText(e));
       });

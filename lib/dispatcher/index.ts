@@ -1,23 +1,89 @@
 import "server-only";
-// Starting and stopping the process's dispatcher: inside the Next server (instrumentation.ts)
-// or as its own process (scripts/worker.ts). Nothing here touches the database at import
-// time, so `next build` can load it safely.
-import { getDb, type DB } from "@/db";
-import { runRetentionIfDue } from "@/lib/services/log-retention";
+// Starting and stopping delivery. `npm start` (instrumentation.ts) runs the dispatcher and
+// the maintenance loops in two worker threads of the server process (startDeliveryThreads);
+// `npm run worker` runs them in its own process (startDispatcher). Nothing here touches the
+// database at import time, so `next build` can load it safely.
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { getDb, tuneConnection, type DB } from "@/db";
+import { databasePath } from "@/lib/config";
+import { workerBundle } from "@/lib/worker-bundle";
 import { Dispatcher } from "./dispatcher";
+import { loadDispatcherConfig } from "./config";
+import { startMaintenance, type Maintenance } from "./maintenance";
 
-export { Dispatcher } from "./dispatcher";
-export { notifyDeliveriesQueued } from "./signal";
-export { loadDispatcherConfig } from "./config";
+const g = globalThis as unknown as {
+  __webhookDispatcher?: Dispatcher;
+  __webhookDeliveryThreads?: DeliveryThreads;
+  __webhookDispatcherSignals?: boolean;
+};
 
-const g = globalThis as unknown as { __webhookDispatcher?: Dispatcher; __webhookDispatcherSignals?: boolean; __webhookRetentionTimer?: NodeJS.Timeout };
+const newOwner = () => `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+
+interface DeliveryThreads {
+  stop(): Promise<void>;
+}
+
+/**
+ * The dispatcher and maintenance threads (WEBHOOK_WORKER=0 leaves the dispatcher to
+ * `npm run worker` processes). The web thread's connection then waits at most a few ms for
+ * the write lock and never checkpoints: db/busy.ts retries writes without blocking it.
+ */
+export function startDeliveryThreads(opts: { dispatcher?: boolean } = {}): DeliveryThreads {
+  if (g.__webhookDeliveryThreads) return g.__webhookDeliveryThreads;
+  tuneConnection(getDb(), { busyTimeoutMs: 5, autoCheckpoint: false });
+  const file = databasePath();
+  const roles = [...(opts.dispatcher === false ? [] : ["dispatcher" as const]), "maintenance" as const];
+  let stopping = false;
+  const workers = new Map<string, Worker>();
+  const spawn = (role: "dispatcher" | "maintenance") => {
+    const w = new Worker(workerBundle("dispatcher"), { workerData: { role, owner: newOwner(), file }, name: `webhook-${role}` });
+    workers.set(role, w);
+    w.on("error", (e) => console.error(`[${role}] thread failed:`, e));
+    w.on("exit", (code) => {
+      if (workers.get(role) === w) workers.delete(role);
+      if (stopping) return;
+      // Its leases expire and are taken over by the replacement.
+      console.error(`[${role}] thread exited (code ${code}); restarting it in 1 s`);
+      setTimeout(() => !stopping && spawn(role), 1000).unref();
+    });
+  };
+  for (const r of roles) spawn(r);
+  const threads: DeliveryThreads = {
+    async stop() {
+      stopping = true;
+      const drainMs = loadDispatcherConfig().drainMs;
+      await Promise.all(
+        [...workers.values()].map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(() => void w.terminate().then(() => resolve()), drainMs + 5000);
+              w.once("exit", () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              w.once("message", (m: { type?: string }) => {
+                if (m.type === "stopped") void w.terminate();
+              });
+              w.postMessage({ type: "stop", drainMs });
+            }),
+        ),
+      );
+    },
+  };
+  g.__webhookDeliveryThreads = threads;
+  installSignalHandlers(() => threads.stop(), "server");
+  return threads;
+}
 
 export interface StartOptions {
   db?: DB;
   /**
    * "server": SIGTERM/SIGINT drain the dispatcher first, then run the handlers Next.js
-   * installed (which close the HTTP server and exit). "worker": drain, then exit.
-   * "none": the caller stops it (tests).
+   * installed. "worker": drain, then exit. "none": the caller stops it (tests).
    */
   signals?: "server" | "worker" | "none";
 }
@@ -26,25 +92,27 @@ export function getDispatcher(): Dispatcher | undefined {
   return g.__webhookDispatcher;
 }
 
-/** Starts this process's dispatcher once; later calls return the running one. */
+/**
+ * Starts a dispatcher on this thread (`npm run worker`, tests); later calls return the
+ * running one. With signals, the maintenance loops run too, and commits by other processes
+ * to the database file wake it at once.
+ */
 export function startDispatcher(opts: StartOptions = {}): Dispatcher {
   if (g.__webhookDispatcher?.isRunning) return g.__webhookDispatcher;
-  const d = new Dispatcher({ db: opts.db ?? getDb() });
+  const db = opts.db ?? getDb();
+  const d = new Dispatcher({ db });
   g.__webhookDispatcher = d;
   d.start();
   const c = d.config.concurrency;
   console.log(`[dispatcher] started (${d.owner}; concurrency short=${c.short} default=${c.default} long=${c.long})`);
   const mode = opts.signals ?? "server";
-  if (mode !== "none" && !g.__webhookDispatcherSignals) {
-    g.__webhookDispatcherSignals = true;
-    installSignalHandlers(mode);
-  }
-  // Log Settings retention: checked hourly, runs once a day (the last run is stored), in
-  // small batches that leave the event loop to the dispatcher in between.
-  if (mode !== "none" && !g.__webhookRetentionTimer) {
-    const db = opts.db ?? getDb();
-    g.__webhookRetentionTimer = setInterval(() => void runRetentionIfDue(db), 3_600_000).unref();
-    setTimeout(() => void runRetentionIfDue(db), 60_000).unref();
+  if (mode !== "none") {
+    const m: Maintenance = startMaintenance(db, d.owner);
+    const unwatch = watchCommits(db, () => d.wakeAll());
+    installSignalHandlers(async () => {
+      unwatch();
+      await Promise.all([d.stop(), m.stop()]);
+    }, mode);
   }
   return d;
 }
@@ -56,19 +124,45 @@ export async function stopDispatcher(drainMs?: number): Promise<void> {
   if (g.__webhookDispatcher === d) g.__webhookDispatcher = undefined;
 }
 
-function installSignalHandlers(mode: "server" | "worker"): void {
+/**
+ * Another process's commit appends to the WAL file: watching it wakes this dispatcher at
+ * once instead of at its next poll (our own empty claims write nothing, so this settles).
+ */
+function watchCommits(db: DB, wake: () => void): () => void {
+  const file = db.$client.name;
+  if (!file || file === ":memory:") return () => {};
+  const wal = `${path.resolve(file)}-wal`;
+  let scheduled = false;
+  try {
+    const watcher = fs.watch(wal, { persistent: false }, () => {
+      if (scheduled) return;
+      scheduled = true;
+      setTimeout(() => {
+        scheduled = false;
+        wake();
+      }, 1);
+    });
+    watcher.on("error", () => watcher.close());
+    return () => watcher.close();
+  } catch {
+    return () => {}; // no WAL file yet: the poll covers it
+  }
+}
+
+function installSignalHandlers(stop: () => Promise<void>, mode: "server" | "worker"): void {
+  if (g.__webhookDispatcherSignals) return;
+  g.__webhookDispatcherSignals = true;
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
     // Next's own handlers close the server and call process.exit at once, which would cut
-    // in-flight deliveries short: run them only after the dispatcher has drained.
+    // in-flight deliveries short: run them only after delivery has drained.
     const previous = mode === "server" ? process.listeners(sig) : [];
     for (const l of previous) process.off(sig, l);
     let handled = false;
     process.on(sig, () => {
       if (handled) return;
       handled = true;
-      const d = g.__webhookDispatcher;
-      console.log(`[dispatcher] ${sig}: stopping; waiting for ${d?.inflightCount ?? 0} in-flight request(s)`);
-      stopDispatcher()
+      console.log(`[dispatcher] ${sig}: stopping; waiting for in-flight requests`);
+      stop()
         .catch((e: unknown) => console.error("[dispatcher] stop failed:", e))
         .finally(() => {
           if (previous.length) for (const l of previous) l(sig);

@@ -71,7 +71,8 @@ describe("POST /api/events", () => {
     const stored = db.select().from(event).where(eq(event.id, ev?.id ?? "")).get();
     expect(stored).toMatchObject({ doctype: "Quotation", event: "on_update", docname: "QTN-1", user: "jane@host.example", postedBy: "Administrator" });
     const d = db.select().from(delivery).get();
-    expect(d).toMatchObject({ log: log?.name, webhook: "Quotation hook", method: "POST", url: URL_, attempts: 0, maxRetries: 5, timeoutMs: 5000 });
+    expect(d).toMatchObject({ log: log?.name, webhook: "Quotation hook", attempts: 0, maxRetries: 5, timeoutMs: 5000, sign: true, held: false });
+    expect(log).toMatchObject({ requestMethod: "POST", url: URL_ });
     expect(JSON.parse(log?.headers ?? "{}")["webhook-id"]).toBe(d?.id);
   });
 
@@ -189,9 +190,9 @@ describe("POST /api/events", () => {
 describe("routing", () => {
   const actor = { user: "Administrator" };
 
-  it("keeps only the last delivery per (webhook, document) within a request; on_change fires for all but after_insert", () => {
+  it("keeps only the last delivery per (webhook, document) within a request; on_change fires for all but after_insert", async () => {
     insertWebhook(db, { name: "changes", url: URL_, docevent: "on_change" });
-    const r = ingestEvents(
+    const r = await ingestEvents(
       db,
       actor,
       parseEventsBody([
@@ -213,13 +214,13 @@ describe("routing", () => {
     expect(db.select().from(document).where(eq(document.name, "Q1")).get()?.data).toMatchObject({ v: 3 });
   });
 
-  it("matches webhook_events, records why others did not fire, and logs a condition error without blocking the rest", () => {
+  it("matches webhook_events, records why others did not fire, and logs a condition error without blocking the rest", async () => {
     insertWebhook(db, { name: "a-multi", url: URL_, events: ["on_submit", "on_cancel"] });
     insertWebhook(db, { name: "b-disabled", url: URL_, enabled: false });
     insertWebhook(db, { name: "c-cond-false", url: URL_, docevent: "on_submit", condition: 'doc.status == "Closed"' });
     insertWebhook(db, { name: "d-cond-error", url: URL_, docevent: "on_submit", condition: "doc.grand_total > " });
     insertWebhook(db, { name: "e-cond-true", url: URL_, docevent: "on_submit", condition: "doc.grand_total > 40" });
-    const r = ingestEvents(db, actor, parseEventsBody({ doctype: "Quotation", event: "on_submit", doc: quotation("Q1") }));
+    const r = await ingestEvents(db, actor, parseEventsBody({ doctype: "Quotation", event: "on_submit", doc: quotation("Q1") }));
     expect(r.events[0]?.deliveries.map((d) => d.webhook)).toEqual(["a-multi", "e-cond-true"]);
     const routing = routingOf(r.events[0]?.id ?? "");
     expect(routing.map((e) => [e.webhook, e.matched, e.reason])).toEqual([
@@ -236,9 +237,9 @@ describe("routing", () => {
     expect(counts().deliveries).toBe(2);
   });
 
-  it("logs a render error and never queues it", () => {
+  it("logs a render error and never queues it", async () => {
     insertWebhook(db, { name: "bad-template", url: URL_, json: '{ "x": {{ doc.name | nosuchfilter }} }' });
-    const r = ingestEvents(db, actor, parseEventsBody({ doctype: "Quotation", event: "on_update", doc: quotation("Q1") }));
+    const r = await ingestEvents(db, actor, parseEventsBody({ doctype: "Quotation", event: "on_update", doc: quotation("Q1") }));
     expect(r.events[0]?.deliveries).toEqual([]);
     const routing = routingOf(r.events[0]?.id ?? "");
     expect(routing[0]).toMatchObject({ matched: true, reason: "render_error" });
@@ -248,7 +249,7 @@ describe("routing", () => {
     expect(counts().deliveries).toBe(0);
   });
 
-  it("marks a trashed document deleted and registers an unknown DocType with inferred fields", () => {
+  it("marks a trashed document deleted and registers an unknown DocType with inferred fields", async () => {
     const doc = {
       name: "T-1",
       title: "Hello",
@@ -259,8 +260,8 @@ describe("routing", () => {
       meta: { a: 1 },
       lines: [{ sku: "A", qty: 2 }, { sku: "B", qty: 1, note: "x" }],
     };
-    ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_update", doc }));
-    ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_trash", doc }));
+    await ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_update", doc }));
+    await ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_trash", doc }));
     expect(db.select().from(document).where(eq(document.name, "T-1")).get()?.deleted).toBe(true);
     expect(db.select().from(doctype).where(eq(doctype.name, "Ticket")).get()).toMatchObject({ inferred: true, module: "Custom", isChild: false });
     const fields = Object.fromEntries(
@@ -277,7 +278,7 @@ describe("routing", () => {
     });
     expect(db.select().from(doctype).where(eq(doctype.name, "Ticket Line")).get()?.isChild).toBe(true);
     // A submit event makes an inferred DocType submittable.
-    ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_submit", doc }));
+    await ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_submit", doc }));
     expect(db.select().from(doctype).where(eq(doctype.name, "Ticket")).get()?.isSubmittable).toBe(true);
     expect(db.select().from(docfield).where(eq(docfield.parent, "Ticket Line")).all().map((f) => f.fieldname).sort()).toEqual(["note", "qty", "sku"]);
   });

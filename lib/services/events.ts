@@ -1,19 +1,35 @@
 import "server-only";
-// Ingest: what POST /api/events does, in one SQLite transaction per request — store the
-// events, upsert document snapshots, register unknown DocTypes, route every event through
-// the webhooks of its DocType, render the matching requests and queue deliveries. The
-// dispatcher is woken only after the commit, so nothing is sent for a rejected request.
+// Ingest: what POST /api/events does. First, off the request's thread, every condition and
+// template runs in the render pool (hard time and memory limits). Then one SQLite
+// transaction stores the events, upserts document snapshots, registers unknown DocTypes,
+// and queues the requests through lib/delivery. The dispatcher is woken only after the
+// commit, so nothing is sent for a rejected request. When another thread holds the write
+// lock, the transaction is retried without blocking the thread, and after a few seconds the
+// request is answered 503 with Retry-After.
 import type Database from "better-sqlite3";
+import { withWriteRetry } from "@/db/busy";
 import type { DB } from "@/db";
 import { LOG_STATUS, SUBMIT_EVENTS } from "@/lib/constants";
-import { notifyDeliveriesQueued } from "@/lib/dispatcher/signal";
+import {
+  baseOf,
+  finalize,
+  insertLog,
+  maskedHeaders,
+  notifyDeliveriesQueued,
+  refreshWebhookCache,
+  sealHeaders,
+  skipReason,
+  unsignedSpec,
+  webhooksFor,
+  type BaseRequest,
+  type WebhookWithSpec,
+} from "@/lib/delivery";
 import { newId } from "@/lib/ids";
-import { buildRequest, evaluateCondition, maskHeaders } from "@/lib/renderer";
+import { renderPool, type RenderOutcome, type RenderTask } from "@/lib/renderer/pool";
 import type { Doc, RenderedRequest } from "@/lib/renderer/types";
 import { DoctypeRegistrar } from "./doctype-infer";
 import type { EventInput } from "./event-input";
 import { conditionValues, type RoutingEntry } from "./routing";
-import { refreshWebhookCache, skipReason, webhooksFor, type WebhookWithSpec } from "./webhook-spec";
 
 export { parseEventsBody, MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST, type EventInput } from "./event-input";
 export type { RoutingEntry } from "./routing";
@@ -37,8 +53,6 @@ export interface IngestResult {
   queued: number;
 }
 
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
 function statements(db: Database.Database) {
   return {
     byKey: db.prepare<[string], { id: string; routing: string }>("SELECT id, routing FROM event WHERE idempotency_key = ?"),
@@ -49,16 +63,6 @@ function statements(db: Database.Database) {
     upsertDocument: db.prepare(
       `INSERT INTO document (doctype, name, data, deleted, modified) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (doctype, name) DO UPDATE SET data = excluded.data, deleted = excluded.deleted, modified = excluded.modified`,
-    ),
-    insertLog: db.prepare(
-      `INSERT INTO webhook_request_log (name, webhook, reference_document, headers, data, user, url, error,
-         reference_doctype, doc_event, request_method, event, status, attempts, is_test, created, modified)
-       VALUES (@name, @webhook, @docname, @headers, @data, @user, @url, @error,
-         @doctype, @docEvent, @method, @event, @status, 0, 0, @now, @now)`,
-    ),
-    insertDelivery: db.prepare(
-      `INSERT INTO delivery (id, log, webhook, queue, method, url, headers, body, timeout_ms, max_retries, attempts, manual, due_at, created)
-       VALUES (@id, @log, @webhook, @queue, @method, @url, @headers, @body, @timeoutMs, @maxRetries, 0, 0, @now, @now)`,
     ),
   };
 }
@@ -88,6 +92,13 @@ interface Candidate {
   entry: RoutingEntry;
 }
 
+/** A log row to write: Error (nothing to send) or Queued with its request. */
+interface Planned {
+  candidate: Candidate;
+  error?: string;
+  request?: BaseRequest;
+}
+
 /** Deliveries recorded in a stored routing trail (for answering a repeated idempotency key). */
 function deliveriesFromRouting(json: string): IngestedEvent["deliveries"] {
   try {
@@ -98,158 +109,176 @@ function deliveriesFromRouting(json: string): IngestedEvent["deliveries"] {
   }
 }
 
-export function ingestEvents(db: DB, actor: IngestActor, events: EventInput[], now = Date.now()): IngestResult {
+const failure = (o: RenderOutcome): string => (o.ok ? "" : o.error.message);
+
+/** Runs tasks in the pool; an empty list costs nothing. */
+async function runTasks(tasks: RenderTask[]): Promise<RenderOutcome[]> {
+  return tasks.length ? renderPool().run(tasks) : [];
+}
+
+export async function ingestEvents(db: DB, actor: IngestActor, events: EventInput[], now = Date.now()): Promise<IngestResult> {
   const client = db.$client;
   const s = stmts(client);
-  const registrar = new DoctypeRegistrar(client);
-  let queued = 0;
+  refreshWebhookCache(db);
 
-  const logRow = (w: WebhookWithSpec, work: Work, status: string, fields: { url: string; method: string; headers?: string | null; data?: string | null; error?: string | null }) => {
-    const name = newId("log_");
-    s.insertLog.run({
-      name,
-      webhook: w.row.name,
-      docname: work.input.doc.name,
-      headers: fields.headers ?? null,
-      data: fields.data ?? null,
-      user: work.user,
-      url: fields.url,
-      error: fields.error ?? null,
-      doctype: work.input.doctype,
-      docEvent: work.input.event,
-      method: fields.method,
-      event: work.id,
-      status,
-      now,
-    });
-    return name;
-  };
-
-  const run = () => {
-    refreshWebhookCache(db);
-    const seenKeys = new Map<string, IngestedEvent>();
-    const works: Work[] = [];
-    const results: IngestedEvent[] = [];
-    // Last wins per (webhook, document) within the request, as Frappe does per transaction.
-    const lastByTarget = new Map<string, Candidate>();
-
-    for (const input of events) {
-      if (input.id !== undefined) {
-        const earlier = seenKeys.get(input.id);
-        const stored = earlier ? undefined : s.byKey.get(input.id);
-        if (earlier || stored) {
-          results.push(earlier ? { ...earlier, duplicate: true } : { id: stored?.id ?? "", deliveries: deliveriesFromRouting(stored?.routing ?? "[]"), duplicate: true });
-          continue;
-        }
-      }
-      const id = newId("evt_");
-      const doc: Doc = "doctype" in input.doc ? input.doc : { ...input.doc, doctype: input.doctype };
-      const result: IngestedEvent = { id, deliveries: [] };
-      const work: Work = { input, id, doc, user: input.user || actor.user, routing: [], result };
-      if (input.id !== undefined) seenKeys.set(input.id, result);
-      works.push(work);
-      results.push(result);
-
-      registrar.register(input.doctype, input.doc, false, now, SUBMIT_EVENTS.includes(input.event));
-      s.upsertDocument.run(input.doctype, input.doc.name, JSON.stringify(doc), input.event === "on_trash" ? 1 : 0, now);
-
-      for (const w of webhooksFor(db, input.doctype, { skipCheck: true })) {
-        const skip = skipReason(w, input.event);
-        if (skip) {
-          work.routing.push({ webhook: w.row.name, matched: false, reason: skip });
-          continue;
-        }
-        const entry: RoutingEntry = { webhook: w.row.name, matched: true };
-        const condition = w.row.condition.trim();
-        if (condition) {
-          entry.condition = condition;
-          const values = conditionValues(condition, doc);
-          if (values) entry.values = values;
-          let ok: boolean;
-          try {
-            ok = evaluateCondition(condition, doc);
-          } catch (e) {
-            // Logged for this webhook only; the others and the request go on.
-            entry.matched = false;
-            entry.reason = "condition_error";
-            entry.error = errorText(e);
-            entry.request_log = logRow(w, work, LOG_STATUS.error, {
-              url: w.row.requestUrl,
-              method: w.row.requestMethod,
-              error: `Failed to evaluate the condition \`${condition}\`: ${entry.error}`,
-            });
-            work.routing.push(entry);
-            continue;
-          }
-          if (!ok) {
-            entry.matched = false;
-            entry.reason = "condition_false";
-            work.routing.push(entry);
-            continue;
-          }
-        }
-        work.routing.push(entry);
-        // Seed 004: a webhook subscribed to several Webhook Events fires once per matching
-        // event; otherwise the last event per document wins, as in Frappe.
-        const perEvent = w.row.webhookEvents.length > 1 && w.events.includes(input.event);
-        const target = `${w.row.name}\u0000${input.doctype}\u0000${input.doc.name}${perEvent ? `\u0000${input.event}` : ""}`;
-        const previous = lastByTarget.get(target);
-        if (previous) {
-          previous.entry.reason = "superseded";
-          previous.entry.superseded_by = id;
-        }
-        lastByTarget.set(target, { work, webhook: w, entry });
+  // 1. Route (reads only): which webhooks each event reaches, before any condition runs.
+  const seenKeys = new Map<string, IngestedEvent>();
+  const works: Work[] = [];
+  const results: IngestedEvent[] = [];
+  const routed: Candidate[] = [];
+  for (const input of events) {
+    if (input.id !== undefined) {
+      const earlier = seenKeys.get(input.id);
+      const stored = earlier ? undefined : s.byKey.get(input.id);
+      if (earlier || stored) {
+        results.push(earlier ? { ...earlier, duplicate: true } : { id: stored?.id ?? "", deliveries: deliveriesFromRouting(stored?.routing ?? "[]"), duplicate: true });
+        continue;
       }
     }
+    const id = newId("evt_");
+    const doc: Doc = "doctype" in input.doc ? input.doc : { ...input.doc, doctype: input.doctype };
+    const result: IngestedEvent = { id, deliveries: [] };
+    const work: Work = { input, id, doc, user: input.user || actor.user, routing: [], result };
+    if (input.id !== undefined) seenKeys.set(input.id, result);
+    works.push(work);
+    results.push(result);
+    for (const w of webhooksFor(db, input.doctype, { skipCheck: true })) {
+      const skip = skipReason(w, input.event);
+      if (skip) {
+        work.routing.push({ webhook: w.row.name, matched: false, reason: skip });
+        continue;
+      }
+      const entry: RoutingEntry = { webhook: w.row.name, matched: true };
+      work.routing.push(entry);
+      routed.push({ work, webhook: w, entry });
+    }
+  }
 
-    // Render only the survivors of the last-wins rule.
-    for (const { work, webhook: w, entry } of lastByTarget.values()) {
-      let req: RenderedRequest;
-      try {
-        if (!w.spec) throw new Error(w.specError ?? "The webhook could not be loaded");
-        req = buildRequest(w.spec, work.doc, {
-          doctype: work.input.doctype,
-          event: work.input.event,
-          user: work.user,
-          eventId: work.id,
-          eventTime: new Date(now).toISOString(),
-        });
-      } catch (e) {
-        entry.reason = "render_error";
-        entry.error = errorText(e);
-        entry.request_log = logRow(w, work, LOG_STATUS.error, {
-          url: w.row.requestUrl,
-          method: w.row.requestMethod,
-          error: `Failed to compute request body: ${entry.error}`,
-        });
+  // 2. Conditions, in the render pool (an empty condition costs no round trip).
+  const planned: Planned[] = [];
+  const withCondition = routed.filter((c) => c.webhook.row.condition.trim() !== "");
+  const verdicts = await runTasks(withCondition.map((c) => ({ kind: "condition", condition: c.webhook.row.condition.trim(), doc: c.work.doc })));
+  const verdictOf = new Map(withCondition.map((c, i) => [c, verdicts[i]]));
+  // Last wins per (webhook, document) within the request, as Frappe does per transaction.
+  const lastByTarget = new Map<string, Candidate>();
+  for (const c of routed) {
+    const { work, webhook: w, entry } = c;
+    const condition = w.row.condition.trim();
+    if (condition) {
+      entry.condition = condition;
+      const values = conditionValues(condition, work.doc);
+      if (values) entry.values = values;
+      const v = verdictOf.get(c);
+      if (!v || !v.ok) {
+        // Logged for this webhook only; the others and the request go on.
+        entry.matched = false;
+        entry.reason = "condition_error";
+        entry.error = v ? failure(v) : "The condition was not evaluated";
+        planned.push({ candidate: c, error: `Failed to evaluate the condition \`${condition}\`: ${entry.error}` });
+        continue;
+      }
+      if (v.value !== true) {
+        entry.matched = false;
+        entry.reason = "condition_false";
+        continue;
+      }
+    }
+    // Seed 004: a webhook subscribed to several Webhook Events fires once per matching
+    // event; otherwise the last event per document wins, as in Frappe.
+    const perEvent = w.row.webhookEvents.length > 1 && w.events.includes(work.input.event);
+    const target = `${w.row.name}\u0000${work.input.doctype}\u0000${work.input.doc.name}${perEvent ? `\u0000${work.input.event}` : ""}`;
+    const previous = lastByTarget.get(target);
+    if (previous) {
+      previous.entry.reason = "superseded";
+      previous.entry.superseded_by = work.id;
+    }
+    lastByTarget.set(target, c);
+  }
+
+  // 3. Render only the survivors of the last-wins rule, in the pool; no secret goes in.
+  const survivors = [...lastByTarget.values()].filter((c) => c.webhook.spec);
+  const renders = await runTasks(
+    survivors.map((c) => ({
+      kind: "request",
+      spec: unsignedSpec(c.webhook.spec ?? ({} as never)),
+      doc: c.work.doc,
+      ctx: { doctype: c.work.input.doctype, event: c.work.input.event, user: c.work.user, eventId: c.work.id, eventTime: new Date(now).toISOString() },
+    })),
+  );
+  const renderOf = new Map(survivors.map((c, i) => [c, renders[i]]));
+  for (const c of lastByTarget.values()) {
+    const r = renderOf.get(c);
+    const why = !c.webhook.spec ? (c.webhook.specError ?? "The webhook could not be loaded") : !r ? "The request was not rendered" : r.ok ? "" : failure(r);
+    if (why || !r?.ok) {
+      c.entry.reason = "render_error";
+      c.entry.error = why;
+      planned.push({ candidate: c, error: `Failed to compute request body: ${why}` });
+      continue;
+    }
+    planned.push({ candidate: c, request: baseOf(r.value as RenderedRequest, c.webhook.spec) });
+  }
+
+  // 4. One transaction: idempotency re-checked, documents, log rows + deliveries, events.
+  let queued = 0;
+  let registrar = new DoctypeRegistrar(client);
+  const write = () => {
+    queued = 0;
+    // A fresh registrar per try: a rolled-back try must not leave DocTypes marked as known.
+    registrar = new DoctypeRegistrar(client);
+    const fresh = new Set<Work>();
+    for (const work of works) {
+      // Another request may have stored the same idempotency key since step 1.
+      const key = work.input.id;
+      const stored = key !== undefined ? s.byKey.get(key) : undefined;
+      if (stored) {
+        Object.assign(work.result, { id: stored.id, deliveries: deliveriesFromRouting(stored.routing), duplicate: true });
+        continue;
+      }
+      fresh.add(work);
+      registrar.register(work.input.doctype, work.input.doc, false, now, SUBMIT_EVENTS.includes(work.input.event));
+      s.upsertDocument.run(work.input.doctype, work.input.doc.name, JSON.stringify(work.doc), work.input.event === "on_trash" ? 1 : 0, now);
+    }
+    for (const p of planned) {
+      const { work, webhook: w, entry } = p.candidate;
+      if (!fresh.has(work)) continue;
+      const name = newId("log_");
+      entry.request_log = name;
+      const common = {
+        name,
+        webhook: w.row.name,
+        referenceDoctype: work.input.doctype,
+        referenceDocument: work.input.doc.name,
+        docEvent: work.input.event,
+        event: work.id,
+        user: work.user,
+        isTest: false,
+        created: now,
+      };
+      if (!p.request) {
+        insertLog(client, { ...common, url: w.row.requestUrl, method: w.row.requestMethod, headers: null, data: null, requestHeaders: null, status: LOG_STATUS.error, error: p.error ?? null });
         continue;
       }
       const deliveryId = newId("msg_");
-      const log = logRow(w, work, LOG_STATUS.queued, {
-        url: req.url,
-        method: req.method,
-        headers: JSON.stringify(maskHeaders({ ...req.headers, "webhook-id": deliveryId }, { apiKeyHeader: w.row.apiKeyHeader })),
-        data: req.body,
-      });
-      s.insertDelivery.run({
-        id: deliveryId,
-        log,
-        webhook: w.row.name,
-        queue: w.queue,
-        method: req.method,
-        url: req.url,
-        headers: JSON.stringify(req.headers),
-        body: req.body,
-        timeoutMs: w.timeoutMs,
-        maxRetries: w.maxRetries,
-        now,
-      });
-      entry.request_log = log;
-      work.result.deliveries.push({ webhook: w.row.name, request_log: log });
+      const spec = w.spec;
+      const shown = spec ? finalize(spec, p.request, { id: deliveryId, nowMs: now }).headers : p.request.headers;
+      insertLog(
+        client,
+        {
+          ...common,
+          url: p.request.url,
+          method: p.request.method,
+          headers: JSON.stringify(maskedHeaders(shown, spec)),
+          data: p.request.body,
+          requestHeaders: sealHeaders(p.request.headers, spec?.apiKeyHeader ? [spec.apiKeyHeader] : []),
+          status: LOG_STATUS.queued,
+          error: null,
+        },
+        { id: deliveryId, webhook: w.row.name, queue: w.queue, timeoutMs: w.timeoutMs, maxRetries: w.maxRetries, manual: false, sign: true, dueAt: now },
+      );
+      work.result.deliveries.push({ webhook: w.row.name, request_log: name });
       queued += 1;
     }
-
-    for (const work of works) {
+    for (const work of fresh) {
       s.insertEvent.run({
         id: work.id,
         key: work.input.id ?? null,
@@ -263,12 +292,12 @@ export function ingestEvents(db: DB, actor: IngestActor, events: EventInput[], n
         created: now,
       });
     }
-    return results;
   };
-
-  // IMMEDIATE: take the write lock up front, so a worker process writing at the same time
-  // makes us wait (busy_timeout) instead of failing the upgrade from a read transaction.
-  const results = client.transaction(run).immediate();
+  // IMMEDIATE: take the write lock up front rather than failing an upgrade halfway.
+  await withWriteRetry(() => {
+    for (const work of works) work.result.deliveries.length = 0;
+    client.transaction(write).immediate();
+  });
   registrar.publish();
   if (queued > 0) notifyDeliveriesQueued();
   return { events: results, queued };

@@ -47,6 +47,7 @@ export function toFrappeDoc(l: LogDetail) {
     error: l.error,
     request_method: l.requestMethod,
     next_retry: l.nextRetry,
+    held: l.held ? 1 : 0,
     is_test: l.isTest ? 1 : 0,
     modified: frappeDatetime(l.modified),
     pending: l.pending,

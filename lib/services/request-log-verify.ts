@@ -5,7 +5,7 @@ import "server-only";
 import { z } from "zod";
 import { getDb, type DB } from "@/db";
 import type { Actor } from "@/lib/auth/roles";
-import { parseAttemptSignature } from "@/lib/dispatcher/signing";
+import { parseAttemptSignature } from "@/lib/delivery";
 import { invalid, notFound } from "@/lib/errors";
 import { verifyFrappe, verifyStandard } from "@/lib/renderer/signature";
 import { requireManager } from "./request-log-common";

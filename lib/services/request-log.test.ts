@@ -4,7 +4,9 @@ import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
 import { countLogs, decodeCursor, getLog, listLogs } from "./request-log";
 import { getEvent, listEvents, reasonText, valuesText } from "./event-log";
-import { getLogSettings, purgeOldLogs, runRetentionIfDue, setLogSettings } from "./log-retention";
+import { purgeOldLogs } from "@/lib/delivery/retention";
+import { runRetentionIfDue } from "@/lib/dispatcher/maintenance";
+import { getLogSettings, setLogSettings } from "./log-retention";
 import { percentile, webhookStats } from "./request-log-stats";
 
 const admin: Actor = { user: "Administrator", fullName: "Administrator", roles: ["System Manager"], via: "session" };
@@ -195,10 +197,10 @@ describe("retention", () => {
     const first = old[0];
     if (!first) throw new Error("no rows");
     env.db.$client
-      .prepare(`INSERT INTO delivery (id, log, method, url, headers, body, timeout_ms, max_retries, due_at, created) VALUES ('d1', ?, 'POST', 'http://x', '{}', '', 1000, 1, 0, 0)`)
+      .prepare(`INSERT INTO delivery (id, log, timeout_ms, max_retries, due_at, created) VALUES ('d1', ?, 1000, 1, 0, 0)`)
       .run(first.name);
     env.db.$client.prepare(`INSERT INTO event (id, doctype, event, docname, routing, created) VALUES ('evt_old', 'X', 'on_update', 'a', '[]', ?)`).run(now - 40 * 86_400_000);
-    const r = await purgeOldLogs(30, 5, env.db, now);
+    const r = await purgeOldLogs(env.db.$client, 30, 5, now);
     expect(r).toMatchObject({ logs: 12, events: 1, deleted: 13 });
     const count = (t: string) => (env.db.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
     expect(count("webhook_request_log")).toBe(1);

@@ -3,6 +3,7 @@ import "server-only";
 // a million rows), a capped count, and one log with its attempts. Log rows are written only
 // by ingest and the dispatcher — users cannot create them (as in Frappe).
 import { getDb } from "@/db";
+import { pendingDeliveryOf } from "@/lib/delivery";
 import type { Actor } from "@/lib/auth/roles";
 import { notFound, zodToAppError } from "@/lib/errors";
 import { addDateRange, cappedCount, decodeCursor, finishPage, pageLimit, prepareCached as prepare, seek, whereSql, type KeysetPage, type SortOrder } from "./keyset";
@@ -118,6 +119,8 @@ export interface LogDetail extends LogListRow {
   error: string | null;
   requestMethod: string | null;
   nextRetry: number | null;
+  /** Its pending delivery waits because the webhook is disabled (Next Retry reads HELD_TEXT). */
+  held: boolean;
   modified: number;
   attemptList: LogAttempt[];
   /** A delivery is still queued for it (a retry is scheduled or a send is in flight). */
@@ -134,6 +137,7 @@ interface LogRowRaw extends Omit<LogListRow, "isTest"> {
   requestMethod: string | null;
   nextRetry: number | null;
   isTest: number;
+  held: number;
   modified: number;
 }
 
@@ -144,7 +148,7 @@ export function getLog(actor: Actor | null, name: string): LogDetail {
   const row = prepare(
     db,
     `SELECT ${LIST_COLUMNS}, headers, data, response, error, request_method AS requestMethod, next_retry AS nextRetry,
-      modified FROM webhook_request_log WHERE name = ?`,
+      held, modified FROM webhook_request_log WHERE name = ?`,
   ).get(name) as LogRowRaw | undefined;
   if (!row) throw notFound(`Webhook Request Log ${name}`);
   const attempts = prepare(
@@ -152,15 +156,16 @@ export function getLog(actor: Actor | null, name: string): LogDetail {
     `SELECT id, attempt, started, success, http_status AS httpStatus, duration_ms AS durationMs, response, error, manual
      FROM webhook_request_attempt WHERE log = ? ORDER BY attempt, id`,
   ).all(name) as (Omit<LogAttempt, "success" | "manual"> & { success: number; manual: number })[];
-  const due = prepare(db, `SELECT due_at AS dueAt FROM delivery WHERE log = ? LIMIT 1`).get(name) as { dueAt: number } | undefined;
+  const due = pendingDeliveryOf(db, name);
   return {
     ...row,
     headers: parseHeaders(row.headers),
     headersText: row.headers,
     isTest: !!row.isTest,
+    held: !!row.held,
     attemptList: attempts.map((a) => ({ ...a, success: !!a.success, manual: !!a.manual })),
     pending: !!due,
-    sendingSoon: !!due && due.dueAt - Date.now() < 60_000,
+    sendingSoon: !!due && !due.held && due.dueAt - Date.now() < 60_000,
   };
 }
 

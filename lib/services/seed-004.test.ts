@@ -70,7 +70,7 @@ describe("seed 004 on the wire", () => {
   it("sends the event envelope, once per matching event, with the API key (masked in the log) and a Standard signature", async () => {
     hook({ events: ["on_update", "on_submit"], apiKey: "key-abcdefghijklmnop", secret: SECRET, scheme: "both" });
     start();
-    const r = post([
+    const r = await post([
       { event: "on_update", doc: { name: "QTN-1", status: "Draft" } },
       { event: "on_submit", doc: { name: "QTN-1", status: "Submitted" } },
       { event: "on_cancel", doc: { name: "QTN-1" } },
@@ -95,7 +95,7 @@ describe("seed 004 on the wire", () => {
   it("sends the Data mapping as the envelope's data, and a custom API key header", async () => {
     hook({ apiKey: "custom-key-0123456789", apiKeyHeader: "X-Partner-Key", data: [{ fieldname: "status", key: "state" }] });
     start();
-    post([{ event: "on_update", doc: { name: "QTN-2", status: "Open" } }]);
+    await post([{ event: "on_update", doc: { name: "QTN-2", status: "Open" } }]);
     const [g] = await rec.waitFor(1);
     expect(JSON.parse(g?.body ?? "").data).toEqual({ state: "Open" });
     expect(g?.headers["x-partner-key"]).toBe("custom-key-0123456789");
@@ -119,7 +119,7 @@ describe("seed 004 on the wire", () => {
     expect(JSON.stringify(v)).not.toContain(rotated.secret);
 
     start();
-    post([{ event: "on_update", doc: { name: "QTN-3" } }]);
+    await post([{ event: "on_update", doc: { name: "QTN-3" } }]);
     const [g] = await rec.waitFor(1);
     const sigs = String(g?.headers["webhook-signature"]).split(" ");
     expect(sigs).toHaveLength(2);
@@ -129,7 +129,7 @@ describe("seed 004 on the wire", () => {
 
     // After the grace period only the new secret signs.
     db.update(webhook).set({ previousSecretExpires: Date.now() - 1, modified: Date.now() + 5 }).where(eq(webhook.name, "seed4")).run();
-    post([{ event: "on_update", doc: { name: "QTN-4" } }]);
+    await post([{ event: "on_update", doc: { name: "QTN-4" } }]);
     const later = (await rec.waitFor(2))[1];
     expect(String(later?.headers["webhook-signature"]).split(" ")).toHaveLength(1);
     expect(standardVerifies(later?.headers ?? {}, later?.body ?? "", rotated.secret)).toBe(true);
@@ -138,7 +138,7 @@ describe("seed 004 on the wire", () => {
   it("verifies a delivery after the fact, with reasons, and never returns the signatures", async () => {
     hook({ secret: SECRET, scheme: "both" });
     insertWebhook(db, { name: "plain", url: `${rec.url}/plain` });
-    const r = post([{ event: "on_update", doc: { name: "QTN-5" } }]);
+    const r = await post([{ event: "on_update", doc: { name: "QTN-5" } }]);
     const [signedLog, plainLog] = [r.events[0]?.deliveries.find((d) => d.webhook === "seed4")?.request_log ?? "", r.events[0]?.deliveries.find((d) => d.webhook === "plain")?.request_log ?? ""];
     expect(verifyDelivery(admin, signedLog, { secret: SECRET }, db)).toMatchObject({ ok: false, reason: VERDICT.notSent });
     start();
@@ -164,7 +164,9 @@ describe("seed 004 on the wire", () => {
 
   it("Send Test sends the unsaved form now, logs it as a test and shows the answer", async () => {
     rec.respond = () => ({ status: 200, headers: { "Content-Type": "application/json" }, body: '{"received": true}' });
-    post([{ event: "on_update", doc: { name: "QTN-6", status: "Open" } }]); // stores the document (no webhook yet)
+    await post([{ event: "on_update", doc: { name: "QTN-6", status: "Open" } }]); // stores the document (no webhook yet)
+    // The dispatcher sends it, as it sends everything.
+    start();
     const form = {
       name: "draft",
       webhook_doctype: "Quotation",
@@ -191,7 +193,8 @@ describe("seed 004 on the wire", () => {
 
     rec.respond = () => ({ status: 500, body: "nope" });
     const failed = await sendTestWebhook(admin, form, "QTN-6", null, db);
-    expect(failed).toMatchObject({ status: "Failed", http_status: 500, response: "nope" });
+    // A one-shot send that failed: Exhausted (Failed would mean "will retry").
+    expect(failed).toMatchObject({ status: "Exhausted", http_status: 500, response: "nope" });
     await expect(sendTestWebhook(admin, form, "", null, db)).rejects.toThrow(/Select a document/);
   });
 });

@@ -1,18 +1,19 @@
 import "server-only";
-// The form's Preview section and its lookups. The preview renders the *unsaved* form
-// through the dispatcher's own path (toWebhookSpec → buildRequest), so what it shows is
-// what would be sent; secret-derived header values come back masked.
+// The form's Preview section and its lookups. The preview builds the *unsaved* form's
+// request with lib/delivery's `prepare` — the one builder the dispatcher uses, rendering in
+// the pool and signing now — so it lists every header the receiver gets, signatures
+// included (values masked); Copy as cURL carries the real signatures.
 import { and, asc, desc, eq, like } from "drizzle-orm";
 import { getDb, type DB } from "@/db";
 import { docfield, doctype, document, webhook, type Webhook } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { encryptSecret } from "@/lib/crypto/secret-box";
-import { evaluateCondition } from "@/lib/renderer/condition";
-import { maskHeaders } from "@/lib/renderer/mask";
-import { buildRequest, prettyBody, toCurl } from "@/lib/renderer/request";
+import { curlCommand, maskedHeaders, prepare, toWebhookSpec } from "@/lib/delivery";
+import { newId } from "@/lib/ids";
+import { evaluateConditionOff } from "@/lib/renderer/pool";
+import { prettyBody } from "@/lib/renderer/request";
 import { templateSyntaxError } from "@/lib/renderer/template";
 import { requireManager, toColumns } from "./webhook-doc";
-import { toWebhookSpec } from "./webhook-spec";
 import { normalizeWebhookInput, webhookSchema, type WebhookValues } from "./webhook.schema";
 
 export const SELECT_DOCUMENT_CONDITION = "Select a document to check if it meets conditions.";
@@ -66,7 +67,13 @@ export function draftRow(v: WebhookValues, stored: Webhook | undefined, actor: A
   };
 }
 
-export function previewWebhook(actor: Actor | null, unsaved: unknown, documentName: string | null | undefined, savedName?: string | null, db = getDb()): PreviewResult {
+export async function previewWebhook(
+  actor: Actor | null,
+  unsaved: unknown,
+  documentName: string | null | undefined,
+  savedName?: string | null,
+  db = getDb(),
+): Promise<PreviewResult> {
   requireManager(actor);
   const v = lenient(unsaved);
   const stored = savedName ? db.select().from(webhook).where(eq(webhook.name, savedName)).get() : undefined;
@@ -93,23 +100,24 @@ export function previewWebhook(actor: Actor | null, unsaved: unknown, documentNa
 
   let meets: string;
   try {
-    meets = evaluateCondition(v.condition, doc) ? "Yes" : "No";
+    meets = (await evaluateConditionOff(v.condition, doc)) ? "Yes" : "No";
   } catch (e) {
     meets = `Failed to evaluate conditions: ${message(e)}`;
   }
 
   try {
-    const spec = toWebhookSpec(draftRow(v, stored, actor), v.webhook_headers, v.webhook_data);
-    const req = buildRequest(spec, doc, { doctype: v.webhook_doctype, event: v.webhook_docevent, user: actor.user });
-    const headers = maskHeaders(req.headers, spec);
+    const now = Date.now();
+    const spec = toWebhookSpec(draftRow(v, stored, actor), v.webhook_headers, v.webhook_data, now);
+    const req = await prepare(spec, doc, { doctype: v.webhook_doctype, event: v.webhook_docevent, user: actor.user }, { id: newId("msg_"), nowMs: now });
     return {
       ...base,
       meets_condition: meets,
       request_body: prettyBody(req),
       url: req.url,
       method: req.method,
-      headers,
-      curl: toCurl({ ...req, headers }),
+      headers: maskedHeaders(req.headers, spec),
+      // Real signatures, made now; the API key only if it was typed in this form.
+      curl: curlCommand(req, spec, !!v.api_key?.trim()),
     };
   } catch (e) {
     return { ...base, meets_condition: meets, request_body: `Failed to compute request body: ${message(e)}`, error: message(e) };

@@ -14,7 +14,7 @@ import { encryptSecret } from "@/lib/crypto/secret-box";
 import { AppError, invalid, notFound } from "@/lib/errors";
 import { generateStandardSecret } from "@/lib/renderer/signature";
 import { requireManager } from "./webhook-doc";
-import { invalidateWebhookCache } from "./webhook-spec";
+import { invalidateWebhookCache } from "@/lib/delivery";
 import { REDACTED, type VersionData } from "./webhook-versions";
 
 /** How long the previous secret keeps signing after a rotation. */

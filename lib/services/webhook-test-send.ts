@@ -1,22 +1,20 @@
 import "server-only";
-// Send Test (frappe/frappe#13158): the unsaved form's request for a stored document, sent
-// now through the dispatcher's own pieces (buildRequest → signForSend → sendRequest: SSRF
-// guard, timeout, no redirects), logged as a test (is_test, one attempt, no retries).
+// Send Test (frappe/frappe#13158): the unsaved form's request for a stored document, built
+// by lib/delivery's `prepare` (rendered in the pool, signed now) and sent by the dispatcher
+// as a one-shot delivery — the same SSRF guard, timeout and no redirects as every other
+// send — logged as a test (is_test, one attempt, no retries). This waits for its outcome.
+import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq } from "drizzle-orm";
+import { withWriteRetry } from "@/db/busy";
 import { getDb, type DB } from "@/db";
-import { document, webhook, webhookRequestAttempt, webhookRequestLog } from "@/db/schema";
+import { document, webhook } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
-import { sendRequest } from "@/lib/dispatcher/http-send";
-import { signForSend } from "@/lib/dispatcher/signing";
+import { insertLog, logOutcome, maskedHeaders, notifyDeliveriesQueued, prepare, queueOf, sealHeaders, toWebhookSpec, type PreparedRequest } from "@/lib/delivery";
 import { AppError, invalid } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { maskHeaders } from "@/lib/renderer/mask";
-import { buildRequest } from "@/lib/renderer/request";
-import type { RenderedRequest } from "@/lib/renderer/types";
 import { requireManager } from "./webhook-doc";
 import { draftRow, lenient } from "./webhook-preview";
-import { toWebhookSpec } from "./webhook-spec";
 
 export interface TestSendResult {
   request_log: string;
@@ -52,66 +50,56 @@ export async function sendTestWebhook(
 
   const now = Date.now();
   const spec = toWebhookSpec(draftRow(v, stored, actor), v.webhook_headers, v.webhook_data, now);
-  let req: RenderedRequest;
+  const id = newId("msg_");
+  let req: PreparedRequest;
   try {
-    req = buildRequest(spec, found.data, { doctype: v.webhook_doctype, event: v.webhook_docevent, user: actor.user, eventTime: new Date(now).toISOString() });
+    req = await prepare(spec, found.data, { doctype: v.webhook_doctype, event: v.webhook_docevent, user: actor.user, eventTime: new Date(now).toISOString() }, { id, nowMs: now });
   } catch (e) {
     throw new AppError("VALIDATION_ERROR", `Failed to compute request body: ${message(e)}`);
   }
-  const id = newId("msg_");
-  const signed = signForSend(spec, id, now, req.headers, req.body);
-  // Outside any transaction: better-sqlite3 transactions are synchronous.
-  const result = await sendRequest({ method: req.method, url: req.url, headers: signed.headers, body: req.body, timeoutMs: Math.max(1, v.timeout) * 1000 });
-  const ok = result.httpStatus !== undefined && result.httpStatus >= 200 && result.httpStatus < 300 && !result.error;
-  const status = ok ? LOG_STATUS.delivered : LOG_STATUS.failed;
   const name = newId("log_");
-  const finished = Date.now();
-  db.transaction((t) => {
-    const tx = t as unknown as DB;
-    tx.insert(webhookRequestLog)
-      .values({
-        name,
-        webhook: stored?.name ?? (v.name || null),
-        referenceDocument: documentName,
-        headers: JSON.stringify(maskHeaders(signed.headers, spec)),
-        data: req.body,
-        user: actor.user,
-        url: req.url,
-        response: result.response ?? null,
-        error: result.error ?? null,
-        referenceDoctype: v.webhook_doctype,
-        docEvent: v.webhook_docevent,
-        requestMethod: req.method,
-        status,
-        httpStatus: result.httpStatus ?? null,
-        attempts: 1,
-        durationMs: result.durationMs,
-        isTest: true,
-        created: now,
-        modified: finished,
-      })
-      .run();
-    tx.insert(webhookRequestAttempt)
-      .values({
-        log: name,
-        attempt: 1,
-        started: now,
-        success: ok,
-        httpStatus: result.httpStatus ?? null,
-        durationMs: result.durationMs,
-        response: result.response ?? null,
-        error: result.error ?? null,
-        manual: true,
-        signature: signed.signature,
-      })
-      .run();
-  });
-  return {
-    request_log: name,
-    status,
-    http_status: result.httpStatus ?? null,
-    duration_ms: result.durationMs,
-    response: result.response ?? null,
-    error: result.error ?? null,
-  };
+  const timeoutMs = Math.max(1, v.timeout) * 1000;
+  // Presigned (sign = false): the sealed headers are the complete request, since an unsaved
+  // form's secret and API key are nowhere else. No webhook on the delivery: never held or cancelled.
+  await withWriteRetry(() =>
+    db.$client
+      .transaction(() =>
+        insertLog(
+          db.$client,
+          {
+            name,
+            webhook: stored?.name ?? (v.name || null),
+            referenceDoctype: v.webhook_doctype,
+            referenceDocument: documentName,
+            docEvent: v.webhook_docevent,
+            event: null,
+            user: actor.user,
+            url: req.url,
+            method: req.method,
+            headers: JSON.stringify(maskedHeaders(req.headers, spec)),
+            data: req.body,
+            requestHeaders: sealHeaders(req.headers, spec.apiKeyHeader ? [spec.apiKeyHeader] : []),
+            status: LOG_STATUS.queued,
+            error: null,
+            isTest: true,
+            created: now,
+          },
+          { id, webhook: null, queue: queueOf(v.background_jobs_queue), timeoutMs, maxRetries: 0, manual: true, sign: false, dueAt: now },
+        ),
+      )
+      .immediate(),
+  );
+  notifyDeliveriesQueued();
+  // The dispatcher answers within the timeout; the margin covers claiming and recording.
+  const deadline = Date.now() + timeoutMs + 5000;
+  for (;;) {
+    const o = logOutcome(db.$client, name);
+    if (o && o.status !== LOG_STATUS.queued) {
+      return { request_log: name, status: o.status, http_status: o.httpStatus, duration_ms: o.durationMs ?? 0, response: o.response, error: o.error };
+    }
+    if (Date.now() > deadline) {
+      return { request_log: name, status: LOG_STATUS.queued, http_status: null, duration_ms: 0, response: null, error: "Queued: no dispatcher has sent it yet (is one running?)" };
+    }
+    await sleep(15);
+  }
 }

@@ -7,7 +7,7 @@ import { decryptSecret } from "@/lib/crypto/secret-box";
 import { freshDb } from "@/test/db";
 import { errorOf } from "@/test/errors";
 import { rotateWebhookSecret } from "./webhook-secret";
-import { webhooksFor } from "./webhook-spec";
+import { webhooksFor } from "@/lib/delivery";
 import {
   createWebhook,
   deleteWebhook,
@@ -46,11 +46,11 @@ const hook = (extra: Record<string, unknown> = {}) => ({
 });
 
 describe("roles", () => {
-  it("requires a System Manager for every verb", () => {
+  it("requires a System Manager for every verb", async () => {
     expect(errorOf(() => listWebhooks(deskUser)).code).toBe("FORBIDDEN");
     expect(errorOf(() => createWebhook(deskUser, hook())).code).toBe("FORBIDDEN");
     expect(errorOf(() => getWebhook(null, "x")).code).toBe("UNAUTHORIZED");
-    expect(errorOf(() => previewWebhook(deskUser, hook(), "QTN-00001")).code).toBe("FORBIDDEN");
+    await expect(previewWebhook(deskUser, hook(), "QTN-00001")).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 });
 
@@ -304,46 +304,46 @@ describe("listWebhooks / deleteWebhook", () => {
 describe("previewWebhook", () => {
   const unsaved = (extra: Record<string, unknown> = {}) => hook({ name: "", ...extra });
 
-  it("asks for a document first", () => {
-    expect(previewWebhook(admin, unsaved(), "")).toMatchObject({
+  it("asks for a document first", async () => {
+    expect(await previewWebhook(admin, unsaved(), "")).toMatchObject({
       meets_condition: "Select a document to check if it meets conditions.",
       request_body: "Select a document to preview request data",
     });
   });
 
-  it("evaluates the condition and renders the exact body of the unsaved form", () => {
-    const p = previewWebhook(admin, unsaved({ condition: 'doc.status=="Open"', request_structure: "JSON", webhook_json: '{"id": "{{ doc.name }}", "total": {{ doc.total }}}' }), "QTN-00003");
+  it("evaluates the condition and renders the exact body of the unsaved form", async () => {
+    const p = await previewWebhook(admin, unsaved({ condition: 'doc.status=="Open"', request_structure: "JSON", webhook_json: '{"id": "{{ doc.name }}", "total": {{ doc.total }}}' }), "QTN-00003");
     expect(p.meets_condition).toBe("Yes");
     expect(JSON.parse(p.request_body)).toEqual({ id: "QTN-00003", total: 49000 });
     expect(p.request_body).toContain("\n"); // pretty-printed
     expect(p).toMatchObject({ url: "https://example.com/hook", method: "POST" });
     expect(p.curl).toContain("curl -X POST");
-    expect(previewWebhook(admin, unsaved({ condition: "doc.total > 40000" }), "QTN-00002").meets_condition).toBe("No");
+    expect((await previewWebhook(admin, unsaved({ condition: "doc.total > 40000" }), "QTN-00002")).meets_condition).toBe("No");
   });
 
-  it("reports failures in Frappe's words", () => {
-    expect(previewWebhook(admin, unsaved({ condition: "doc.total >" }), "QTN-00001").meets_condition).toMatch(/^Failed to evaluate conditions: /);
-    const bad = previewWebhook(admin, unsaved({ request_structure: "JSON", webhook_json: '{\n"a": {{ doc.name }\n}' }), "QTN-00001");
+  it("reports failures in Frappe's words", async () => {
+    expect((await previewWebhook(admin, unsaved({ condition: "doc.total >" }), "QTN-00001")).meets_condition).toMatch(/^Failed to evaluate conditions: /);
+    const bad = await previewWebhook(admin, unsaved({ request_structure: "JSON", webhook_json: '{\n"a": {{ doc.name }\n}' }), "QTN-00001");
     expect(bad.request_body).toMatch(/^Failed to compute request body: /);
     expect(bad.template_error?.line).toBe(2);
   });
 
-  it("signs with the stored secret and masks it", () => {
+  it("signs with the stored secret and masks it", async () => {
     const { name } = createWebhook(admin, hook({ enable_security: 1, webhook_secret: "super-secret-value-123" }));
-    const p = previewWebhook(admin, { ...getWebhook(admin, name), condition: "" }, "QTN-00001", name);
+    const p = await previewWebhook(admin, { ...getWebhook(admin, name), condition: "" }, "QTN-00001", name);
     expect(p.headers["X-Frappe-Webhook-Signature"]).toMatch(/^\*\*\*/);
     expect(JSON.stringify(p)).not.toContain("super-secret-value-123");
   });
 });
 
 describe("lookups", () => {
-  it("offers Name first, then the DocType's fields as Label (Fieldtype), tables included", () => {
+  it("offers Name first, then the DocType's fields as Label (Fieldtype), tables included", async () => {
     const options = doctypeFieldOptions(admin, "Quotation");
     expect(options[0]).toEqual({ value: "name", label: "Name (Doc Name)" });
     expect(options).toContainEqual({ value: "items", label: "Items (Table)" });
     expect(options).toContainEqual({ value: "status", label: "Status (Select)" });
     expect(options).toContainEqual({ value: "items.item_code", label: "Items › Item Code (Link)" });
-    const p = previewWebhook(admin, hook({ name: "", webhook_data: [{ fieldname: "name", key: "id" }, { fieldname: "items.item_code", key: "codes" }] }), "QTN-00002");
+    const p = await previewWebhook(admin, hook({ name: "", webhook_data: [{ fieldname: "name", key: "id" }, { fieldname: "items.item_code", key: "codes" }] }), "QTN-00002");
     expect(JSON.parse(p.request_body)).toEqual({ id: "QTN-00002", codes: ["LAPTOP-14", "DOCK-USB-C", "MONITOR-27"] });
   });
 

@@ -11,7 +11,7 @@ import { encryptSecret } from "@/lib/crypto/secret-box";
 import { AppError, notFound } from "@/lib/errors";
 import { loadWebhook, requireManager, toColumns, type WebhookDoc } from "./webhook-doc";
 import { recordCredentialWrites } from "./webhook-secret";
-import { invalidateWebhookCache } from "./webhook-spec";
+import { cancelWebhook, holdWebhook, invalidateWebhookCache, notifyDeliveriesQueued, releaseWebhook } from "@/lib/delivery";
 import { validateWebhook } from "./webhook-validate";
 import { webhookDiff } from "./webhook-versions";
 import { WEBHOOK_LABELS, normalizeWebhookInput, webhookSchema, type WebhookValues } from "./webhook.schema";
@@ -133,15 +133,19 @@ export function updateWebhook(actor: Actor | null, name: string, input: unknown,
       .where(eq(webhook.name, name))
       .run();
     writeChildren(tx, name, v);
+    // Disabling holds its pending deliveries (not sent, not counted); enabling releases them.
+    if (row.enabled && !v.enabled) holdWebhook(db.$client, name, now);
+    else if (!row.enabled && v.enabled) releaseWebhook(db.$client, name, now);
     const after = loadWebhook(tx, name)?.doc;
     if (!after) throw new AppError("INTERNAL", "Webhook was not saved");
     const diff = webhookDiff(before, after, { secretChanged: secret !== row.webhookSecret, apiKeyChanged: apiKey !== row.apiKey });
     if (diff) tx.insert(version).values({ refDoctype: "Webhook", docname: name, data: diff, owner: actor.user, created: now }).run();
     recordCredentialWrites(tx, actor, name, { secret: row.webhookSecret, apiKey: row.apiKey }, { secret, apiKey });
-    return after;
+    return { after, released: !row.enabled && v.enabled };
   });
   invalidateWebhookCache();
-  return result;
+  if (result.released) notifyDeliveriesQueued();
+  return result.after;
 }
 
 export function deleteWebhook(actor: Actor | null, name: string, db = getDb()): void {
@@ -150,6 +154,8 @@ export function deleteWebhook(actor: Actor | null, name: string, db = getDb()): 
     const tx = t as unknown as DB;
     const res = tx.delete(webhook).where(eq(webhook.name, name)).run();
     if (res.changes === 0) throw notFound(`Webhook ${name}`);
+    // Nothing of a deleted webhook is ever sent: its pending requests end Cancelled, now.
+    cancelWebhook(db.$client, name, `Cancelled: the webhook ${name} was deleted`);
     // Its history goes with it, so a new webhook of the same name starts clean.
     tx.delete(version).where(and(eq(version.refDoctype, "Webhook"), eq(version.docname, name))).run();
   });

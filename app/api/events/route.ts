@@ -27,7 +27,7 @@ export const POST = guard({ roles: [SYSTEM_MANAGER, EVENT_PUBLISHER], credential
     }
     const events = parseEventsBody(body);
     // The events' own `user` field stays informational: who is authorised is the key's user.
-    const result = ingestEvents(getDb(), { user: actor.user, apiKey: actor.apiKey ?? null }, events);
+    const result = await ingestEvents(getDb(), { user: actor.user, apiKey: actor.apiKey ?? null }, events);
     return NextResponse.json({ events: result.events }, { status: 202 });
   } catch (err) {
     // Input that slipped past validation and still broke a builtin (a string or nesting too

@@ -6,5 +6,5 @@ import { unsavedFormBody } from "./form-body";
 
 export const POST = withRole(async (req, { actor }) => {
   const { webhook, document, savedName } = unsavedFormBody(await readJson(req));
-  return NextResponse.json(previewWebhook(actor, webhook, document, savedName));
+  return NextResponse.json(await previewWebhook(actor, webhook, document, savedName));
 });

@@ -4,6 +4,7 @@ import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getLog, prettyJson } from "@/lib/services/request-log";
 import { decodeSegment, formatDateTime, timeAgo } from "@/lib/format";
 import { formatMs, statusColor } from "@/lib/log-status";
+import { HELD_TEXT } from "@/lib/constants";
 import { Indicator, PageHead } from "@/components/desk/page-head";
 import { LogActions } from "../_components/log-actions";
 import { VerifyDelivery } from "../_components/verify-delivery";
@@ -45,7 +46,7 @@ export default async function RequestLogPage({ params }: { params: Promise<{ nam
     ["HTTP Status", log.httpStatus ?? ""],
     ["Attempts", log.attempts],
     ["Duration", formatMs(log.durationMs)],
-    ["Next Retry", log.nextRetry ? `${formatDateTime(log.nextRetry)} (${timeAgo(log.nextRetry)})` : ""],
+    ["Next Retry", log.held ? HELD_TEXT : log.nextRetry ? `${formatDateTime(log.nextRetry)} (${timeAgo(log.nextRetry)})` : ""],
     ["Created", formatDateTime(log.created)],
   ];
   return (

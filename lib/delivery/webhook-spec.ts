@@ -17,7 +17,7 @@ import {
 } from "@/lib/constants";
 import { decryptSecret } from "@/lib/crypto/secret-box";
 import type { WebhookSpec } from "@/lib/renderer/types";
-import { DEFAULT_TIMEOUT_MS, queueOf, type QueueName } from "@/lib/dispatcher/config";
+import { DEFAULT_TIMEOUT_MS, queueOf, type QueueName } from "./queues";
 
 export interface WebhookWithSpec {
   row: Webhook;

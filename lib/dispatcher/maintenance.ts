@@ -1,0 +1,103 @@
+import "server-only";
+// The maintenance thread's work (or `npm run worker`'s): WAL checkpoints, durable jobs and
+// the daily retention purge. Each runs on its own database connection, off the threads that
+// serve requests and send webhooks.
+import type { DB } from "@/db";
+import { purgeExpiredSessions } from "@/lib/auth/sessions";
+import { purgeThrottle } from "@/lib/auth/throttle";
+import { onWork } from "@/lib/delivery";
+import { releaseJobs, runPendingJobs } from "@/lib/delivery/jobs";
+import { claimDailyRun, purgeOldLogs, retentionDays, type PurgeResult } from "@/lib/delivery/retention";
+
+let retentionRunning = false;
+
+/**
+ * The daily purge: runs when the last run is a day old or more. Safe to call every hour
+ * from every process: one of them claims the day's run.
+ */
+export async function runRetentionIfDue(db: DB, now = Date.now()): Promise<PurgeResult | null> {
+  if (retentionRunning) return null;
+  retentionRunning = true;
+  try {
+    const c = db.$client;
+    if (!claimDailyRun(c, now)) return null;
+    const result = await purgeOldLogs(c, retentionDays(c), 500, now);
+    // Ended sessions and passed sign-in windows are dead rows; nothing reads them again.
+    purgeExpiredSessions(db, now);
+    purgeThrottle(db, now);
+    // Fresh statistics let the planner pick the most selective index for combined list
+    // filters; analysis_limit keeps it to milliseconds on a million rows.
+    c.pragma("analysis_limit = 1000");
+    c.pragma("optimize");
+    if (result.deleted) console.log(`[retention] deleted ${result.logs} request log(s) and ${result.events} event(s) older than ${retentionDays(c)} days`);
+    return result;
+  } catch (e) {
+    console.error("[retention] purge failed:", e);
+    return null;
+  } finally {
+    retentionRunning = false;
+  }
+}
+
+export interface Maintenance {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the maintenance loops on `db`: a passive WAL checkpoint every `checkpointMs` (the
+ * other connections never checkpoint, so a commit on a hot thread never pays for one), jobs
+ * as soon as one is queued (and every few seconds for ones left by a stopped process), and
+ * the retention check hourly.
+ */
+export function startMaintenance(db: DB, owner: string, opts: { checkpointMs?: number; checkpoints?: boolean } = {}): Maintenance {
+  const abort = new AbortController();
+  let jobs: Promise<unknown> = Promise.resolve();
+  let jobsQueued = false;
+  const kickJobs = () => {
+    if (jobsQueued || abort.signal.aborted) return;
+    jobsQueued = true;
+    jobs = jobs.then(async () => {
+      jobsQueued = false;
+      try {
+        await runPendingJobs(db, owner, abort.signal);
+      } catch (e) {
+        console.error("[jobs] runner failed:", e);
+      }
+    });
+  };
+  const stopListening = onWork((topic) => {
+    if (topic === "job") kickJobs();
+  });
+  const timers = [
+    setInterval(kickJobs, 5000),
+    setInterval(() => void runRetentionIfDue(db), 3_600_000),
+    ...(opts.checkpoints === false
+      ? []
+      : [
+          setInterval(() => {
+            try {
+              db.$client.pragma("wal_checkpoint(PASSIVE)");
+            } catch (e) {
+              if ((e as { code?: string }).code !== "SQLITE_BUSY") console.error("[maintenance] checkpoint failed:", e);
+            }
+          }, opts.checkpointMs ?? 1000),
+        ]),
+  ];
+  const first = setTimeout(() => void runRetentionIfDue(db), 60_000);
+  for (const t of [...timers, first]) t.unref();
+  kickJobs();
+  return {
+    async stop() {
+      abort.abort();
+      stopListening();
+      for (const t of timers) clearInterval(t);
+      clearTimeout(first);
+      await jobs;
+      try {
+        releaseJobs(db, owner);
+      } catch {
+        // the leases expire
+      }
+    },
+  };
+}
