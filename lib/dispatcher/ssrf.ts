@@ -179,13 +179,13 @@ export function parsePolicy(allowPrivate: string | undefined, allowedHosts: stri
 
 let cached: { key: string; policy: SsrfPolicy } | undefined;
 /** The policy from WEBHOOK_ALLOW_PRIVATE_NETWORK and WEBHOOK_ALLOWED_HOSTS, re-read when they change. */
-export function currentPolicy(env: NodeJS.ProcessEnv = process.env): SsrfPolicy {
+function currentPolicy(env: NodeJS.ProcessEnv = process.env): SsrfPolicy {
   const key = `${env.WEBHOOK_ALLOW_PRIVATE_NETWORK ?? ""}|${env.WEBHOOK_ALLOWED_HOSTS ?? ""}`;
   if (cached?.key !== key) cached = { key, policy: parsePolicy(env.WEBHOOK_ALLOW_PRIVATE_NETWORK, env.WEBHOOK_ALLOWED_HOSTS) };
   return cached.policy;
 }
 
-export function hostAllowed(policy: SsrfPolicy, hostname: string): boolean {
+function hostAllowed(policy: SsrfPolicy, hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
   return policy.allowAll || policy.hosts.has(h) || policy.suffixes.some((s) => h.endsWith(s));
 }
