@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type DB } from "./index";
 import { MIGRATIONS_FOLDER, migrateDb } from "./migrate";
 
-const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as { entries: { tag: string }[] };
+const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as {
+  entries: { tag: string }[];
+};
 const allTags = journal.entries.map((e) => e.tag);
 
 describe("migrateDb", () => {

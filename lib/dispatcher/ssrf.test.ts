@@ -122,7 +122,8 @@ describe("address forms (ipaddr.js)", () => {
     expect(blockedReason(addr)).toBe(reason);
   });
 
-  it.each(["2001:0:4136:e378:8000:63bf:f7f7:f7f7", "2002:808:808::1", "64:ff9b::8.8.8.8", "::8.8.8.8"])("%s carries a public address", (addr) => {
+  const carryPublic = ["2001:0:4136:e378:8000:63bf:f7f7:f7f7", "2002:808:808::1", "64:ff9b::8.8.8.8", "::8.8.8.8"];
+  it.each(carryPublic)("%s carries a public address", (addr) => {
     expect(blockedReason(addr)).toBeUndefined();
   });
 
@@ -154,7 +155,9 @@ describe("this machine's own addresses", () => {
         addresses.map((address) => {
           const v6 = address.includes(":");
           const common = { address, netmask: v6 ? "ffff:ffff:ffff:ffff::" : "255.255.255.0", mac: "02:00:00:00:00:01", internal: false };
-          return v6 ? { ...common, family: "IPv6" as const, cidr: `${address}/64`, scopeid: 0 } : { ...common, family: "IPv4" as const, cidr: `${address}/24` };
+          return v6
+            ? { ...common, family: "IPv6" as const, cidr: `${address}/64`, scopeid: 0 }
+            : { ...common, family: "IPv4" as const, cidr: `${address}/24` };
         }),
       ]),
     );
@@ -192,7 +195,9 @@ describe("this machine's own addresses", () => {
     );
     const byName = checkAddress(none, "me.example", "2001:db8::7");
     expect(byName).toBeInstanceOf(SsrfBlockedError);
-    expect(byName?.message).toMatch(/^Refused to connect to me\.example \(2001:db8::7\): an address of this machine \(network interface eth1\)\./);
+    expect(byName?.message).toMatch(
+      /^Refused to connect to me\.example \(2001:db8::7\): an address of this machine \(network interface eth1\)\./,
+    );
     expect(byName?.message).toContain("WEBHOOK_ALLOWED_HOSTS=me.example");
     expect(checkAddress(none, "other.example", "203.0.113.8")).toBeUndefined();
   });
@@ -238,7 +243,9 @@ describe("this machine's own addresses", () => {
 
   it("applies to IP literals in URLs", () => {
     expect(checkLiteralHost("203.0.113.7")?.message).toMatch(/network interface eth0/);
-    expect(checkLiteralHost("[::ffff:203.0.113.7]")?.message).toMatch(/^Refused to connect to ::ffff:203\.0\.113\.7: an address of this machine/);
+    expect(checkLiteralHost("[::ffff:203.0.113.7]")?.message).toMatch(
+      /^Refused to connect to ::ffff:203\.0\.113\.7: an address of this machine/,
+    );
     expect(checkLiteralHost("[2001:db8::7]")?.message).toMatch(/network interface eth1/);
     expect(checkLiteralHost("own.example")).toBeUndefined();
   });
@@ -264,7 +271,9 @@ describe("this machine's own addresses", () => {
     expect(await lookup("mixed.example", true)).toEqual({ err: null, address: [{ address: "198.51.100.9", family: 4 }] });
     const refused = await lookup("own.example", true);
     expect(refused.err).toBeInstanceOf(SsrfBlockedError);
-    expect(refused.err?.message).toMatch(/^Refused to connect to own\.example \(2001:db8::7\): an address of this machine \(network interface eth1\)/);
+    expect(refused.err?.message).toMatch(
+      /^Refused to connect to own\.example \(2001:db8::7\): an address of this machine \(network interface eth1\)/,
+    );
   });
 });
 
@@ -276,6 +285,8 @@ describe("this machine's real interfaces", () => {
     .filter((i) => !i.internal && !blockedReason(i.address))
     .map((i) => i.address);
   it.skipIf(addresses.length === 0)("are refused", () => {
-    for (const address of addresses) expect(checkAddress(parsePolicy(undefined, ""), address, address)?.message).toMatch(/an address of this machine/);
+    for (const address of addresses) {
+      expect(checkAddress(parsePolicy(undefined, ""), address, address)?.message).toMatch(/an address of this machine/);
+    }
   });
 });
