@@ -11,7 +11,7 @@ import { Indicator } from "@/components/desk/page-head";
 
 type Range = WebhookStats["range"];
 
-export const webhookStatsQuery = (name: string, range: Range) =>
+const webhookStatsQuery = (name: string, range: Range) =>
   queryOptions({
     queryKey: ["webhook-stats", name, range],
     queryFn: () => api<{ data: WebhookStats }>(`/api/webhook-stats/${encodeURIComponent(name)}?range=${range}`).then((r) => r.data),

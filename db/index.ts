@@ -50,5 +50,3 @@ export function getDb(): DB {
 export function setDb(db: DB | undefined): void {
   g.__webhookDeskDb = db;
 }
-
-export { schema };

@@ -26,7 +26,7 @@ export async function login(page: Page, username: string, password: string) {
 }
 
 /** `npm run cli -- …` against the e2e server's database; returns stdout's last line. */
-export function cli(...args: string[]): string {
+function cli(...args: string[]): string {
   const out = execFileSync("node_modules/.bin/tsx", ["--conditions=react-server", "scripts/cli.ts", ...args], {
     env: { ...process.env, DATABASE_URL: E2E_DATABASE_URL },
     encoding: "utf8",

@@ -19,14 +19,13 @@ export const IDENTITIES = [
 export type Identity = (typeof IDENTITIES)[number];
 
 export const SESSIONS: ReadonlySet<Identity> = new Set(["noRoleSession", "publisherSession", "managerSession", "endedSession"]);
-export const KEYS: ReadonlySet<Identity> = new Set(["noRoleKey", "publisherKey", "managerKey"]);
 
 export const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 export type Method = (typeof METHODS)[number];
 
 /** An HTTP status, or a redirect (3xx) whose Location has this pathname. */
 export type Expected = number | { redirect: string };
-export const LOGIN: Expected = { redirect: "/login" };
+const LOGIN: Expected = { redirect: "/login" };
 
 /** What the spec's beforeAll creates; every dynamic segment gets a real row. */
 export interface Fixtures {
@@ -67,7 +66,7 @@ export interface Call {
   origin?: false;
 }
 
-export interface MethodEntry {
+interface MethodEntry {
   call: (f: Fixtures, who: Identity) => Call;
   expect: Record<Identity, Expected>;
 }

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
-export const DEFAULT_DATABASE_URL = "file:./data/desk.db";
+const DEFAULT_DATABASE_URL = "file:./data/desk.db";
 
 /** Path of the SQLite file named by DATABASE_URL (`file:./data/desk.db` or a plain path). */
 export function databasePath(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL): string {
@@ -12,7 +12,7 @@ export function databasePath(url = process.env.DATABASE_URL || DEFAULT_DATABASE_
 }
 
 /** Where generated secrets live: DATA_DIR, else the database's folder. */
-export function dataDir(): string {
+function dataDir(): string {
   if (process.env.DATA_DIR) return path.resolve(process.env.DATA_DIR);
   const db = databasePath();
   return db === ":memory:" ? path.resolve("data") : path.dirname(db);
@@ -22,7 +22,7 @@ export function dataDir(): string {
  * Returns the value of `envName`, or the contents of `<data dir>/<file>`, creating it
  * with 32 random bytes the first time. Created with `wx` so concurrent starters agree.
  */
-export function generatedSecret(envName: string, file: string): string {
+function generatedSecret(envName: string, file: string): string {
   const fromEnv = process.env[envName];
   if (fromEnv) return fromEnv;
   const dir = dataDir();

@@ -15,7 +15,7 @@ export function timeAgo(ms: number | null | undefined, now = Date.now()): string
   return `${formatDuration(s * 1000)} ago`;
 }
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
   const m = Math.round(s / 60);
@@ -24,9 +24,6 @@ export function formatDuration(ms: number): string {
   if (h < 48) return `${h} h`;
   return `${Math.round(h / 24)} d`;
 }
-
-/** Desk URL slug of a doctype, as Frappe builds it: "Webhook Request Log" → "webhook-request-log". */
-export const slug = (doctype: string) => doctype.toLowerCase().replace(/\s+/g, "-");
 
 /** A dynamic route segment, decoded; Next may hand it over still percent-encoded, and a literal "%" must survive. */
 export function decodeSegment(raw: string): string {

@@ -42,8 +42,3 @@ export function newId(prefix = "", now = Date.now()): string {
   }
   return prefix + lastMs.toString(36).padStart(TIME_LEN, "0") + seq.toString(36).padStart(SEQ_LEN, "0") + randomPart(8);
 }
-
-/** The creation time encoded in an id made by newId (for display and sanity checks). */
-export function idTime(id: string, prefix = ""): number {
-  return parseInt(id.slice(prefix.length, prefix.length + TIME_LEN), 36);
-}

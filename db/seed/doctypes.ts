@@ -1,7 +1,7 @@
 // Demo document types and documents for an empty database (the embedded default),
 // modelled on ERPNext so the desk is useful at once.
 
-export interface SeedField {
+interface SeedField {
   fieldname: string;
   label: string;
   fieldtype: string;

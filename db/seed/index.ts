@@ -7,7 +7,7 @@ import { SYSTEM_MANAGER } from "@/lib/constants";
 import { createUserUnchecked } from "@/lib/services/users";
 import { SEED_DOCTYPES, SEED_DOCUMENTS } from "./doctypes";
 
-export const ADMINISTRATOR = "Administrator";
+const ADMINISTRATOR = "Administrator";
 
 export function seedDoctypes(db: DB): void {
   const now = Date.now();

@@ -6,7 +6,7 @@ export function generateApiKey(): { key: string; secret: string; secretHash: str
   return { key, secret, secretHash: hashApiSecret(secret) };
 }
 
-export function hashApiSecret(secret: string): string {
+function hashApiSecret(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
 

@@ -3,7 +3,7 @@
 // own origin. No database, no Next imports: the custom server and the proxy use it too.
 
 /** Set by scripts/server.mjs from the socket; any value a client sends is replaced. */
-export const CLIENT_ADDRESS_HEADER = "x-webhook-desk-client-address";
+const CLIENT_ADDRESS_HEADER = "x-webhook-desk-client-address";
 
 const g = globalThis as unknown as { __webhookDeskServer?: boolean };
 
@@ -21,7 +21,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export const isSafeMethod = (method: string) => SAFE_METHODS.has(method.toUpperCase());
 
 /** The desk's public origin (NEXTAUTH_URL), or null when unset or not a URL. */
-export function deskOrigin(): string | null {
+function deskOrigin(): string | null {
   const url = process.env.NEXTAUTH_URL;
   if (!url) return null;
   try {

@@ -9,9 +9,9 @@ export const SESSION_MAX_AGE_S = 12 * 3600;
 /** The cookie is re-issued (sliding its expiry) once it is this old. */
 const REFRESH_AFTER_S = 10 * 60;
 
-export const secureCookies = () => (process.env.NEXTAUTH_URL ?? "").startsWith("https://");
-export const sessionCookieName = (secure = secureCookies()) => (secure ? "__Secure-next-auth.session-token" : "next-auth.session-token");
-export const SESSION_COOKIE_NAMES = ["next-auth.session-token", "__Secure-next-auth.session-token"] as const;
+const secureCookies = () => (process.env.NEXTAUTH_URL ?? "").startsWith("https://");
+const sessionCookieName = (secure = secureCookies()) => (secure ? "__Secure-next-auth.session-token" : "next-auth.session-token");
+const SESSION_COOKIE_NAMES = ["next-auth.session-token", "__Secure-next-auth.session-token"] as const;
 
 export interface SessionToken {
   user: string;

@@ -13,9 +13,9 @@ import { loginThrottle } from "@/db/schema";
 // An attempt is counted *before* its password is hashed and released again if it succeeds,
 // so guesses sent in parallel past the limit are refused without being checked.
 
-export const THROTTLE_WINDOW_MS = 15 * 60 * 1000;
+const THROTTLE_WINDOW_MS = 15 * 60 * 1000;
 export const PER_ADDRESS_LIMIT = 10;
-export const PER_ACCOUNT_LIMIT = 100;
+const PER_ACCOUNT_LIMIT = 100;
 
 /** `locks`: this attempt filled a bucket, so if it fails the account is locked for the window. */
 export type Reservation = { ok: true; locks: boolean } | { ok: false; retryAfterMs: number };
@@ -72,5 +72,3 @@ export function releaseAttempt(db: DB, account: string, address: string): void {
 export function purgeThrottle(db: DB, now = Date.now()): number {
   return db.delete(loginThrottle).where(lt(loginThrottle.windowStart, now - THROTTLE_WINDOW_MS)).run().changes;
 }
-
-export const lockoutMinutes = () => THROTTLE_WINDOW_MS / 60_000;

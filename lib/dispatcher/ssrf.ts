@@ -1,9 +1,12 @@
 // SSRF guard: webhook URLs are typed by users, so by default we refuse to connect to
-// loopback, private, link-local and cloud-metadata addresses. The check runs inside the
+// loopback, private, link-local and cloud-metadata addresses, nor to this machine's own
+// interface addresses. Addresses and ranges are ipaddr.js's. The check runs inside the
 // socket's DNS lookup, so the connection uses exactly the address that was checked (no
 // window for DNS rebinding between check and connect).
 import dns from "node:dns";
 import net from "node:net";
+import os from "node:os";
+import ipaddr from "ipaddr.js";
 
 export class SsrfBlockedError extends Error {
   readonly code = "ERR_WEBHOOK_SSRF";
@@ -13,55 +16,43 @@ export class SsrfBlockedError extends Error {
   }
 }
 
+type Ip = ipaddr.IPv4 | ipaddr.IPv6;
+
 interface Cidr {
-  v6: boolean;
-  base: bigint;
-  bits: number;
+  range: [Ip, number];
   label: string;
 }
 
-function parseV4(s: string): bigint | undefined {
-  if (!net.isIPv4(s)) return undefined;
-  return s.split(".").reduce((acc, p) => (acc << 8n) | BigInt(Number(p)), 0n);
-}
-
-function parseV6(input: string): bigint | undefined {
+/**
+ * A standard dotted-quad IPv4 or IPv6 address (brackets and a zone id allowed, as in URLs
+ * and link-local lookups), else undefined. net.isIP first: ipaddr.js alone would also read
+ * "127.1" or "2130706433" as addresses, which a host name in the allow list may well be.
+ */
+function parseIp(input: string): Ip | undefined {
   const s = input.replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  if (net.isIPv4(s)) return ipaddr.IPv4.parse(s);
   if (!net.isIPv6(s)) return undefined;
-  let head = s;
-  let tailV4: bigint | undefined;
-  const lastColon = s.lastIndexOf(":");
-  if (s.slice(lastColon + 1).includes(".")) {
-    tailV4 = parseV4(s.slice(lastColon + 1));
-    head = s.slice(0, lastColon + 1) + "0:0";
+  // ipaddr.js reads "::a.b.c.d" as ::ffff:a.b.c.d; the URL parser writes the dotted tail in
+  // hex, so ::0.0.0.1 stays ::1.
+  try {
+    return ipaddr.IPv6.parse(new URL(`http://[${s}]/`).hostname.slice(1, -1));
+  } catch {
+    return undefined;
   }
-  const [left = "", right] = head.split("::");
-  const l = left ? left.split(":") : [];
-  const r = right !== undefined && right !== "" ? right.split(":") : [];
-  const fill = right !== undefined ? 8 - l.length - r.length : 0;
-  const groups = [...l, ...Array<string>(Math.max(0, fill)).fill("0"), ...r];
-  if (groups.length !== 8) return undefined;
-  let v = groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || "0", 16)), 0n);
-  if (tailV4 !== undefined) v = (v & ~0xffffffffn) | tailV4;
-  return v;
 }
 
 function parseCidr(entry: string, label = "allowed"): Cidr | undefined {
   const [addr = "", len] = entry.trim().split("/");
-  const v4 = parseV4(addr);
-  const v6 = v4 === undefined ? parseV6(addr) : undefined;
-  if (v4 === undefined && v6 === undefined) return undefined;
-  const max = v4 !== undefined ? 32 : 128;
+  const ip = parseIp(addr);
+  if (!ip) return undefined;
+  const max = ip instanceof ipaddr.IPv4 ? 32 : 128;
+  if (len !== undefined && !/^\d+$/.test(len)) return undefined;
   const bits = len === undefined ? max : Number(len);
-  if (!Number.isInteger(bits) || bits < 0 || bits > max) return undefined;
-  return { v6: v4 === undefined, base: (v4 ?? v6 ?? 0n), bits, label };
+  if (bits > max) return undefined;
+  return { range: [ip, bits], label };
 }
 
-function inCidr(v: bigint, v6: boolean, c: Cidr): boolean {
-  if (c.v6 !== v6) return false;
-  const shift = BigInt((v6 ? 128 : 32) - c.bits);
-  return v >> shift === c.base >> shift;
-}
+const inCidr = (ip: Ip, c: Cidr): boolean => ip.kind() === c.range[0].kind() && ip.match(c.range);
 
 const cidrs = (label: string, list: string[]) => list.map((e) => parseCidr(e, label)).filter((c): c is Cidr => !!c);
 
@@ -87,30 +78,81 @@ const BLOCKED_V6: Cidr[] = [
   ...cidrs("reserved", ["100::/64", "64:ff9b:1::/48"]),
 ];
 // IPv6 forms that carry an IPv4 address: judged by that address.
-const MAPPED = cidrs("mapped", ["::ffff:0:0/96"])[0];
-const COMPAT = cidrs("compatible", ["::/96"])[0];
-const NAT64 = cidrs("nat64", ["64:ff9b::/96"])[0];
-const SIX_TO_FOUR = cidrs("6to4", ["2002::/16"])[0];
+const [NAT64, COMPAT, UNSPECIFIED_OR_LOOPBACK, SIX_TO_FOUR, TEREDO] = cidrs("embedding", [
+  "64:ff9b::/96",
+  "::/96",
+  "::/127",
+  "2002::/16",
+  "2001::/32",
+]);
+
+/** The IPv4 address inside an IPv4-mapped, IPv4-compatible, NAT64, 6to4 or Teredo address. */
+function embeddedV4(ip: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const at = (from: number) => new ipaddr.IPv4(ip.toByteArray().slice(from, from + 4));
+  const inside = (c: Cidr | undefined) => !!c && inCidr(ip, c);
+  if (ip.isIPv4MappedAddress() || inside(NAT64)) return at(12);
+  // ::/96 also covers :: and ::1, which are judged as IPv6.
+  if (inside(COMPAT) && !inside(UNSPECIFIED_OR_LOOPBACK)) return at(12);
+  if (inside(SIX_TO_FOUR)) return at(2);
+  // Teredo: the client's address, stored inverted in the last 32 bits.
+  if (inside(TEREDO)) return new ipaddr.IPv4(at(12).octets.map((o) => o ^ 0xff));
+  return undefined;
+}
+
+/** The address itself and, for an IPv6 form that carries one, the IPv4 address inside. */
+function forms(ip: Ip): Ip[] {
+  const embedded = ip instanceof ipaddr.IPv6 ? embeddedV4(ip) : undefined;
+  return embedded ? [ip, embedded] : [ip];
+}
 
 /** Why `address` is off limits (e.g. "loopback"), or undefined when it is a public address. */
 export function blockedReason(address: string): string | undefined {
-  const v4 = parseV4(address);
-  if (v4 !== undefined) return BLOCKED_V4.find((c) => inCidr(v4, false, c))?.label;
-  const v6 = parseV6(address);
-  if (v6 === undefined) return "unparseable";
-  const embedded = embeddedV4(v6);
-  if (embedded !== undefined) {
-    const label = BLOCKED_V4.find((c) => inCidr(embedded, false, c))?.label;
-    if (label) return label;
-    // ::/96 also covers :: and ::1, which are judged as IPv6 below.
-  }
-  return BLOCKED_V6.find((c) => inCidr(v6, true, c))?.label;
+  const ip = parseIp(address);
+  if (!ip) return "unparseable";
+  if (ip instanceof ipaddr.IPv4) return BLOCKED_V4.find((c) => inCidr(ip, c))?.label;
+  const embedded = embeddedV4(ip);
+  const label = embedded && BLOCKED_V4.find((c) => inCidr(embedded, c))?.label;
+  return label || BLOCKED_V6.find((c) => inCidr(ip, c))?.label;
 }
 
-function embeddedV4(v6: bigint): bigint | undefined {
-  if ((MAPPED && inCidr(v6, true, MAPPED)) || (NAT64 && inCidr(v6, true, NAT64))) return v6 & 0xffffffffn;
-  if (COMPAT && inCidr(v6, true, COMPAT) && v6 > 1n) return v6 & 0xffffffffn;
-  if (SIX_TO_FOUR && inCidr(v6, true, SIX_TO_FOUR)) return (v6 >> 80n) & 0xffffffffn;
+// The machine's own addresses (its LAN or public IP) reach services listening on it, though
+// no range above covers them. The list can change (DHCP, VPN up), so it is re-read every few seconds.
+const INTERFACES_TTL_MS = 5_000;
+let interfaces: { readAt: number; byAddress: Map<string, string> } | undefined;
+
+const addressKey = (ip: Ip): string => ip.toNormalizedString();
+
+function ownAddresses(): Map<string, string> {
+  const now = Date.now();
+  const age = interfaces ? now - interfaces.readAt : Infinity;
+  // A clock stepped back (age < 0) also re-reads.
+  if (interfaces && age >= 0 && age < INTERFACES_TTL_MS) return interfaces.byAddress;
+  const byAddress = new Map<string, string>();
+  let list: ReturnType<typeof os.networkInterfaces> = {};
+  try {
+    list = os.networkInterfaces();
+  } catch {
+    // Unreadable (some sandboxes): the ranges above still refuse loopback and private addresses.
+  }
+  for (const [name, infos] of Object.entries(list)) {
+    for (const info of infos ?? []) {
+      const ip = parseIp(info.address);
+      if (ip) byAddress.set(addressKey(ip), name);
+    }
+  }
+  interfaces = { readAt: now, byAddress };
+  return byAddress;
+}
+
+/** The name of this machine's network interface that has `address` (or the IPv4 address it carries), else undefined. */
+export function ownInterface(address: string): string | undefined {
+  const ip = parseIp(address);
+  if (!ip) return undefined;
+  const own = ownAddresses();
+  for (const form of forms(ip)) {
+    const name = own.get(addressKey(form));
+    if (name) return name;
+  }
   return undefined;
 }
 
@@ -137,13 +179,13 @@ export function parsePolicy(allowPrivate: string | undefined, allowedHosts: stri
 
 let cached: { key: string; policy: SsrfPolicy } | undefined;
 /** The policy from WEBHOOK_ALLOW_PRIVATE_NETWORK and WEBHOOK_ALLOWED_HOSTS, re-read when they change. */
-export function currentPolicy(env: NodeJS.ProcessEnv = process.env): SsrfPolicy {
+function currentPolicy(env: NodeJS.ProcessEnv = process.env): SsrfPolicy {
   const key = `${env.WEBHOOK_ALLOW_PRIVATE_NETWORK ?? ""}|${env.WEBHOOK_ALLOWED_HOSTS ?? ""}`;
   if (cached?.key !== key) cached = { key, policy: parsePolicy(env.WEBHOOK_ALLOW_PRIVATE_NETWORK, env.WEBHOOK_ALLOWED_HOSTS) };
   return cached.policy;
 }
 
-export function hostAllowed(policy: SsrfPolicy, hostname: string): boolean {
+function hostAllowed(policy: SsrfPolicy, hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
   return policy.allowAll || policy.hosts.has(h) || policy.suffixes.some((s) => h.endsWith(s));
 }
@@ -152,14 +194,17 @@ export function hostAllowed(policy: SsrfPolicy, hostname: string): boolean {
 export function checkAddress(policy: SsrfPolicy, hostname: string, address: string): SsrfBlockedError | undefined {
   if (hostAllowed(policy, hostname)) return undefined;
   const reason = blockedReason(address);
-  if (!reason) return undefined;
-  const v4 = parseV4(address);
-  const value = v4 ?? parseV6(address);
-  if (value !== undefined && policy.cidrs.some((c) => inCidr(value, v4 === undefined, c))) return undefined;
+  const iface = reason ? undefined : ownInterface(address);
+  if (!reason && !iface) return undefined;
+  const ip = parseIp(address);
+  if (ip && forms(ip).some((form) => policy.cidrs.some((c) => inCidr(form, c)))) return undefined;
   const shown = hostname === address ? address : `${hostname} (${address})`;
+  const why = reason
+    ? `${reason} address. Requests to loopback, private, link-local and metadata addresses are blocked to prevent SSRF.`
+    : `an address of this machine (network interface ${iface}). Requests to the server's own addresses reach its local ` +
+      `services and are blocked to prevent SSRF.`;
   return new SsrfBlockedError(
-    `Refused to connect to ${shown}: ${reason} address. Requests to loopback, private, link-local and metadata ` +
-      `addresses are blocked to prevent SSRF. To allow it, set WEBHOOK_ALLOW_PRIVATE_NETWORK=1, or add the host or ` +
+    `Refused to connect to ${shown}: ${why} To allow it, set WEBHOOK_ALLOW_PRIVATE_NETWORK=1, or add the host or ` +
       `a CIDR to WEBHOOK_ALLOWED_HOSTS (e.g. WEBHOOK_ALLOWED_HOSTS=${hostname.includes(":") ? `${address}/128` : hostname}).`,
   );
 }

@@ -41,7 +41,7 @@ const knownFor = (db: Database.Database): Known => {
   return k;
 };
 
-export const labelFor = (fieldname: string): string =>
+const labelFor = (fieldname: string): string =>
   fieldname
     .split(/[_\s]+/)
     .filter(Boolean)
@@ -50,7 +50,7 @@ export const labelFor = (fieldname: string): string =>
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
-export function inferFieldtype(value: unknown): string {
+function inferFieldtype(value: unknown): string {
   if (typeof value === "boolean") return "Check";
   if (typeof value === "number") return Number.isInteger(value) ? "Int" : "Float";
   if (typeof value === "string") {
@@ -64,7 +64,7 @@ export function inferFieldtype(value: unknown): string {
 }
 
 /** Child DocType for a Table field: the rows' own `doctype`, else "<Parent> Item"-style. */
-export function childDoctypeName(parent: string, fieldname: string, rows: Record<string, unknown>[]): string {
+function childDoctypeName(parent: string, fieldname: string, rows: Record<string, unknown>[]): string {
   const own = rows.find((r) => typeof r.doctype === "string" && r.doctype.trim())?.doctype;
   if (typeof own === "string") return own.trim();
   const base = fieldname === "items" ? "Item" : labelFor(fieldname.replace(/s$/, ""));
@@ -194,9 +194,4 @@ export class DoctypeRegistrar {
     for (const d of this.stagedSubmittable) done.add(d);
     this.stagedSubmittable.clear();
   }
-}
-
-/** Forget cached DocTypes (after a DocType is deleted or edited by hand). */
-export function invalidateDoctypeCache(): void {
-  g.__webhookKnownDoctypes = new WeakMap();
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { asc, count, eq, like, sql } from "drizzle-orm";
+import { asc, count, eq, like } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@/db";
 import { docfield, doctype, document } from "@/db/schema";
@@ -38,7 +38,7 @@ export function getDoctype(actor: Actor | null, name: string, db = getDb()) {
   return { ...d, fields };
 }
 
-export const updateDoctypeSchema = z.object({ is_submittable: z.boolean() });
+const updateDoctypeSchema = z.object({ is_submittable: z.boolean() });
 
 export function updateDoctype(actor: Actor | null, name: string, input: unknown, db = getDb()) {
   requireManager(actor);
@@ -64,8 +64,4 @@ export function doctypeJson(d: ReturnType<typeof getDoctype>) {
     modified: new Date(d.modified).toISOString(),
     fields: d.fields.map((f) => ({ idx: f.idx, fieldname: f.fieldname, label: f.label, fieldtype: f.fieldtype, options: f.options })),
   };
-}
-
-export function documentCount(db = getDb(), name: string): number {
-  return db.select({ n: sql<number>`count(*)` }).from(document).where(eq(document.doctype, name)).get()?.n ?? 0;
 }

@@ -7,10 +7,10 @@ import { AppError } from "@/lib/errors";
 export const MAX_EVENTS_PER_REQUEST = 1000;
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Deeper documents are refused: JSON.stringify and templates recurse, and no real doc nests this far. */
-export const MAX_DOC_DEPTH = 64;
+const MAX_DOC_DEPTH = 64;
 
 /** True when `value` nests objects/arrays deeper than `max` levels. Iterative: depth can't overflow the stack. */
-export function nestedDeeperThan(value: unknown, max: number): boolean {
+function nestedDeeperThan(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];
   for (let item = stack.pop(); item; item = stack.pop()) {
     const [v, depth] = item;
@@ -26,7 +26,7 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
 const must = (what: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? "is required" : `must be ${what}, not ${issue.input === null ? "null" : Array.isArray(issue.input) ? "an array" : typeof issue.input}`;
 
-export const eventInputSchema = z.object({
+const eventInputSchema = z.object({
   doctype: z.string({ error: must("a string") }).trim().min(1, "must not be empty").max(140, "must be at most 140 characters"),
   event: z.enum(DOC_EVENTS, { error: () => `must be one of ${DOC_EVENTS.join(", ")}` }),
   doc: z.looseObject(

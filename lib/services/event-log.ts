@@ -38,7 +38,7 @@ interface Raw {
   created: number;
 }
 
-export function parseRouting(json: string): RoutingEntry[] {
+function parseRouting(json: string): RoutingEntry[] {
   try {
     const v: unknown = JSON.parse(json);
     if (!Array.isArray(v)) return [];
@@ -85,7 +85,7 @@ export function listEvents(actor: Actor | null, f: EventFilters = {}, cursor?: s
   return { rows, ...(raws.length > n && last ? { next: `${last.created}.${last.id}` } : {}) };
 }
 
-export interface EventLogRef {
+interface EventLogRef {
   name: string;
   webhook: string | null;
   status: string;

@@ -1,7 +1,7 @@
 // The routing trail stored on each event: for every webhook on the DocType, whether it
 // matched and, if not, why — with the document values its condition read.
 
-export type RoutingReason = "disabled" | "other_event" | "condition_false" | "condition_error" | "render_error" | "superseded";
+type RoutingReason = "disabled" | "other_event" | "condition_false" | "condition_error" | "render_error" | "superseded";
 
 export interface RoutingEntry {
   webhook: string;
@@ -20,7 +20,7 @@ export interface RoutingEntry {
 const pathCache = new Map<string, string[]>();
 
 /** `doc.x.y` and `doc.get("x")` paths a condition mentions. */
-export function conditionPaths(condition: string): string[] {
+function conditionPaths(condition: string): string[] {
   let paths = pathCache.get(condition);
   if (paths) return paths;
   const found = new Set<string>();

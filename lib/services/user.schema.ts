@@ -16,4 +16,3 @@ export const updateUserSchema = z.object({
   roles: z.array(z.string()).optional(),
   password: z.string().min(8, "Password must be at least 8 characters").max(200).optional(),
 });
-export type UpdateUserInput = z.input<typeof updateUserSchema>;

@@ -13,7 +13,7 @@ import { AppError, invalid, notFound, zodToAppError } from "@/lib/errors";
 import { createUserSchema, updateUserSchema, type CreateUserInput } from "./user.schema";
 
 export { ROLES };
-export { actorFor, actorForToken, findUser, rolesOf, type TokenCheck } from "@/lib/auth/identity";
+export { actorFor, actorForToken } from "@/lib/auth/identity";
 
 /** Who did it, for the Activity Log: the actor, or the command line. */
 const by = (actor: Actor | null | undefined) => ({ actor: actor?.user ?? "cli", ip: actor?.ip ?? "" });

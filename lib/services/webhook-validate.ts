@@ -10,14 +10,14 @@ import { conditionSyntaxMessage } from "@/lib/renderer/condition";
 import { renderTemplate, templateSyntaxMessage } from "@/lib/renderer/template";
 import type { WebhookValues } from "./webhook.schema";
 
-export const SUBMITTABLE_MESSAGE = "DocType must be Submittable for the selected Doc Event";
-export const REQUEST_URL_MESSAGE = "Check Request URL";
-export const SECRET_MESSAGE = "Invalid Webhook Secret";
+const SUBMITTABLE_MESSAGE = "DocType must be Submittable for the selected Doc Event";
+const REQUEST_URL_MESSAGE = "Check Request URL";
+const SECRET_MESSAGE = "Invalid Webhook Secret";
 
 /** A header name as HTTP allows it (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-export function hasHost(url: string): boolean {
+function hasHost(url: string): boolean {
   const text = url.trim();
   // WHATWG URL skips extra slashes, reading "https:///hook" as host "hook"; like Python's
   // urlparse (Frappe), the host must follow "//" directly.

@@ -9,15 +9,15 @@ import {
   SIGNATURE_SCHEMES,
 } from "@/lib/constants";
 
-export const DUPLICATE_FIELD_MESSAGE = "Same Field is entered more than once";
-export const TIMEOUT_MESSAGE = "Request Timeout must be a positive number of seconds";
+const DUPLICATE_FIELD_MESSAGE = "Same Field is entered more than once";
+const TIMEOUT_MESSAGE = "Request Timeout must be a positive number of seconds";
 
-export const webhookHeaderSchema = z.object({
+const webhookHeaderSchema = z.object({
   key: z.string().trim().max(1000).default(""),
   value: z.string().max(10_000).default(""),
 });
 
-export const webhookDataSchema = z.object({
+const webhookDataSchema = z.object({
   fieldname: z.string().trim().max(140).default(""),
   key: z.string().trim().max(1000).default(""),
 });

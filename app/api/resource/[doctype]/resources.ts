@@ -24,7 +24,7 @@ function pageJson<R>(page: { rows: R[]; next?: string; prev?: string }, row: (r:
 }
 
 /** Frappe fieldnames for an Activity Log entry; `name` is the id as text, as Frappe's names are. */
-export function activityJson(r: ActivityLogRow) {
+function activityJson(r: ActivityLogRow) {
   return {
     name: String(r.id),
     creation: frappeDatetime(r.at),

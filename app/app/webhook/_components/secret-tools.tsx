@@ -7,7 +7,7 @@ import { api } from "@/lib/api-client";
 import { useWebhookForm } from "./use-webhook-form";
 
 /** whsec_ + base64 of 24 random bytes, as generateStandardSecret() makes on the server. */
-export function newStandardSecret(): string {
+function newStandardSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);

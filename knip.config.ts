@@ -1,0 +1,26 @@
+import type { KnipConfig } from "knip";
+
+// Dead-code check: `npm run knip` (scripts/test.sh runs it after lint). Most entry points come
+// from knip's plugins, which read the tools' own configs:
+//  - Next.js: next.config.mjs and the app router's files (app/**/page|layout|route|not-found|
+//    forbidden….tsx, app/icon…), proxy.ts, instrumentation.ts;
+//  - Vitest: the `include` globs of vitest.config.ts (and its server-only alias);
+//  - Playwright: playwright.config.ts and the specs in its testDir (e2e/);
+//  - Drizzle: drizzle.config.ts and the schema it names;
+//  - package.json scripts (scripts/start.mjs, scripts/worker.ts, scripts/cli.ts, …).
+// Listed here is what they cannot see.
+const config: KnipConfig = {
+  entry: [
+    // Run by path from scripts/start.mjs (`npm start`, and e2e-server.sh through it).
+    "scripts/bootstrap.ts",
+    "scripts/server.mjs",
+  ],
+  project: ["**/*.{ts,tsx,mjs}"],
+  next: { config: ["next.config.mjs"] },
+  vitest: { config: ["vitest.config.ts"] },
+  // The "setup" project's testMatch (auth.setup.ts) as well as the default *.spec.ts.
+  playwright: { config: ["playwright.config.ts"], entry: ["e2e/**/*.spec.ts", "e2e/**/*.setup.ts"] },
+  drizzle: { config: ["drizzle.config.ts"] },
+};
+
+export default config;
