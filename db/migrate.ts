@@ -29,7 +29,9 @@ export function migrateDb(db: DB, migrationsFolder = MIGRATIONS_FOLDER): string[
   migrate(db, { migrationsFolder });
   // Migration 0004 moved pending requests' headers to their log rows in clear: seal them
   // once, right after it ran, and rewrite the file so no deleted copy remains.
-  if (!hadRequestHeaders && sealStoredRequestHeaders(db.$client) > 0) db.$client.exec("VACUUM");
+  if (!hadRequestHeaders && columns(db, "webhook_request_log").includes("request_headers") && sealStoredRequestHeaders(db.$client) > 0) {
+    db.$client.exec("VACUUM");
+  }
   const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, "meta", "_journal.json"), "utf8")) as Journal;
   const tags = new Map(journal.entries.map((e) => [e.when, e.tag]));
   return [...appliedAt(db)]
