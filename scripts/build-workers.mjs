@@ -19,6 +19,15 @@ const WORKER_ENTRIES = {
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const outDir = path.join(root, ".workers");
 
+/** `server-only` guards Next's client bundles; in a worker it is an empty module. */
+const serverOnlyIsEmpty = {
+  name: "server-only-is-empty",
+  setup(b) {
+    b.onResolve({ filter: /^server-only$/ }, () => ({ path: "server-only", namespace: "empty" }));
+    b.onLoad({ filter: /.*/, namespace: "empty" }, () => ({ contents: "", loader: "js" }));
+  },
+};
+
 async function bundle(name, entry) {
   const result = await build({
     absWorkingDir: root,
@@ -30,11 +39,13 @@ async function bundle(name, entry) {
     target: "node20",
     // `server-only` resolves to its empty export, as in Next's server bundles and tsx.
     conditions: ["react-server"],
+    plugins: [serverOnlyIsEmpty],
     // tsconfig.json's paths (`@/…`) are read from here.
     tsconfig: path.join(root, "tsconfig.json"),
-    // Loaded from node_modules at run time: a native addon, and a CommonJS package whose
-    // optional requires (chokidar, fsevents) a bundle could not resolve.
-    external: ["better-sqlite3", "nunjucks"],
+    // Packages load from node_modules at run time (next to .workers/), as they do for the
+    // server: native addons, CommonJS packages whose requires a bundle cannot follow
+    // (nunjucks, jose under next-auth), one copy of each on disk. Only our sources are bundled.
+    packages: "external",
     logLevel: "warning",
     legalComments: "none",
   });
