@@ -9,6 +9,7 @@ export {
   finalize,
   maskedHeaders,
   prepare,
+  queuedHeaders,
   render,
   secretValues,
   signatureOfHeaders,

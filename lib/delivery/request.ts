@@ -112,6 +112,20 @@ export function finalize(spec: WebhookSpec | undefined, base: BaseRequest, opts:
   return { method: base.method, url: base.url, headers, body: base.body, id: opts.id, signature: JSON.stringify(record) };
 }
 
+/**
+ * The headers a queued request will carry, as the log shows them before it is sent: the
+ * secret ones (API key, signatures) already masked, without computing them; the
+ * timestamp is made at send time. The log shows the headers actually sent once it is.
+ */
+export function queuedHeaders(spec: WebhookSpec | undefined, base: BaseRequest, id: string): Record<string, string> {
+  const headers = maskedHeaders(without(base.headers, SEND_TIME), spec);
+  if (spec?.apiKey) headers[apiKeyHeaderOf(spec)] = "***";
+  if (spec && signsFrappe(spec) && spec.webhookSecret) headers[FRAPPE_SIGNATURE_HEADER] = "***";
+  headers["webhook-id"] = id;
+  if (spec && signsStandard(spec) && (spec.webhookSecret || spec.previousSecret)) headers["webhook-signature"] = "***";
+  return headers;
+}
+
 /** Renders `spec` for `doc` in the render pool (time and memory limits) and finalizes it. */
 export async function prepare(spec: WebhookSpec, doc: Doc, ctx: RenderContext, opts: FinalizeOptions): Promise<PreparedRequest> {
   const rendered = await buildRequestOff(unsignedSpec(spec), doc, ctx);

@@ -12,10 +12,9 @@ import type { DB } from "@/db";
 import { LOG_STATUS, SUBMIT_EVENTS } from "@/lib/constants";
 import {
   baseOf,
-  finalize,
   insertLog,
-  maskedHeaders,
   notifyDeliveriesQueued,
+  queuedHeaders,
   refreshWebhookCache,
   sealHeaders,
   skipReason,
@@ -260,14 +259,13 @@ export async function ingestEvents(db: DB, actor: IngestActor, events: EventInpu
       }
       const deliveryId = newId("msg_");
       const spec = w.spec;
-      const shown = spec ? finalize(spec, p.request, { id: deliveryId, nowMs: now }).headers : p.request.headers;
       insertLog(
         client,
         {
           ...common,
           url: p.request.url,
           method: p.request.method,
-          headers: JSON.stringify(maskedHeaders(shown, spec)),
+          headers: JSON.stringify(queuedHeaders(spec, p.request, deliveryId)),
           data: p.request.body,
           requestHeaders: sealHeaders(p.request.headers, spec?.apiKeyHeader ? [spec.apiKeyHeader] : []),
           status: LOG_STATUS.queued,
