@@ -1,5 +1,7 @@
-// Helpers for scripts/bench.ts: a loopback receiver, an HTTP client, percentiles and
-// process inspection. Loopback only; every wait is bounded.
+// Helpers for scripts/bench*.ts: a loopback receiver, HTTP clients (in this process and in
+// a child process), percentiles and process inspection (memory, CPU). Loopback only; every
+// wait is bounded.
+import { spawn, spawnSync } from "node:child_process";
 import http from "node:http";
 import fs from "node:fs";
 import type { AddressInfo, Socket } from "node:net";
@@ -14,31 +16,44 @@ export function percentile(sorted: number[], p: number): number {
 
 export interface BenchReceiver {
   port: number;
-  /** webhook-id → first receive time (ms, performance.now() based). */
-  firstSeen: Map<string, number>;
-  /** doc name → receive time, for latency matching. */
+  /** doc name → first receive time (performance.now()), for the tracked paths. */
   byDoc: Map<string, number>;
-  total: number;
+  /** "<path>|<doc name>" → when each request for it was answered (Date.now(), to compare with the DB). */
+  answered: Map<string, number[]>;
+  /** Per path: requests, and distinct webhook-ids (deliveries). */
+  byPath: Map<string, { requests: number; ids: Set<string> }>;
   close: () => Promise<void>;
 }
 
-/** Answers 200 at once; remembers when each delivery first arrived. */
-export async function startBenchReceiver(): Promise<BenchReceiver> {
-  const rec: BenchReceiver = { port: 0, firstSeen: new Map(), byDoc: new Map(), total: 0, close: async () => undefined };
+/**
+ * Answers 200 at once; counts requests and distinct deliveries (webhook-ids) per path. For
+ * the tracked paths it also reads the document name (the first "name" in the body) so the
+ * bench can match a delivery to the event it posted.
+ */
+export async function startBenchReceiver(trackPaths: readonly string[] = ["/latency"]): Promise<BenchReceiver> {
+  const rec: BenchReceiver = { port: 0, byDoc: new Map(), answered: new Map(), byPath: new Map(), close: async () => undefined };
+  const tracked = new Set(trackPaths);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const now = performance.now();
-      rec.total += 1;
       const id = req.headers["webhook-id"];
-      if (typeof id === "string" && !rec.firstSeen.has(id)) rec.firstSeen.set(id, now);
-      if (req.url?.startsWith("/latency")) {
-        const m = /"name":\s*"([^"]+)"/.exec(Buffer.concat(chunks).toString("utf8"));
-        if (m?.[1] && !rec.byDoc.has(m[1])) rec.byDoc.set(m[1], now);
-      }
+      const urlPath = (req.url ?? "/").split("?")[0] ?? "/";
+      let perPath = rec.byPath.get(urlPath);
+      if (!perPath) rec.byPath.set(urlPath, (perPath = { requests: 0, ids: new Set() }));
+      perPath.requests += 1;
+      if (typeof id === "string") perPath.ids.add(id);
+      const m = tracked.has(urlPath) ? /"name":\s*"([^"]+)"/.exec(Buffer.concat(chunks).toString("utf8")) : null;
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("ok");
+      if (m?.[1]) {
+        if (!rec.byDoc.has(m[1])) rec.byDoc.set(m[1], now);
+        const key = `${urlPath}|${m[1]}`;
+        const times = rec.answered.get(key);
+        if (times) times.push(Date.now());
+        else rec.answered.set(key, [Date.now()]);
+      }
     });
   });
   server.keepAliveTimeout = 30_000;
@@ -126,29 +141,145 @@ export function serverPid(rootPid: number): number {
   return best;
 }
 
-/** The raw ceiling: a plain keep-alive client loop against the receiver, in its own process. */
-export const RAW_CLIENT_SOURCE = `
+let clockTicks: number | undefined;
+
+/** USER_HZ, the unit of utime/stime in /proc/<pid>/stat (almost always 100). */
+export function clockTicksPerSecond(): number {
+  if (clockTicks === undefined) {
+    const r = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
+    const n = Number(r.stdout?.trim());
+    clockTicks = Number.isInteger(n) && n > 0 ? n : 100;
+  }
+  return clockTicks;
+}
+
+/** utime + stime (seconds) of these processes, every thread included; gone ones count 0. */
+export function cpuSecondsOf(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    } catch {
+      // exited
+    }
+  }
+  return ticks / clockTicksPerSecond();
+}
+
+/**
+ * Open loop: calls `fire(i)` at `ratePerS`, on schedule whatever earlier calls are doing,
+ * while `more(i)` says so; resolves when every call has settled.
+ */
+export async function openLoop(ratePerS: number, more: (i: number) => boolean, fire: (i: number) => Promise<unknown>): Promise<void> {
+  const pending: Promise<unknown>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; more(i); i++) {
+    const wait = t0 + (i * 1000) / ratePerS - performance.now();
+    if (wait > 0) await sleep(wait);
+    pending.push(fire(i));
+  }
+  await Promise.all(pending);
+}
+
+/** Runs `node <args>` with extra environment; resolves with its stdout (killed after timeoutMs). */
+export function runNode(args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("exit", () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+/** What CLIENT_SOURCE does, given as JSON in BENCH_CLIENT. */
+export interface ClientJob {
+  /** "loop": `concurrency` keep-alive clients send back to back; "probe": one request on a fresh connection every intervalMs. */
+  mode: "loop" | "probe";
+  port: number;
+  path: string;
+  headers: Record<string, string>;
+  /** The request body; "%n" becomes a number unique within the job (for document names). */
+  body: string;
+  durationMs: number;
+  concurrency?: number;
+  intervalMs?: number;
+  timeoutMs?: number;
+}
+
+export interface ClientResult {
+  done: number;
+  failed: number;
+  seconds: number;
+  rate: number;
+  /** HTTP status → count. */
+  statuses: Record<string, number>;
+  /** probe: time to first byte of each answered request, ms, from opening the connection. */
+  ttfb?: number[];
+  /** loop: request → response end, ms, of the answered requests. */
+  latency?: { p50: number; p99: number };
+  errors?: string[];
+}
+
+/** Runs a ClientJob in its own node process, so the bench's own event loop doesn't skew it. */
+export async function runClient(job: ClientJob): Promise<ClientResult> {
+  const out = await runNode(["-e", CLIENT_SOURCE], job.durationMs + 60_000, { BENCH_CLIENT: JSON.stringify(job) });
+  try {
+    return JSON.parse(out) as ClientResult;
+  } catch {
+    return { done: 0, failed: 0, seconds: 0, rate: NaN, statuses: {}, errors: [`client printed no result: ${out.slice(0, 200)}`] };
+  }
+}
+
+/** A plain node:http client (the raw ceiling, the keep-alive load, the fresh-connection probe). */
+const CLIENT_SOURCE = `
 const http = require("node:http");
-const [port, concurrency, durationMs, bodyLen] = process.argv.slice(1).map(Number);
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-const body = Buffer.alloc(bodyLen, 120);
-let done = 0, failed = 0;
-const end = Date.now() + durationMs;
+const job = JSON.parse(process.env.BENCH_CLIENT);
+const agent = job.mode === "loop" ? new http.Agent({ keepAlive: true, maxSockets: job.concurrency }) : false;
+let done = 0, failed = 0, seq = 0;
+const statuses = {}, ttfb = [], times = [], errors = [];
+const end = Date.now() + job.durationMs;
 const t0 = performance.now();
 function one() {
   return new Promise((resolve) => {
-    const req = http.request({ host: "127.0.0.1", port, path: "/raw", method: "POST", agent,
-      headers: { "content-type": "application/json", "content-length": body.length, "webhook-id": "raw" } }, (res) => {
-      res.resume(); res.on("end", () => { done++; resolve(); });
+    const body = Buffer.from(job.body.split("%n").join(String(seq++)));
+    const start = performance.now();
+    const headers = { "content-type": "application/json", "content-length": body.length, ...job.headers };
+    if (!agent) headers.connection = "close";
+    const req = http.request({ host: "127.0.0.1", port: job.port, path: job.path, method: "POST", agent, headers }, (res) => {
+      if (!agent) ttfb.push(performance.now() - start);
+      statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1;
+      res.resume();
+      res.on("end", () => { done++; if (agent) times.push(performance.now() - start); resolve(); });
+      res.on("error", () => { failed++; resolve(); });
     });
-    req.on("error", () => { failed++; resolve(); });
+    if (job.timeoutMs) req.setTimeout(job.timeoutMs, () => req.destroy(new Error("timed out after " + job.timeoutMs + " ms")));
+    req.on("error", (e) => { failed++; if (errors.length < 5) errors.push(String(e.message || e)); resolve(); });
     req.end(body);
   });
 }
 async function loop() { while (Date.now() < end) await one(); }
-Promise.all(Array.from({ length: concurrency }, loop)).then(() => {
-  const s = (performance.now() - t0) / 1000;
-  process.stdout.write(JSON.stringify({ done, failed, seconds: s, rate: done / s }));
-  agent.destroy();
+async function probe() {
+  const pending = [];
+  for (let i = 0; Date.now() < end; i++) {
+    const wait = t0 + i * job.intervalMs - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(one());
+  }
+  await Promise.all(pending);
+}
+const work = job.mode === "loop" ? Promise.all(Array.from({ length: job.concurrency }, loop)) : probe();
+work.then(() => {
+  const seconds = (performance.now() - t0) / 1000;
+  times.sort((a, b) => a - b);
+  const at = (p) => times[Math.min(times.length - 1, Math.max(0, Math.ceil(p * times.length) - 1))];
+  const latency = times.length ? { p50: at(0.5), p99: at(0.99) } : undefined;
+  process.stdout.write(JSON.stringify({ done, failed, seconds, rate: done / seconds, statuses, ttfb, latency, errors }));
+  if (agent) agent.destroy();
 });
 `;
