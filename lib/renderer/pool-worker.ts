@@ -57,7 +57,7 @@ port.on("message", (msg: ToWorker) => {
       outcomes = [];
       flushed = now;
     }
-    Atomics.store(started, 0, BigInt(now));
+    Atomics.store(started, 0, BigInt(Date.now()));
     Atomics.store(ints, CTL_RUNNING, i);
     outcomes.push(run(wire));
     Atomics.store(ints, CTL_RUNNING, -1);
