@@ -13,6 +13,11 @@ export const JOB_STATUS = { queued: "Queued", running: "Running", completed: "Co
 export const BULK_BATCH = 200;
 /** A runner that stops renewing its lease (a crash) hands the job over after this long. */
 export const JOB_LEASE_MS = 30_000;
+/** The lease: WEBHOOK_JOB_LEASE_MS (ms) when set to a positive number, else JOB_LEASE_MS. Read on use. */
+function jobLeaseMs(): number {
+  const ms = Number(process.env.WEBHOOK_JOB_LEASE_MS);
+  return Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : JOB_LEASE_MS;
+}
 const MAX_REASONS = 20;
 
 export interface JobRow {
@@ -63,7 +68,7 @@ function claimJob(db: DB, owner: string, now: number): JobRow | undefined {
                    ORDER BY created LIMIT 1)
        RETURNING *`,
     )
-    .get({ owner, until: now + JOB_LEASE_MS, now }) as JobRow | undefined;
+    .get({ owner, until: now + jobLeaseMs(), now }) as JobRow | undefined;
 }
 
 /** Runs one job to the end (or until its lease is lost or `signal` aborts). */
@@ -109,7 +114,7 @@ async function runJob(db: DB, job: JobRow, owner: string, signal?: AbortSignal):
             skipped: skipped + s,
             error: summary(skipped + s, reasons),
             status: finished ? JOB_STATUS.completed : JOB_STATUS.running,
-            until: finished ? null : now + JOB_LEASE_MS,
+            until: finished ? null : now + jobLeaseMs(),
             now,
           }).changes;
           // Lost the lease (another runner took the job over): undo this batch, stop.

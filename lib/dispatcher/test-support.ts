@@ -1,7 +1,10 @@
 // Helpers for the dispatcher and ingest integration tests: a real HTTP receiver on
-// loopback whose answers each test scripts, and webhook rows inserted directly.
+// loopback whose answers each test scripts, webhook rows inserted directly, and real
+// `npm run worker` processes to kill.
+import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import path from "node:path";
 import type { DB } from "@/db";
 import { webhook, webhookData, webhookHeader } from "@/db/schema";
 import { encryptSecret } from "@/lib/crypto/secret-box";
@@ -142,3 +145,40 @@ export function insertWebhook(db: DB, f: WebhookFixture): void {
   (f.headers ?? []).forEach((h, i) => db.insert(webhookHeader).values({ parent: f.name, idx: i + 1, ...h }).run());
   (f.data ?? []).forEach((d, i) => db.insert(webhookData).values({ parent: f.name, idx: i + 1, ...d }).run());
 }
+
+/**
+ * `npm run worker` on the database `file`, as a child process of the test. Node with tsx's
+ * loader rather than the tsx CLI, which would run the worker in a child process: the pid a
+ * test SIGKILLs must be the worker itself. `env` adds to (or overrides) the test settings.
+ */
+export function spawnWorker(file: string, env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/worker.ts"], {
+    cwd: path.resolve(__dirname, "..", ".."),
+    env: {
+      ...process.env,
+      DATABASE_URL: `file:${file}`,
+      WEBHOOK_ALLOW_PRIVATE_NETWORK: "1",
+      WEBHOOK_POLL_MS: "50",
+      WEBHOOK_LEASE_MARGIN_MS: "300",
+      WEBHOOK_RETRY_SCHEDULE: "0.2",
+      WEBHOOK_DRAIN_MS: "3000",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // Drained, so a chatty worker never blocks on a full pipe.
+  child.stdout?.resume();
+  let err = "";
+  child.stderr?.on("data", (c: Buffer) => (err += c.toString()));
+  child.on("exit", (code, signal) => {
+    if (code && code !== 0) console.error(`worker exited ${code} ${signal ?? ""}: ${err}`);
+  });
+  return child;
+}
+
+/** How a child process ended (at once when it already has). */
+export const exited = (c: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => {
+    if (c.exitCode !== null || c.signalCode !== null) r({ code: c.exitCode, signal: c.signalCode });
+    else c.once("exit", (code, signal) => r({ code, signal }));
+  });
