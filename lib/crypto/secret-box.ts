@@ -11,8 +11,23 @@ function key(): Buffer {
   return cachedKey;
 }
 
+// GCM needs a unique IV per key, not a random one: 8 random bytes per thread and a 32-bit
+// counter (a fresh random prefix when it wraps) — unique, and no CSPRNG call per message.
+let ivPrefix = randomBytes(8);
+let ivCounter = 0;
+function nextIv(): Buffer {
+  if (ivCounter === 0xffffffff) {
+    ivPrefix = randomBytes(8);
+    ivCounter = 0;
+  }
+  const iv = Buffer.allocUnsafe(12);
+  ivPrefix.copy(iv, 0);
+  iv.writeUInt32BE(ivCounter++, 8);
+  return iv;
+}
+
 export function encryptSecret(plain: string): string {
-  const iv = randomBytes(12);
+  const iv = nextIv();
   const cipher = createCipheriv("aes-256-gcm", key(), iv);
   const ct = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
   return "v1:" + Buffer.concat([iv, cipher.getAuthTag(), ct]).toString("base64");

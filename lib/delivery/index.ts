@@ -19,7 +19,7 @@ export {
   type BaseRequest,
   type PreparedRequest,
 } from "./request";
-export { isSealed, parseAttemptSignature, sealHeaders, sealSignature, unsealHeaders } from "./sealed";
+export { isSealed, parseAttemptSignature, sealHeaders, unsealHeaders } from "./sealed";
 export { notifyDeliveriesQueued, notifyJobQueued, onWork } from "./signal";
 export { DEFAULT_TIMEOUT_MS, queueOf, type QueueName } from "./queues";
 export {

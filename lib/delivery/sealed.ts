@@ -12,8 +12,6 @@ import type { AttemptSignature } from "./request";
 
 const SEALED = "v1:";
 
-/** Signatures sent are kept for "Verify a Delivery", encrypted like the secrets they come from. */
-export const sealSignature = (json: string): string => encryptSecret(json);
 
 export function sealHeaders(headers: Record<string, string>, secretNames: readonly string[] = []): string {
   const json = JSON.stringify(headers);
