@@ -241,7 +241,7 @@ const CLIENT_SOURCE = `
 const http = require("node:http");
 const job = JSON.parse(process.env.BENCH_CLIENT);
 const agent = job.mode === "loop" ? new http.Agent({ keepAlive: true, maxSockets: job.concurrency }) : false;
-let done = 0, failed = 0, seq = 0;
+let done = 0, ok = 0, failed = 0, seq = 0;
 const statuses = {}, ttfb = [], times = [], errors = [];
 const end = Date.now() + job.durationMs;
 const t0 = performance.now();
@@ -254,8 +254,11 @@ function one() {
     const req = http.request({ host: "127.0.0.1", port: job.port, path: job.path, method: "POST", agent, headers }, (res) => {
       if (!agent) ttfb.push(performance.now() - start);
       statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1;
+      if (res.statusCode < 300) ok++;
       res.resume();
-      res.on("end", () => { done++; if (agent) times.push(performance.now() - start); resolve(); });
+      // A 503 asks the client to come back after Retry-After, as a host app does.
+      const backoff = res.statusCode === 503 && agent ? Math.min(5, Number(res.headers["retry-after"]) || 1) * 1000 : 0;
+      res.on("end", () => { done++; if (agent && !backoff) times.push(performance.now() - start); if (backoff) setTimeout(resolve, backoff); else resolve(); });
       res.on("error", () => { failed++; resolve(); });
     });
     if (job.timeoutMs) req.setTimeout(job.timeoutMs, () => req.destroy(new Error("timed out after " + job.timeoutMs + " ms")));
@@ -279,7 +282,7 @@ work.then(() => {
   times.sort((a, b) => a - b);
   const at = (p) => times[Math.min(times.length - 1, Math.max(0, Math.ceil(p * times.length) - 1))];
   const latency = times.length ? { p50: at(0.5), p99: at(0.99) } : undefined;
-  process.stdout.write(JSON.stringify({ done, failed, seconds, rate: done / seconds, statuses, ttfb, latency, errors }));
+  process.stdout.write(JSON.stringify({ done, failed, seconds, rate: ok / seconds, statuses, ttfb, latency, errors }));
   if (agent) agent.destroy();
 });
 `;

@@ -129,7 +129,9 @@ export async function startBenchServer(opts: ServerOptions): Promise<BenchServer
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    server = spawn(process.execPath, ["scripts/server.mjs"], {
+    // BENCH_NODE_ARGS: extra node flags for the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    server = spawn(process.execPath, [...nodeArgs, "scripts/server.mjs"], {
       cwd: ROOT,
       env: { ...env, HOST: "127.0.0.1", NODE_ENV: "production" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -18,6 +18,15 @@ const port = Number(process.env.PORT || 3000);
 const hostname = process.env.HOST || undefined;
 const CLIENT_ADDRESS_HEADER = "x-webhook-desk-client-address"; // lib/auth/request-origin.ts
 const PAGE_BODY_LIMIT = 64 * 1024;
+// Back-pressure for host apps: at most this many POST /api/events in progress; past it the
+// answer is an immediate 503 with Retry-After, so a flood of posting clients cannot queue up
+// work without bound and a new connection (a person at the desk, a health check) is still
+// answered at once.
+const EVENTS_MAX_INFLIGHT = (() => {
+  const n = Number(process.env.WEBHOOK_EVENTS_MAX_INFLIGHT || 64);
+  return Number.isInteger(n) && n > 0 ? n : 64;
+})();
+let eventsInflight = 0;
 
 const trustProxy = (() => {
   const v = (process.env.TRUST_PROXY ?? "").trim().toLowerCase();
@@ -71,6 +80,26 @@ const server = http.createServer((req, res) => {
     return refuse(res, 400, "BAD_REQUEST", "The URL has a malformed percent-encoding", api);
   }
   const method = (req.method ?? "GET").toUpperCase();
+  if (pathname === "/api/events" && method === "POST") {
+    if (eventsInflight >= EVENTS_MAX_INFLIGHT) {
+      // Read (and drop) the body first, so the keep-alive connection stays usable.
+      req.resume();
+      req.on("end", () => {
+        const body = JSON.stringify({ error: { code: "BUSY", message: "Too many events are being processed; retry after the Retry-After seconds" } });
+        res.writeHead(503, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "retry-after": "1" });
+        res.end(body);
+      });
+      return;
+    }
+    eventsInflight += 1;
+    let counted = true;
+    const release = () => {
+      if (counted) eventsInflight -= 1;
+      counted = false;
+    };
+    res.on("finish", release);
+    res.on("close", release);
+  }
   if (!api && !["GET", "HEAD", "OPTIONS"].includes(method)) {
     const length = req.headers["content-length"];
     if (length === undefined && req.headers["transfer-encoding"]) {
