@@ -23,8 +23,10 @@ function statements(c: Database.Database) {
 }
 const cache = new WeakMap<Database.Database, ReturnType<typeof statements>>();
 function stmts(db: DB): ReturnType<typeof statements> {
-  let s = cache.get(db.$client);
-  if (!s) cache.set(db.$client, (s = statements(db.$client)));
+  // A Drizzle transaction has no $client; its session holds the same connection.
+  const c = db.$client ?? (db as unknown as { session: { client: Database.Database } }).session.client;
+  let s = cache.get(c);
+  if (!s) cache.set(c, (s = statements(c)));
   return s;
 }
 
