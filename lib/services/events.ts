@@ -292,7 +292,7 @@ export async function ingestEvents(db: DB, actor: IngestActor, events: EventInpu
     }
   };
   // IMMEDIATE: take the write lock up front rather than failing an upgrade halfway.
-  await withWriteRetry(() => {
+  await withWriteRetry(client, () => {
     for (const work of works) work.result.deliveries.length = 0;
     client.transaction(write).immediate();
   });

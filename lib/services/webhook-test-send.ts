@@ -61,7 +61,7 @@ export async function sendTestWebhook(
   const timeoutMs = Math.max(1, v.timeout) * 1000;
   // Presigned (sign = false): the sealed headers are the complete request, since an unsaved
   // form's secret and API key are nowhere else. No webhook on the delivery: never held or cancelled.
-  await withWriteRetry(() =>
+  await withWriteRetry(db.$client, () =>
     db.$client
       .transaction(() =>
         insertLog(
