@@ -14,6 +14,9 @@ const config: KnipConfig = {
     // Run by path from scripts/start.mjs (`npm start`, and e2e-server.sh through it).
     "scripts/bootstrap.ts",
     "scripts/server.mjs",
+    // worker_threads entry points, bundled by scripts/build-workers.mjs (its WORKER_ENTRIES).
+    "lib/renderer/pool-worker.ts",
+    "lib/dispatcher/thread.ts",
   ],
   project: ["**/*.{ts,tsx,mjs}"],
   next: { config: ["next.config.mjs"] },

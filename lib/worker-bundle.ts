@@ -15,7 +15,7 @@ const BUILD_SCRIPT = path.join("scripts", "build-workers.mjs");
 const checked = new Set<string>();
 
 /** Newest modification time of what a worker bundle is built from. */
-export function newestWorkerSource(root: string): number {
+function newestWorkerSource(root: string): number {
   let newest = fs.statSync(path.join(root, BUILD_SCRIPT), { throwIfNoEntry: false })?.mtimeMs ?? 0;
   // turbopackIgnore: these reads are no reason for Next's output tracing to copy the project.
   for (const dir of SOURCE_DIRS) {

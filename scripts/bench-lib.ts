@@ -144,7 +144,7 @@ export function serverPid(rootPid: number): number {
 let clockTicks: number | undefined;
 
 /** USER_HZ, the unit of utime/stime in /proc/<pid>/stat (almost always 100). */
-export function clockTicksPerSecond(): number {
+function clockTicksPerSecond(): number {
   if (clockTicks === undefined) {
     const r = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
     const n = Number(r.stdout?.trim());
@@ -184,7 +184,7 @@ export async function openLoop(ratePerS: number, more: (i: number) => boolean, f
 }
 
 /** Runs `node <args>` with extra environment; resolves with its stdout (killed after timeoutMs). */
-export function runNode(args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<string> {
+function runNode(args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
     let out = "";

@@ -12,7 +12,7 @@ const STALL_MS = 10_000;
 const LEAD_MS = 3000;
 const TAIL_MS = 3000;
 /** The render budget the server is started with, so the slow template may run in full. */
-export const STALL_RENDER_BUDGET_MS = 20_000;
+const STALL_RENDER_BUDGET_MS = 20_000;
 const INNER = 10_000; // range() allows at most 10,000 items
 const MAX_OUTER = 10_000;
 const PATHS = { "stall-steady": "/steady", "stall-slow": "/slow" } as const;
@@ -23,7 +23,7 @@ const BURST = 200;
  * Valid JSON once rendered; the nested loops print nothing, so the body stays small and all
  * the cost is the sandboxed loop machinery (the budget is checked inside it).
  */
-export const stallTemplate = (outer: number) =>
+const stallTemplate = (outer: number) =>
   `{ "name": {{ doc.name | tojson }}, "spin": "{% for i in range(${outer}) %}{% for j in range(${INNER}) %}{% endfor %}{% endfor %}" }`;
 
 /**
@@ -31,7 +31,7 @@ export const stallTemplate = (outer: number) =>
  * large enough never to stop it: doubles until one render takes ≥ 1 s, then scales linearly.
  * Awaited, in case rendering becomes asynchronous.
  */
-export async function calibrateStall(targetMs = STALL_MS): Promise<{ outer: number; ms_per_outer: number; predicted_ms: number }> {
+async function calibrateStall(targetMs = STALL_MS): Promise<{ outer: number; ms_per_outer: number; predicted_ms: number }> {
   for (let outer = 4; ; outer *= 2) {
     const t = performance.now();
     await renderTemplate(stallTemplate(outer), { doc: { name: "calibrate" } }, { json: true, timeoutMs: 120_000 });

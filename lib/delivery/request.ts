@@ -34,17 +34,17 @@ export interface PreparedRequest extends BaseRequest {
   signature: string;
 }
 
-export const USER_AGENT = "Webhook-Desk";
+const USER_AGENT = "Webhook-Desk";
 /** Headers `finalize` writes; a stored or rendered copy of them is replaced. */
 const SEND_TIME = new Set(["webhook-id", "webhook-timestamp", "webhook-signature", FRAPPE_SIGNATURE_HEADER.toLowerCase(), "content-length"]);
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-export const signsStandard = (spec: Pick<WebhookSpec, "enableSecurity" | "signatureScheme">): boolean =>
+const signsStandard = (spec: Pick<WebhookSpec, "enableSecurity" | "signatureScheme">): boolean =>
   spec.enableSecurity && (spec.signatureScheme === "standard" || spec.signatureScheme === "both");
 const signsFrappe = (spec: Pick<WebhookSpec, "enableSecurity" | "signatureScheme">): boolean =>
   spec.enableSecurity && (spec.signatureScheme === "frappe" || spec.signatureScheme === "both");
 
-export const apiKeyHeaderOf = (spec: Pick<WebhookSpec, "apiKeyHeader"> | undefined): string => spec?.apiKeyHeader?.trim() || "X-API-Key";
+const apiKeyHeaderOf = (spec: Pick<WebhookSpec, "apiKeyHeader"> | undefined): string => spec?.apiKeyHeader?.trim() || "X-API-Key";
 
 function headerValue(headers: Record<string, string>, name: string): string | undefined {
   const lower = name.toLowerCase();

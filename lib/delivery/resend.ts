@@ -54,7 +54,7 @@ export function loadWebhookOf(db: DB, log: StoredLog): WebhookWithSpec & { spec:
   return { ...w, spec: w.spec };
 }
 
-export function storedDocument(db: Database.Database, log: Pick<StoredLog, "reference_doctype" | "reference_document">): Doc | undefined {
+function storedDocument(db: Database.Database, log: Pick<StoredLog, "reference_doctype" | "reference_document">): Doc | undefined {
   if (!log.reference_doctype || !log.reference_document) return undefined;
   const row = db.prepare(`SELECT data FROM document WHERE doctype = ? AND name = ?`).get(log.reference_doctype, log.reference_document) as
     | { data: string }

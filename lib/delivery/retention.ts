@@ -9,7 +9,7 @@ import { purgeLogsBefore } from "./store";
 
 export const RETENTION_KEY = "log_retention_days";
 export const LAST_RUN_KEY = "log_retention_last_run";
-export const DEFAULT_RETENTION_DAYS = 30;
+const DEFAULT_RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 export function readSetting(db: Database.Database, key: string): string | undefined {

@@ -24,8 +24,6 @@ export function unsealHeaders(stored: string | null | undefined): Record<string,
   return parseHeaders(stored.startsWith(SEALED) ? decryptSecret(stored) : stored);
 }
 
-export const isSealed = (stored: string | null | undefined): boolean => !!stored && stored.startsWith(SEALED);
-
 const SEND_TIME = ["webhook-id", "webhook-timestamp", "webhook-signature", "x-frappe-webhook-signature", "content-length"];
 
 /**

@@ -65,7 +65,7 @@ export interface ClaimedDelivery {
   body: string;
 }
 
-export type OutcomeKind = "delivered" | "retry" | "exhausted" | "error" | "released" | "held" | "cancelled";
+type OutcomeKind = "delivered" | "retry" | "exhausted" | "error" | "released" | "held" | "cancelled";
 
 /** One request the receiver could have seen. */
 export interface AttemptRecord {
@@ -190,7 +190,7 @@ export function insertLog(db: Database.Database, log: NewLog, delivery?: NewDeli
 }
 
 /** Leases up to `limit` due deliveries of `queue` with their requests (expired leases of others included). */
-export function claimDue(db: Database.Database, queue: string, owner: string, limit: number, leaseMarginMs: number, now = Date.now()): ClaimedDelivery[] {
+function claimDue(db: Database.Database, queue: string, owner: string, limit: number, leaseMarginMs: number, now = Date.now()): ClaimedDelivery[] {
   const s = stmts(db);
   const rows = s.claim.all({ owner, now, margin: leaseMarginMs, queue, limit });
   if (!rows.length) return [];
@@ -315,11 +315,6 @@ export function cycle(
     }
     return new Map();
   }
-}
-
-/** Records outcomes (no claims). */
-export function recordOutcomes(db: Database.Database, outcomes: Outcome[], owner: string, now = Date.now()): void {
-  if (outcomes.length) cycle(db, outcomes, [], owner, 0, now);
 }
 
 /** Gives back every lease this owner holds (shutdown). */

@@ -62,7 +62,7 @@ export function toWebhookSpec(row: Webhook, headers: Pick<WebhookHeader, "key" |
   };
 }
 
-export function subscribedEvents(row: Pick<Webhook, "webhookEvents" | "webhookDocevent">): string[] {
+function subscribedEvents(row: Pick<Webhook, "webhookEvents" | "webhookDocevent">): string[] {
   return row.webhookEvents?.length ? row.webhookEvents : [row.webhookDocevent];
 }
 
@@ -166,10 +166,6 @@ export function webhooksFor(db: DB, doctype: string, opts: { skipCheck?: boolean
   const value = rows.map((r) => build(db, r, now));
   c.byDoctype.set(doctype, { value, validUntil: validUntil(rows, now) });
   return value;
-}
-
-export function enabledWebhooksFor(db: DB, doctype: string, opts: { skipCheck?: boolean } = {}): WebhookWithSpec[] {
-  return webhooksFor(db, doctype, opts).filter((w) => w.row.enabled);
 }
 
 /** One webhook by name (for send-time signing); the fingerprint is checked at most every `maxAgeMs`. */

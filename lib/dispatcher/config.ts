@@ -4,8 +4,8 @@ import { QUEUES } from "@/lib/constants";
 import type { QueueName } from "@/lib/delivery/queues";
 
 /** Frappe-ish backoff: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h. */
-export const DEFAULT_RETRY_SCHEDULE_S = [5, 300, 1800, 7200, 18000, 36000];
-export const DEFAULT_QUEUE_CONCURRENCY: Record<QueueName, number> = { short: 16, default: 48, long: 8 };
+const DEFAULT_RETRY_SCHEDULE_S = [5, 300, 1800, 7200, 18000, 36000];
+const DEFAULT_QUEUE_CONCURRENCY: Record<QueueName, number> = { short: 16, default: 48, long: 8 };
 export const RESPONSE_CAP_BYTES = 64 * 1024;
 
 export interface DispatcherConfig {

@@ -36,12 +36,6 @@ function agents() {
   return g.__webhookAgents;
 }
 
-export function destroyAgents(): void {
-  g.__webhookAgents?.http.destroy();
-  g.__webhookAgents?.https.destroy();
-  g.__webhookAgents = undefined;
-}
-
 const errorText = (e: unknown): string => {
   if (e instanceof Error) {
     const code = (e as NodeJS.ErrnoException).code;

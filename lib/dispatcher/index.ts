@@ -88,10 +88,6 @@ export interface StartOptions {
   signals?: "server" | "worker" | "none";
 }
 
-export function getDispatcher(): Dispatcher | undefined {
-  return g.__webhookDispatcher;
-}
-
 /**
  * Starts a dispatcher on this thread (`npm run worker`, tests); later calls return the
  * running one. With signals, the maintenance loops run too, and commits by other processes
@@ -115,13 +111,6 @@ export function startDispatcher(opts: StartOptions = {}): Dispatcher {
     }, mode);
   }
   return d;
-}
-
-export async function stopDispatcher(drainMs?: number): Promise<void> {
-  const d = g.__webhookDispatcher;
-  if (!d) return;
-  await d.stop(drainMs);
-  if (g.__webhookDispatcher === d) g.__webhookDispatcher = undefined;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { DB } from "@/db";
 import { webhook, webhookData, webhookHeader } from "@/db/schema";
 import { encryptSecret } from "@/lib/crypto/secret-box";
 
-export interface Received {
+interface Received {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;

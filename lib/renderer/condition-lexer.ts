@@ -1,7 +1,7 @@
 // Tokenizer for Frappe conditions, a subset of Python's expression grammar.
 import { ConditionSyntaxError } from "./errors";
 
-export type TokenType = "num" | "str" | "name" | "op" | "eof";
+type TokenType = "num" | "str" | "name" | "op" | "eof";
 
 export interface Token {
   type: TokenType;

@@ -4,7 +4,7 @@ import type { Token } from "./condition-lexer";
 import { syntaxError, tokenize } from "./condition-lexer";
 
 export type CompareOp = "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not in" | "is" | "is not";
-export type BinaryOp = "+" | "-" | "*" | "/" | "//" | "%" | "**";
+type BinaryOp = "+" | "-" | "*" | "/" | "//" | "%" | "**";
 
 export type ConditionAst =
   | { kind: "literal"; value: string | number | boolean | null; pos: number }
@@ -22,8 +22,8 @@ export type ConditionAst =
   | { kind: "ifexp"; test: ConditionAst; body: ConditionAst; orelse: ConditionAst; pos: number }
   | { kind: "comp"; element: ConditionAst; targets: string[]; iter: ConditionAst; conds: ConditionAst[]; pos: number };
 
-export const MAX_CONDITION_LENGTH = 10_000;
-export const MAX_AST_DEPTH = 100;
+const MAX_CONDITION_LENGTH = 10_000;
+const MAX_AST_DEPTH = 100;
 
 const KEYWORDS = new Set([
   "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",

@@ -14,12 +14,11 @@ import { LruCache } from "./lru";
 import { getDataMember, getOwnData, isBlockedName, isPlainObject } from "./sandbox";
 import type { Doc } from "./types";
 
-export type { ConditionAst } from "./condition-parser";
-export { parseCondition, MAX_AST_DEPTH, MAX_CONDITION_LENGTH } from "./condition-parser";
+export { parseCondition } from "./condition-parser";
 export { ConditionError, ConditionSyntaxError } from "./errors";
 
 /** Node evaluations allowed per condition; comprehensions over big child tables stop here. */
-export const MAX_STEPS = 200_000;
+const MAX_STEPS = 200_000;
 
 let maxSteps = MAX_STEPS;
 

@@ -173,7 +173,7 @@ function pyFloat(value: unknown): number {
   throw new HelperError(`float() argument must be a string or a number, not '${typeName(value)}'`);
 }
 
-export function pyLen(value: unknown): number {
+function pyLen(value: unknown): number {
   if (typeof value === "string") return Array.from(value).length;
   if (Array.isArray(value)) return value.length;
   if (isPlainObject(value)) return Object.keys(value).length;

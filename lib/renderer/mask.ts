@@ -21,7 +21,7 @@ export function isSecretHeader(name: string, extra: readonly string[] = []): boo
 }
 
 /** "***" plus the last 4 characters when the value is longer than 16, else "***". */
-export function maskValue(value: string): string {
+function maskValue(value: string): string {
   // Already masked (e.g. headers masked for display and then rendered as curl).
   if (/^\*\*\*.{0,4}$/s.test(value)) return value;
   return value.length > 16 ? `***${value.slice(-4)}` : "***";

@@ -20,7 +20,7 @@ import type { Control, ConditionTask, FromWorker, RenderFailure, RenderTask, ToW
 import { CTL_BYTES, CTL_NEXT, CTL_RUNNING, controlView, executeTask, runsNoUserCode, withoutSecrets } from "./pool-protocol";
 import type { Doc, RenderContext, RenderedRequest, WebhookSpec } from "./types";
 
-export type { ConditionTask, RenderFailure, RenderTask, RequestTask } from "./pool-protocol";
+export type { ConditionTask, RenderTask, RequestTask } from "./pool-protocol";
 
 export interface RenderLimits {
   /** Wall-clock budget of one task (WEBHOOK_RENDER_TIMEOUT_MS). */
@@ -31,10 +31,10 @@ export interface RenderLimits {
   threads: number;
 }
 
-export const DEFAULT_RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({ timeoutMs: 200, memoryMb: 64, threads: 2 });
+const DEFAULT_RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({ timeoutMs: 200, memoryMb: 64, threads: 2 });
 
 /** Tasks waiting for a worker before run() refuses more with RenderPoolBusyError. */
-export const DEFAULT_MAX_QUEUE = 20_000;
+const DEFAULT_MAX_QUEUE = 20_000;
 
 function intSetting(raw: string | undefined, fallback: number, min: number, max: number): number {
   const text = raw?.trim() ?? "";
@@ -473,7 +473,7 @@ export class RenderPool {
 }
 
 /** An Error equal (class name, message, part/line) to what the inline renderer throws. */
-export function outcomeError(outcome: Extract<RenderOutcome<unknown>, { ok: false }>): Error {
+function outcomeError(outcome: Extract<RenderOutcome<unknown>, { ok: false }>): Error {
   const { error, code } = outcome;
   if (code !== "error") return new RenderLimitError(error.message, code);
   switch (error.name) {
@@ -496,7 +496,7 @@ export function outcomeError(outcome: Extract<RenderOutcome<unknown>, { ok: fals
 }
 
 /** The value of an outcome, or its error thrown. */
-export function unwrapOutcome<T>(outcome: RenderOutcome<T> | undefined): T {
+function unwrapOutcome<T>(outcome: RenderOutcome<T> | undefined): T {
   if (outcome === undefined) throw new Error("The render pool returned no outcome");
   if (outcome.ok) return outcome.value;
   throw outcomeError(outcome);

@@ -9,7 +9,7 @@ export interface PyCallable {
   readonly pyType: string;
 }
 
-export function isCallableValue(value: unknown): value is PyCallable {
+function isCallableValue(value: unknown): value is PyCallable {
   return typeof value === "object" && value !== null && "pyType" in value && !isPlainObject(value) && !Array.isArray(value);
 }
 
@@ -180,7 +180,7 @@ function repr(value: unknown, depth: number, counter: Visits): string {
   return "<object>";
 }
 
-export function pyRepr(value: unknown): string {
+function pyRepr(value: unknown): string {
   return repr(value, 0, { n: 0 });
 }
 

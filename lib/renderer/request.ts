@@ -32,7 +32,7 @@ function buildUrl(spec: WebhookSpec, doc: Doc): string {
 }
 
 /** The Data table as an object: key → value of the (possibly dotted) fieldname. */
-export function dataMapping(spec: WebhookSpec, doc: Doc): Record<string, unknown> | null {
+function dataMapping(spec: WebhookSpec, doc: Doc): Record<string, unknown> | null {
   const rows = spec.data.filter((r) => r.key.trim() !== "" && r.fieldname.trim() !== "");
   if (rows.length === 0) return null;
   const out: Record<string, unknown> = {};

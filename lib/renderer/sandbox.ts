@@ -4,7 +4,7 @@
 // go through here so the rules cannot drift apart.
 
 /** Names that lead towards constructors, prototypes or interpreter internals. */
-export const BLOCKED_NAMES: ReadonlySet<string> = new Set([
+const BLOCKED_NAMES: ReadonlySet<string> = new Set([
   "constructor",
   "__proto__",
   "prototype",
@@ -67,11 +67,6 @@ export function getOwnData(obj: object, key: string): unknown {
   if (desc === undefined || !desc.enumerable || !("value" in desc)) return undefined;
   const value: unknown = desc.value;
   return typeof value === "function" ? undefined : value;
-}
-
-/** Own keys of a plain object, in insertion order (what Python's dict iteration sees). */
-export function ownKeys(obj: Record<string, unknown>): string[] {
-  return Object.keys(obj);
 }
 
 /**

@@ -17,7 +17,7 @@ export function frappeSignature(body: string, secret: string): string {
 }
 
 /** Key bytes of a Standard Webhooks secret; secrets without the prefix are used as UTF-8. */
-export function standardSecretKey(secret: string): Buffer {
+function standardSecretKey(secret: string): Buffer {
   return secret.startsWith(SECRET_PREFIX) ? Buffer.from(secret.slice(SECRET_PREFIX.length), "base64") : Buffer.from(secret, "utf8");
 }
 

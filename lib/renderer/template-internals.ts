@@ -18,7 +18,7 @@ export interface NjFrame {
   push(isolateWrites?: boolean): NjFrame;
 }
 
-export type NjFrameCtor = new (parent?: NjFrame, isolateWrites?: boolean) => NjFrame;
+type NjFrameCtor = new (parent?: NjFrame, isolateWrites?: boolean) => NjFrame;
 
 export interface NjSafeString {
   readonly val: string;
@@ -32,7 +32,7 @@ export type NjRenderFn = (env: unknown, context: unknown, frame: NjFrame, runtim
 
 export type NjFunction = (this: unknown, ...args: unknown[]) => unknown;
 
-export interface NjRuntime {
+interface NjRuntime {
   Frame: NjFrameCtor;
   SafeString: new (val: string) => NjSafeString;
   markSafe(val: unknown): unknown;

@@ -52,7 +52,7 @@ export function tooLarge(s: RenderState): TemplateError {
 }
 
 /** Cheap budget check for hot hooks: reads the clock every 256 operations. */
-export function tick(): RenderState {
+function tick(): RenderState {
   const s = current();
   if ((++s.ops & 255) === 0 && Date.now() > s.deadline) throw tooSlow(s);
   return s;
@@ -78,7 +78,7 @@ export function guardLength(length: number): void {
 }
 
 /** Functions templates may call: our globals, filters' helpers, and macros built by the runtime. */
-export const callable = new WeakSet<object>();
+const callable = new WeakSet<object>();
 
 export function allowCall<F extends NjFunction>(fn: F): F {
   callable.add(fn);
@@ -117,7 +117,7 @@ export function safeJson(value: unknown, indent?: number): string {
 }
 
 /** Escapes text for the inside of a JSON string literal. */
-export function jsonEscape(text: string): string {
+function jsonEscape(text: string): string {
   return JSON.stringify(text).slice(1, -1);
 }
 
@@ -160,7 +160,7 @@ export function memberLookup(target: unknown, key: unknown): unknown {
 }
 
 /** The callee of `a.b(...)`: the data member when present, else a whitelisted method. */
-export function methodLookup(target: unknown, key: unknown): unknown {
+function methodLookup(target: unknown, key: unknown): unknown {
   const member = memberLookup(target, key);
   if (member !== undefined || typeof key !== "string") return member;
   const obj = isSafeString(target) ? target.val : target;

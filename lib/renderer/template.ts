@@ -13,8 +13,6 @@ import type { RenderState } from "./template-runtime";
 import { GuardedFrame, TemplateScope, guardedRuntime, toTemplateError, tooLarge, withRenderState } from "./template-runtime";
 import { validateTemplateAst } from "./template-validate";
 
-export { TemplateError } from "./errors";
-
 export interface RenderTemplateOptions {
   /** JSON mode: `{{ }}` output is escaped for the inside of a JSON string. */
   json?: boolean;
@@ -24,9 +22,9 @@ export interface RenderTemplateOptions {
   maxOutput?: number;
 }
 
-export const DEFAULT_TEMPLATE_TIMEOUT_MS = 200;
-export const DEFAULT_TEMPLATE_MAX_OUTPUT = 1024 * 1024;
-export const MAX_TEMPLATE_SOURCE = 256 * 1024;
+const DEFAULT_TEMPLATE_TIMEOUT_MS = 200;
+const DEFAULT_TEMPLATE_MAX_OUTPUT = 1024 * 1024;
+const MAX_TEMPLATE_SOURCE = 256 * 1024;
 
 let defaultTimeoutMs = DEFAULT_TEMPLATE_TIMEOUT_MS;
 
@@ -177,6 +175,3 @@ export function templateSyntaxMessage(src: string): string | null {
   const problem = checkTemplateSyntax(src);
   return problem ? `Syntax error in template at line ${problem.line}: ${problem.message}` : null;
 }
-
-/** Alias of checkTemplateSyntax: `{ line, message }` or null. */
-export const templateSyntaxError = checkTemplateSyntax;

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { DOC_EVENTS } from "@/lib/constants";
 import { AppError } from "@/lib/errors";
 
-export const MAX_EVENTS_PER_REQUEST = 1000;
+const MAX_EVENTS_PER_REQUEST = 1000;
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Deeper documents are refused: JSON.stringify and templates recurse, and no real doc nests this far. */
 const MAX_DOC_DEPTH = 64;

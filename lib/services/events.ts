@@ -30,7 +30,7 @@ import { DoctypeRegistrar } from "./doctype-infer";
 import type { EventInput } from "./event-input";
 import { conditionValues, type RoutingEntry } from "./routing";
 
-export { parseEventsBody, MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST, type EventInput } from "./event-input";
+export { parseEventsBody, MAX_BODY_BYTES, type EventInput } from "./event-input";
 export type { RoutingEntry } from "./routing";
 
 export interface IngestActor {
@@ -39,7 +39,7 @@ export interface IngestActor {
   apiKey?: string | null;
 }
 
-export interface IngestedEvent {
+interface IngestedEvent {
   id: string;
   deliveries: { webhook: string; request_log: string }[];
   /** The idempotency key was seen before: this is the original event; nothing new was queued. */

@@ -30,10 +30,10 @@ export interface KeysetPage<R> {
 }
 
 /** Counting stops here, so the count stays cheap with a million rows ("10,000+"). */
-export const COUNT_CAP = 10_000;
+const COUNT_CAP = 10_000;
 const DAY_MS = 86_400_000;
 
-export function encodeCursor(c: Cursor): string {
+function encodeCursor(c: Cursor): string {
   return `${c.dir === "after" ? "a" : "b"}.${c.at}.${Buffer.from(c.key).toString("base64url")}`;
 }
 

@@ -15,5 +15,3 @@ export function prettyJson(text: string | null | undefined): string {
     return text;
   }
 }
-
-export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -10,7 +10,7 @@ import { filterSql, parseLogFilters } from "./request-log";
 import { bulkResendSchema, RESENDABLE_STATUSES } from "./request-log.schema";
 
 /** One job resends at most this many rows; narrow the filters for more. */
-export const BULK_MAX = 100_000;
+const BULK_MAX = 100_000;
 
 /** A job as the desk shows it (`skipped`: rows that could not be re-queued — webhook deleted, nothing stored…). */
 export type JobView = Omit<JobRow, "owner" | "payload" | "lease_owner" | "lease_until">;

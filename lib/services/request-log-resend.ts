@@ -24,7 +24,7 @@ export function resendLog(actor: Actor | null, name: string): ResendResult {
   return result;
 }
 
-export interface RequestView {
+interface RequestView {
   method: string;
   url: string;
   /** Masked. */

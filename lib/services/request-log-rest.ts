@@ -10,7 +10,7 @@ import { LOG_FILTER_KEYS } from "./request-log.schema";
 const EQ_FIELDS = new Set<string>(LOG_FILTER_KEYS.filter((k) => k !== "from" && k !== "to"));
 
 /** Frappe's datetime text: "2026-03-10 12:00:00.123000" (server time). */
-export function frappeDatetime(ms: number | null): string | null {
+function frappeDatetime(ms: number | null): string | null {
   if (ms === null) return null;
   const d = new Date(ms);
   const p = (n: number, w = 2) => String(n).padStart(w, "0");

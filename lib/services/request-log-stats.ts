@@ -6,19 +6,19 @@ import { getDb } from "@/db";
 import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
 import { AppError } from "@/lib/errors";
-import type { HourBucket, WebhookStats } from "@/lib/log-status";
+import type { WebhookStats } from "@/lib/log-status";
 import { requireManager } from "./request-log-common";
 
-export type { HourBucket, WebhookStats };
+export type { WebhookStats };
 
-export const STATS_RANGES = { "24h": 24, "7d": 24 * 7 } as const;
-export type StatsRange = keyof typeof STATS_RANGES;
+const STATS_RANGES = { "24h": 24, "7d": 24 * 7 } as const;
+type StatsRange = keyof typeof STATS_RANGES;
 
 const HOUR = 3_600_000;
 /** Retries of a log go on for up to ~18 h by default: look that far back for attempts. */
 const RETRY_WINDOW = 24 * HOUR;
 /** Flagged as failing after this many consecutive failures. */
-export const FAILING_AFTER = 5;
+const FAILING_AFTER = 5;
 
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: number[], p: number): number | null {

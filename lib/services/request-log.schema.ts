@@ -43,4 +43,3 @@ export const logSettingsSchema = z.object({
     .min(1, "must be at least 1 day")
     .max(3650, "must be at most 3650 days"),
 });
-export type LogSettingsInput = z.input<typeof logSettingsSchema>;

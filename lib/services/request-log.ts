@@ -12,7 +12,7 @@ import { logFiltersSchema, type LogFilters, type LogFiltersInput } from "./reque
 
 export { prettyJson } from "./request-log-common";
 export * from "./request-log.schema";
-export { COUNT_CAP, decodeCursor, encodeCursor, formatCount, type SortOrder } from "./keyset";
+export { decodeCursor, formatCount, type SortOrder } from "./keyset";
 
 export interface LogListRow {
   name: string;
@@ -99,7 +99,7 @@ export function countLogs(actor: Actor | null, filters: LogFiltersInput | Record
   return cappedCount(getDb().$client, "webhook_request_log", where, params);
 }
 
-export interface LogAttempt {
+interface LogAttempt {
   id: number;
   attempt: number;
   started: number;

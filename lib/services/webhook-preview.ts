@@ -12,12 +12,12 @@ import { curlCommand, maskedHeaders, prepare, toWebhookSpec } from "@/lib/delive
 import { newId } from "@/lib/ids";
 import { evaluateConditionOff } from "@/lib/renderer/pool";
 import { prettyBody } from "@/lib/renderer/request";
-import { templateSyntaxError } from "@/lib/renderer/template";
+import { checkTemplateSyntax } from "@/lib/renderer/template";
 import { requireManager, toColumns } from "./webhook-doc";
 import { normalizeWebhookInput, webhookSchema, type WebhookValues } from "./webhook.schema";
 
-export const SELECT_DOCUMENT_CONDITION = "Select a document to check if it meets conditions.";
-export const SELECT_DOCUMENT_BODY = "Select a document to preview request data";
+const SELECT_DOCUMENT_CONDITION = "Select a document to check if it meets conditions.";
+const SELECT_DOCUMENT_BODY = "Select a document to preview request data";
 
 export interface PreviewResult {
   meets_condition: string;
@@ -77,7 +77,7 @@ export async function previewWebhook(
   requireManager(actor);
   const v = lenient(unsaved);
   const stored = savedName ? db.select().from(webhook).where(eq(webhook.name, savedName)).get() : undefined;
-  const syntax = v.request_structure === "JSON" ? templateSyntaxError(v.webhook_json) : null;
+  const syntax = v.request_structure === "JSON" ? checkTemplateSyntax(v.webhook_json) : null;
   const base = {
     url: v.is_dynamic_url ? "" : v.request_url,
     method: v.request_method,

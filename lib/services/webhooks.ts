@@ -16,10 +16,10 @@ import { validateWebhook } from "./webhook-validate";
 import { webhookDiff } from "./webhook-versions";
 import { WEBHOOK_LABELS, normalizeWebhookInput, webhookSchema, type WebhookValues } from "./webhook.schema";
 
-export { listWebhooks, parseFrappeFilters, type WebhookListQuery } from "./webhook-list";
+export { listWebhooks, parseFrappeFilters } from "./webhook-list";
 export { previewWebhook, doctypeFieldOptions, searchDocuments, webhookDoctypes } from "./webhook-preview";
 export { listVersions } from "./webhook-versions";
-export { requireManager, type WebhookDoc, type WebhookSummary } from "./webhook-doc";
+export { type WebhookDoc, type WebhookSummary } from "./webhook-doc";
 
 export function getWebhook(actor: Actor | null, name: string, db = getDb()): WebhookDoc {
   requireManager(actor);
