@@ -6,12 +6,15 @@
 // render is stopped after 200 ms and its log row says so; the pool is kept busy for ~10 s in
 // total by posting batches of such events, two requests at a time (both pool threads busy).
 //
-// Why this fails on the old design: before the pool, POST /api/events rendered every
-// request inline, inside its one synchronous SQLite transaction on the web thread, each
-// render running until the template's own 200 ms deadline. A batch of BATCH events then held
-// the event loop for BATCH × 200 ms (1.6 s) with no I/O served in between, and with a probe
-// every ~50 ms nearly every probe would have waited for the rest of such a block — TTFBs of
-// up to ~1.6 s over the baseline, far past the 250 ms allowed here.
+// Why this fails on the old design (a render on the web thread): before the pool, POST
+// /api/events rendered every request inline, inside its one synchronous SQLite transaction
+// on the web thread, with only the template's own 200 ms deadline, checked between calls.
+// A batch of BATCH events then holds the event loop for at least BATCH × 200 ms with no I/O
+// served in between, and with a probe every ~50 ms nearly every probe waits for the rest of
+// such a block — up to 1.6 s over the baseline, far past the 250 ms allowed here. With this
+// template it is worse: the old `unique` checked no deadline inside, so one render held the
+// web thread for its whole length. Run against the commit before the pool (94ef3ea), this
+// spec fails with "/login did not answer in 30 s".
 import http from "node:http";
 import Database from "better-sqlite3";
 import { expect, test } from "@playwright/test";
