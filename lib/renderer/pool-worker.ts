@@ -3,6 +3,7 @@
 // each from the control block and stamping its start time there, so the pool's watchdog
 // can stop this thread when one task overruns, and can hand the unclaimed rest of a batch
 // to another worker. The renderer's own budgets stay on inside, set to the pool's.
+import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { setConditionStepBudget } from "./condition";
 import type { FromWorker, RenderTask, ToWorker, WireOutcome, WireTask, WorkerInit } from "./pool-protocol";
@@ -16,6 +17,17 @@ const FLUSH_MS = 10;
 const init = workerData as WorkerInit;
 const port = parentPort;
 if (port === null) throw new Error("pool-worker.ts runs as a worker thread only");
+
+// Renders are background work: on Linux the nice value is per thread, so this thread gives
+// way to the web thread (as many render threads as cores would otherwise take turns with it
+// and delay its answers by 100 ms and more). Elsewhere it would lower the whole process: skipped.
+if (process.platform === "linux") {
+  try {
+    os.setPriority(0, os.constants.priority.PRIORITY_LOW);
+  } catch {
+    // Not allowed here (a sandbox): renders keep the normal priority.
+  }
+}
 
 setTemplateTimeout(init.timeoutMs);
 setConditionStepBudget(init.timeoutMs * CONDITION_STEPS_PER_MS);

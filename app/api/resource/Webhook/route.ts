@@ -1,5 +1,6 @@
 // GET/POST /api/resource/Webhook — list webhooks (Frappe filters, fields, paging), create one
 import { NextResponse, type NextRequest } from "next/server";
+import { withWriteRetry } from "@/db/busy";
 import { readJson, withRole } from "@/lib/auth/guard";
 import { AppError } from "@/lib/errors";
 import { createWebhook, listWebhooks, parseFrappeFilters } from "@/lib/services/webhooks";
@@ -52,6 +53,8 @@ export const GET = withRole((req: NextRequest, { actor }) => {
 });
 
 export const POST = withRole(async (req, { actor }) => {
-  const doc = createWebhook(actor, docBody(await readJson(req)));
+  const body = docBody(await readJson(req));
+  // A write lock held elsewhere (the dispatcher's cycle) is waited for without blocking.
+  const doc = await withWriteRetry(() => createWebhook(actor, body));
   return NextResponse.json({ data: webhookJson(doc) }, { status: 201 });
 });

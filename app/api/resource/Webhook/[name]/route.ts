@@ -1,5 +1,6 @@
 // GET/PUT/DELETE /api/resource/Webhook/<name> — read, update (fields sent replace), delete a webhook
 import { NextResponse } from "next/server";
+import { withWriteRetry } from "@/db/busy";
 import { readJson, withRole } from "@/lib/auth/guard";
 import { deleteWebhook, getWebhook, updateWebhook } from "@/lib/services/webhooks";
 import { docBody, webhookJson } from "../webhook-json";
@@ -8,11 +9,14 @@ type P = { name: string };
 
 export const GET = withRole<P>((_req, { actor, params }) => NextResponse.json({ data: webhookJson(getWebhook(actor, params.name)) }));
 
-export const PUT = withRole<P>(async (req, { actor, params }) =>
-  NextResponse.json({ data: webhookJson(updateWebhook(actor, params.name, docBody(await readJson(req)))) }),
-);
+// Writes retry while the write lock is held elsewhere (db/busy.ts): the web thread's
+// connection waits only a few ms for it, and each try is one transaction.
+export const PUT = withRole<P>(async (req, { actor, params }) => {
+  const body = docBody(await readJson(req));
+  return NextResponse.json({ data: webhookJson(await withWriteRetry(() => updateWebhook(actor, params.name, body))) });
+});
 
-export const DELETE = withRole<P>((_req, { actor, params }) => {
-  deleteWebhook(actor, params.name);
+export const DELETE = withRole<P>(async (_req, { actor, params }) => {
+  await withWriteRetry(() => deleteWebhook(actor, params.name));
   return NextResponse.json({ message: "ok" });
 });
