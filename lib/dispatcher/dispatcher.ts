@@ -283,7 +283,7 @@ export class Dispatcher {
     if (verdict === "delivered") return { ...base, kind: "delivered" };
     if (verdict === "exhausted") {
       const failed = last?.error ?? "Failed";
-      if (d.manual && r.httpStatus !== 410) return { ...base, kind: "exhausted", error: `Manual resend failed: ${failed}` };
+      if (d.manual && r.httpStatus !== 410) return { ...base, kind: "exhausted", error: `${d.sign ? "Manual resend" : "Send Test"} failed: ${failed}` };
       const why = r.httpStatus === 410 ? "410 Gone: the receiver asked for no more deliveries" : `gave up after ${attemptNo} attempt${attemptNo === 1 ? "" : "s"}`;
       return { ...base, kind: "exhausted", error: `${failed} — ${why}` };
     }

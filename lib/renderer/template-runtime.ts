@@ -44,7 +44,7 @@ function current(): RenderState {
 }
 
 function tooSlow(s: RenderState): TemplateError {
-  return new TemplateError(`Template took too long to render (limit ${s.timeoutMs} ms)`);
+  return new TemplateError(`The template took longer than ${s.timeoutMs} ms`);
 }
 
 export function tooLarge(s: RenderState): TemplateError {

@@ -1,4 +1,5 @@
 // GET/POST /api/resource/Webhook — list webhooks (Frappe filters, fields, paging), create one
+import { getDb } from "@/db";
 import { NextResponse, type NextRequest } from "next/server";
 import { withWriteRetry } from "@/db/busy";
 import { readJson, withRole } from "@/lib/auth/guard";
@@ -55,6 +56,6 @@ export const GET = withRole((req: NextRequest, { actor }) => {
 export const POST = withRole(async (req, { actor }) => {
   const body = docBody(await readJson(req));
   // A write lock held elsewhere (the dispatcher's cycle) is waited for without blocking.
-  const doc = await withWriteRetry(() => createWebhook(actor, body));
+  const doc = await withWriteRetry(getDb().$client, () => createWebhook(actor, body));
   return NextResponse.json({ data: webhookJson(doc) }, { status: 201 });
 });

@@ -1,4 +1,5 @@
 // GET/PUT/DELETE /api/resource/Webhook/<name> — read, update (fields sent replace), delete a webhook
+import { getDb } from "@/db";
 import { NextResponse } from "next/server";
 import { withWriteRetry } from "@/db/busy";
 import { readJson, withRole } from "@/lib/auth/guard";
@@ -13,10 +14,10 @@ export const GET = withRole<P>((_req, { actor, params }) => NextResponse.json({ 
 // connection waits only a few ms for it, and each try is one transaction.
 export const PUT = withRole<P>(async (req, { actor, params }) => {
   const body = docBody(await readJson(req));
-  return NextResponse.json({ data: webhookJson(await withWriteRetry(() => updateWebhook(actor, params.name, body))) });
+  return NextResponse.json({ data: webhookJson(await withWriteRetry(getDb().$client, () => updateWebhook(actor, params.name, body))) });
 });
 
 export const DELETE = withRole<P>(async (_req, { actor, params }) => {
-  await withWriteRetry(() => deleteWebhook(actor, params.name));
+  await withWriteRetry(getDb().$client, () => deleteWebhook(actor, params.name));
   return NextResponse.json({ message: "ok" });
 });
