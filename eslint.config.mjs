@@ -4,7 +4,19 @@ import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: [".next/**", "node_modules/**", "db/migrations/**", "test-results/**", "playwright-report/**", "bench/results/**", ".e2e-data/**", ".workers/**", "next-env.d.ts"] },
+  {
+    ignores: [
+      ".next/**",
+      "node_modules/**",
+      "db/migrations/**",
+      "test-results/**",
+      "playwright-report/**",
+      "bench/results/**",
+      ".e2e-data/**",
+      ".workers/**",
+      "next-env.d.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,12 +40,25 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",
-        { paths: [{ name: "zod", message: "Import { z } from \"@/lib/zod\" (jitless in the browser; see lib/zod.ts).", allowTypeImports: true }] },
+        {
+          paths: [
+            { name: "zod", message: 'Import { z } from "@/lib/zod" (jitless in the browser; see lib/zod.ts).', allowTypeImports: true },
+          ],
+        },
       ],
     },
   },
   {
     files: ["**/*.mjs", "scripts/**/*.mjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", Buffer: "readonly", setTimeout: "readonly", globalThis: "readonly" } },
+    languageOptions: {
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        URL: "readonly",
+        Buffer: "readonly",
+        setTimeout: "readonly",
+        globalThis: "readonly",
+      },
+    },
   },
 );

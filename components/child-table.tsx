@@ -115,13 +115,34 @@ export function ChildTable({
                   </td>
                 ))}
                 <td className="ops">
-                  <button type="button" className="btn btn-sm btn-icon" aria-label={`Move Row ${n} Up`} title="Move up (Ctrl+↑)" disabled={disabled || i === 0} onClick={() => onMove(i, i - 1)}>
+                  <button
+                    type="button"
+                    className="btn btn-sm btn-icon"
+                    aria-label={`Move Row ${n} Up`}
+                    title="Move up (Ctrl+↑)"
+                    disabled={disabled || i === 0}
+                    onClick={() => onMove(i, i - 1)}
+                  >
                     ↑
                   </button>
-                  <button type="button" className="btn btn-sm btn-icon" aria-label={`Move Row ${n} Down`} title="Move down (Ctrl+↓)" disabled={disabled || i === count - 1} onClick={() => onMove(i, i + 1)}>
+                  <button
+                    type="button"
+                    className="btn btn-sm btn-icon"
+                    aria-label={`Move Row ${n} Down`}
+                    title="Move down (Ctrl+↓)"
+                    disabled={disabled || i === count - 1}
+                    onClick={() => onMove(i, i + 1)}
+                  >
                     ↓
                   </button>
-                  <button type="button" className="btn btn-sm btn-icon btn-danger" aria-label={`Delete Row ${n}`} title="Delete (Ctrl+Delete)" disabled={disabled} onClick={() => onDelete(i)}>
+                  <button
+                    type="button"
+                    className="btn btn-sm btn-icon btn-danger"
+                    aria-label={`Delete Row ${n}`}
+                    title="Delete (Ctrl+Delete)"
+                    disabled={disabled}
+                    onClick={() => onDelete(i)}
+                  >
                     ✕
                   </button>
                 </td>

@@ -59,7 +59,8 @@ function Chart({ buckets, range }: { buckets: HourBucket[]; range: Range }) {
         return (
           <g key={b.hour} data-hour={b.hour}>
             <title>
-              {`${formatDateTime(b.hour)}: ${b.delivered} delivered, ${b.failed} failed` + (b.p50 !== null ? `, p50 ${formatMs(b.p50)}, p95 ${formatMs(b.p95)}` : "")}
+              {`${formatDateTime(b.hour)}: ${b.delivered} delivered, ${b.failed} failed` +
+                (b.p50 !== null ? `, p50 ${formatMs(b.p50)}, p95 ${formatMs(b.p95)}` : "")}
             </title>
             {/* A transparent full-height hit area keeps empty hours hoverable. */}
             <rect x={PAD.left + i * slot} y={PAD.top} width={slot} height={plotH} fill="transparent" />
@@ -84,7 +85,8 @@ export function WebhookDeliveryPanel({ name }: { name: string }) {
   const [range, setRange] = useState<Range>("24h");
   const q = useQuery(webhookStatsQuery(name, range));
   const s = q.data;
-  const logs = (status?: string) => `/app/webhook-request-log?webhook=${encodeURIComponent(name)}${status ? `&status=${encodeURIComponent(status)}` : ""}`;
+  const logs = (status?: string) =>
+    `/app/webhook-request-log?webhook=${encodeURIComponent(name)}${status ? `&status=${encodeURIComponent(status)}` : ""}`;
   return (
     <section className="card delivery-panel" aria-label="Deliveries">
       <div className="row" style={{ marginBottom: 8 }}>
@@ -94,7 +96,13 @@ export function WebhookDeliveryPanel({ name }: { name: string }) {
         {s?.health.flagged && <Indicator color="red">Failing</Indicator>}
         <span className="row" style={{ marginLeft: "auto" }} role="group" aria-label="Range">
           {(["24h", "7d"] as const).map((r) => (
-            <button key={r} type="button" className={`btn btn-sm${range === r ? " btn-primary" : ""}`} aria-pressed={range === r} onClick={() => setRange(r)}>
+            <button
+              key={r}
+              type="button"
+              className={`btn btn-sm${range === r ? " btn-primary" : ""}`}
+              aria-pressed={range === r}
+              onClick={() => setRange(r)}
+            >
               {r === "24h" ? "24 hours" : "7 days"}
             </button>
           ))}
@@ -129,7 +137,9 @@ export function WebhookDeliveryPanel({ name }: { name: string }) {
             <dt>Consecutive failures</dt>
             <dd data-testid="consecutive-failures">{s.health.consecutiveFailures}</dd>
             <dt>Last success</dt>
-            <dd title={s.health.lastSuccess ? formatDateTime(s.health.lastSuccess) : undefined}>{s.health.lastSuccess ? timeAgo(s.health.lastSuccess) : "never"}</dd>
+            <dd title={s.health.lastSuccess ? formatDateTime(s.health.lastSuccess) : undefined}>
+              {s.health.lastSuccess ? timeAgo(s.health.lastSuccess) : "never"}
+            </dd>
             <dt>Request Logs</dt>
             <dd className="row">
               <Link href={logs()}>All {Object.values(s.counts).reduce((a, b) => a + b, 0)}</Link>

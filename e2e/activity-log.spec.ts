@@ -11,7 +11,14 @@ test.describe("Activity Log", () => {
     const secret = `s3cret-${Date.now()}`;
     const created = await request.post("/api/resource/Webhook", {
       headers: auth,
-      data: { name, webhook_doctype: "Quotation", webhook_docevent: "on_update", request_url: "https://example.com/hook", enable_security: 1, webhook_secret: secret },
+      data: {
+        name,
+        webhook_doctype: "Quotation",
+        webhook_docevent: "on_update",
+        request_url: "https://example.com/hook",
+        enable_security: 1,
+        webhook_secret: secret,
+      },
     });
     expect(created.status()).toBe(201);
     const rotated = await request.post(`/api/resource/Webhook/${encodeURIComponent(name)}/rotate-secret`, { headers: auth });
@@ -23,15 +30,31 @@ test.describe("Activity Log", () => {
     await expect(page).toHaveURL(/\/app\/activity-log$/);
     await expect(page.getByRole("heading", { name: "Activity Log" })).toBeVisible();
 
-    const rotation = page.getByRole("row").filter({ hasText: "Webhook Secret Rotated" }).filter({ hasText: `Webhook/${name}` });
+    const rotation = page
+      .getByRole("row")
+      .filter({ hasText: "Webhook Secret Rotated" })
+      .filter({ hasText: `Webhook/${name}` });
     await expect(rotation).toHaveCount(1);
     await expect(rotation).toContainText(manager.email);
     await expect(rotation).toContainText(/just now|ago/);
     // The Address column: the desk's server hands the socket address to the app.
     await expect(rotation.getByRole("cell").last()).toHaveText(/^(127\.0\.0\.1|::1)$/);
-    await expect(rotation.getByRole("link", { name: `Webhook/${name}` })).toHaveAttribute("href", `/app/webhook/${encodeURIComponent(name)}`);
-    await expect(page.getByRole("row").filter({ hasText: "Webhook Secret Set" }).filter({ hasText: `Webhook/${name}` })).toHaveCount(1);
-    await expect(page.getByRole("row").filter({ hasText: "API Key Created" }).filter({ hasText: `User/${manager.email}` })).toHaveCount(1);
+    await expect(rotation.getByRole("link", { name: `Webhook/${name}` })).toHaveAttribute(
+      "href",
+      `/app/webhook/${encodeURIComponent(name)}`,
+    );
+    await expect(
+      page
+        .getByRole("row")
+        .filter({ hasText: "Webhook Secret Set" })
+        .filter({ hasText: `Webhook/${name}` }),
+    ).toHaveCount(1);
+    await expect(
+      page
+        .getByRole("row")
+        .filter({ hasText: "API Key Created" })
+        .filter({ hasText: `User/${manager.email}` }),
+    ).toHaveCount(1);
     const html = await page.content();
     expect(html).not.toContain(secret);
     expect(html).not.toContain(newSecret);
@@ -43,7 +66,10 @@ test.describe("Activity Log", () => {
     await expect(bodyRows.filter({ hasNotText: "User Created" })).toHaveCount(0);
     const userRow = page.getByRole("row").filter({ hasText: `User/${manager.email}` });
     await expect(userRow).toContainText("cli");
-    await expect(userRow.getByRole("link", { name: `User/${manager.email}` })).toHaveAttribute("href", `/app/user/${encodeURIComponent(manager.email)}`);
+    await expect(userRow.getByRole("link", { name: `User/${manager.email}` })).toHaveAttribute(
+      "href",
+      `/app/user/${encodeURIComponent(manager.email)}`,
+    );
 
     // ... and by user: nothing this manager did was a User Created.
     await page.getByLabel("User", { exact: true }).fill(manager.email);
@@ -58,11 +84,21 @@ test.describe("Activity Log", () => {
     const secret = `rest-s3cret-${Date.now()}`;
     await request.post("/api/resource/Webhook", {
       headers: { Authorization: manager.token },
-      data: { name, webhook_doctype: "Quotation", webhook_docevent: "on_update", request_url: "https://example.com/hook", enable_security: 1, webhook_secret: secret },
+      data: {
+        name,
+        webhook_doctype: "Quotation",
+        webhook_docevent: "on_update",
+        request_url: "https://example.com/hook",
+        enable_security: 1,
+        webhook_secret: secret,
+      },
     });
-    const list = await request.get(`/api/resource/Activity Log?operation=${encodeURIComponent("Webhook Secret Set")}&subject=${encodeURIComponent(name)}`, {
-      headers: { Authorization: manager.token },
-    });
+    const list = await request.get(
+      `/api/resource/Activity Log?operation=${encodeURIComponent("Webhook Secret Set")}&subject=${encodeURIComponent(name)}`,
+      {
+        headers: { Authorization: manager.token },
+      },
+    );
     expect(list.status()).toBe(200);
     const text = await list.text();
     expect(text).not.toContain(secret);
@@ -80,7 +116,9 @@ test.describe("Activity Log", () => {
     ]);
     const one = await request.get(`/api/resource/Activity Log/${data[0]?.name}`, { headers: { Authorization: manager.token } });
     expect((await one.json()).data).toMatchObject({ name: data[0]?.name, subject: `Webhook/${name}` });
-    expect((await request.delete(`/api/resource/Activity Log/${data[0]?.name}`, { headers: { Authorization: manager.token } })).status()).toBe(405);
+    expect(
+      (await request.delete(`/api/resource/Activity Log/${data[0]?.name}`, { headers: { Authorization: manager.token } })).status(),
+    ).toBe(405);
     expect((await request.post("/api/resource/Activity Log", { headers: { Authorization: manager.token }, data: {} })).status()).toBe(405);
 
     const deskUser = apiUser(["Desk User"]);

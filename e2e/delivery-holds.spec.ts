@@ -67,7 +67,9 @@ async function failedOnce(request: APIRequestContext, label: string, retryAfterS
 }
 
 async function logOf(request: APIRequestContext, log: string): Promise<{ status: string; attempts: number; error: string | null }> {
-  return ((await tokenApi(request, token, "GET", `${LOGS_API}/${log}`)) as { data: { status: string; attempts: number; error: string | null } }).data;
+  return (
+    (await tokenApi(request, token, "GET", `${LOGS_API}/${log}`)) as { data: { status: string; attempts: number; error: string | null } }
+  ).data;
 }
 
 /**
@@ -90,7 +92,11 @@ async function setEnabled(page: Page, request: APIRequestContext, hook: string, 
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("Not Saved")).toHaveCount(0);
   await expect
-    .poll(async () => ((await tokenApi(request, token, "GET", `/api/resource/Webhook/${encodeURIComponent(hook)}`)) as { data: { enabled: number } }).data.enabled)
+    .poll(
+      async () =>
+        ((await tokenApi(request, token, "GET", `/api/resource/Webhook/${encodeURIComponent(hook)}`)) as { data: { enabled: number } }).data
+          .enabled,
+    )
     .toBe(enabled ? 1 : 0);
 }
 
@@ -127,7 +133,10 @@ test("disabling a webhook holds its pending retry; enabling it sends the retry a
   await expect(page.getByTestId("attempt")).toHaveCount(2);
 });
 
-test("deleting a webhook cancels its pending retry: the log says Cancelled and why, and the retry never goes", async ({ page, request }) => {
+test("deleting a webhook cancels its pending retry: the log says Cancelled and why, and the retry never goes", async ({
+  page,
+  request,
+}) => {
   test.setTimeout(90_000);
   const doomed = await failedOnce(request, "doomed", RETRY_AFTER_S);
 

@@ -35,7 +35,10 @@ function cli(...args: string[]): string {
 }
 
 /** Creates a user through the CLI (System Manager unless other roles are given). */
-export function newUser(roles: string[] = ["System Manager"], password = "pass-" + Math.random().toString(36).slice(2, 12)): { email: string; password: string } {
+export function newUser(
+  roles: string[] = ["System Manager"],
+  password = "pass-" + Math.random().toString(36).slice(2, 12),
+): { email: string; password: string } {
   const email = `${unique("user")}@example.com`;
   cli("create-user", email, "--password", password, ...roles.flatMap((r) => ["--role", r]));
   return { email, password };
@@ -57,7 +60,11 @@ export async function sessionCookie(context: BrowserContext): Promise<string | u
 }
 
 /** A fresh browser context signed in as `username` (through POST /api/login) and its cookie. */
-export async function signedInContext(browser: Browser, username: string, password: string): Promise<{ context: BrowserContext; cookie: string }> {
+export async function signedInContext(
+  browser: Browser,
+  username: string,
+  password: string,
+): Promise<{ context: BrowserContext; cookie: string }> {
   const context = await browser.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
   const res = await passwordLogin(context.request, username, password);
   expect(res.status(), await res.text()).toBe(200);
@@ -107,7 +114,14 @@ export function rawRequest(o: {
   return new Promise((resolve, reject) => {
     let answered: RawResponse | null = null;
     const req = http.request(
-      { host: "127.0.0.1", port: DESK_PORT, method: o.method ?? "POST", path: o.path, headers: { Host: `localhost:${DESK_PORT}`, ...o.headers }, localAddress: o.localAddress },
+      {
+        host: "127.0.0.1",
+        port: DESK_PORT,
+        method: o.method ?? "POST",
+        path: o.path,
+        headers: { Host: `localhost:${DESK_PORT}`, ...o.headers },
+        localAddress: o.localAddress,
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
@@ -166,7 +180,8 @@ export async function webhookWithOneDelivery(
   token: string,
   o: { doctype: string; doc: string; webhook: Record<string, unknown>; status: string },
 ): Promise<{ eventId: string; logName: string }> {
-  const event = (name: string) => tokenApi(request, token, "POST", "/api/events", { doctype: o.doctype, event: "on_update", doc: { name, status: "Draft" } });
+  const event = (name: string) =>
+    tokenApi(request, token, "POST", "/api/events", { doctype: o.doctype, event: "on_update", doc: { name, status: "Draft" } });
   await event(`${o.doc}-seed`);
   await tokenApi(request, token, "POST", "/api/resource/Webhook", {
     webhook_doctype: o.doctype,
@@ -178,6 +193,8 @@ export async function webhookWithOneDelivery(
   const eventId = r.events[0]?.id ?? "";
   const logName = r.events[0]?.deliveries[0]?.request_log ?? "";
   expect(logName, "the event was delivered to the webhook").toBeTruthy();
-  await expect.poll(async () => (await tokenApi(request, token, "GET", `${LOGS_API}/${logName}`)).data.status, { timeout: 20_000 }).toBe(o.status);
+  await expect
+    .poll(async () => (await tokenApi(request, token, "GET", `${LOGS_API}/${logName}`)).data.status, { timeout: 20_000 })
+    .toBe(o.status);
   return { eventId, logName };
 }

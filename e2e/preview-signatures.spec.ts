@@ -43,7 +43,12 @@ interface SignedHook {
   apiKey: string;
 }
 
-async function signedWebhook(request: APIRequestContext, doctype: string, scheme: Scheme, extra: Record<string, unknown> = {}): Promise<SignedHook> {
+async function signedWebhook(
+  request: APIRequestContext,
+  doctype: string,
+  scheme: Scheme,
+  extra: Record<string, unknown> = {},
+): Promise<SignedHook> {
   const name = `${s}-${doctype.split(" ")[0]?.toLowerCase()}-${scheme}`;
   const path = `/${name}`;
   const secret = `whsec_${randomBytes(24).toString("base64")}`;
@@ -84,7 +89,9 @@ const frappeSignature = (body: string, secret: string) => createHmac("sha256", s
 /** Opens the saved webhook's form and picks the preview document; resolves with the preview API's answer. */
 async function openPreview(page: Page, hook: string, doc: string): Promise<PreviewAnswer> {
   await page.goto(`/app/webhook/${encodeURIComponent(hook)}`);
-  const answer = page.waitForResponse((r) => r.url().endsWith("/api/webhook-preview") && (r.request().postDataJSON() as { document?: string }).document === doc);
+  const answer = page.waitForResponse(
+    (r) => r.url().endsWith("/api/webhook-preview") && (r.request().postDataJSON() as { document?: string }).document === doc,
+  );
   await page.getByLabel("Select Document").fill(doc);
   await page.getByRole("option", { name: new RegExp(doc) }).click();
   const res = await answer;
@@ -107,12 +114,19 @@ async function runCurl(command: string, env: Record<string, string> = {}): Promi
     curlChecked = true;
   }
   // Straight to the loopback (no proxy), with only the variables given here set by us.
-  const { stdout } = await run("bash", ["-c", command], { env: { ...process.env, API_KEY: "", NO_PROXY: "*", no_proxy: "*", ...env }, timeout: 15_000 });
+  const { stdout } = await run("bash", ["-c", command], {
+    env: { ...process.env, API_KEY: "", NO_PROXY: "*", no_proxy: "*", ...env },
+    timeout: 15_000,
+  });
   expect(stdout).toContain('"received": true');
 }
 
 for (const scheme of ["standard", "both"] as const) {
-  test(`Copy as cURL (${scheme}) is signed for now, verifies at the receiver, and keeps a stored API key out`, async ({ page, context, request }) => {
+  test(`Copy as cURL (${scheme}) is signed for now, verifies at the receiver, and keeps a stored API key out`, async ({
+    page,
+    context,
+    request,
+  }) => {
     const { doctype, doc } = await newDoctype(request, scheme === "both" ? "Curlboth" : "Curlstd");
     const hook = await signedWebhook(request, doctype, scheme);
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: DESK });
@@ -184,7 +198,12 @@ test("the preview lists exactly the headers a delivery arrives with, for every s
     const shown = new Map(Object.entries(preview.headers).map(([k, v]) => [k.toLowerCase(), v]));
     const received = Object.keys(got.headers).filter((k) => k !== "host" && k !== "connection");
     expect([...shown.keys()].sort(), `${scheme}: header names`).toEqual(received.sort());
-    const signed = scheme === "frappe" ? ["x-frappe-webhook-signature"] : scheme === "standard" ? ["webhook-signature"] : ["webhook-signature", "x-frappe-webhook-signature"];
+    const signed =
+      scheme === "frappe"
+        ? ["x-frappe-webhook-signature"]
+        : scheme === "standard"
+          ? ["webhook-signature"]
+          : ["webhook-signature", "x-frappe-webhook-signature"];
     for (const name of signed) expect(shown.has(name), `${scheme} lists ${name}`).toBe(true);
     expect(shown.has("webhook-timestamp"), `${scheme}: webhook-timestamp only with Standard Webhooks`).toBe(scheme !== "frappe");
 

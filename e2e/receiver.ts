@@ -28,7 +28,13 @@ export class Receiver {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const path = req.url ?? "";
-      this.hits.push({ path, method: req.method ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() });
+      this.hits.push({
+        path,
+        method: req.method ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        at: Date.now(),
+      });
       const a = this.scripts.get(path)?.shift() ?? { status: 200, body: '{"received": true}' };
       res.writeHead(a.status, { "Content-Type": "application/json", ...a.headers });
       res.end(a.body ?? JSON.stringify({ status: a.status }));
@@ -53,7 +59,9 @@ export class Receiver {
 
   /** Waits until `path` has received `count` requests; returns them. */
   async waitFor(path: string, count: number, timeout = 20_000): Promise<Received[]> {
-    await expect.poll(() => this.at(path).length, { timeout, message: `${path} receives ${count} request(s)` }).toBeGreaterThanOrEqual(count);
+    await expect
+      .poll(() => this.at(path).length, { timeout, message: `${path} receives ${count} request(s)` })
+      .toBeGreaterThanOrEqual(count);
     return this.at(path);
   }
 
@@ -64,4 +72,8 @@ export class Receiver {
 }
 
 /** A failed attempt that asks for the retry in `seconds` (the dispatcher honours Retry-After). */
-export const retryAfter = (seconds: number): Answer => ({ status: 503, headers: { "Retry-After": String(seconds) }, body: '{"error": "try later"}' });
+export const retryAfter = (seconds: number): Answer => ({
+  status: 503,
+  headers: { "Retry-After": String(seconds) },
+  body: '{"error": "try later"}',
+});

@@ -37,11 +37,20 @@ const MAX_DELAY_MS = 250;
 function loginTtfb(): Promise<number> {
   return new Promise((resolve, reject) => {
     const t = performance.now();
-    const req = http.get({ host: "127.0.0.1", port: DESK_PORT, path: "/login", agent: false, headers: { Host: `localhost:${DESK_PORT}`, Connection: "close" } }, (res) => {
-      const ttfb = performance.now() - t;
-      res.resume();
-      res.on("end", () => (res.statusCode === 200 ? resolve(ttfb) : reject(new Error(`/login answered ${res.statusCode}`))));
-    });
+    const req = http.get(
+      {
+        host: "127.0.0.1",
+        port: DESK_PORT,
+        path: "/login",
+        agent: false,
+        headers: { Host: `localhost:${DESK_PORT}`, Connection: "close" },
+      },
+      (res) => {
+        const ttfb = performance.now() - t;
+        res.resume();
+        res.on("end", () => (res.statusCode === 200 ? resolve(ttfb) : reject(new Error(`/login answered ${res.statusCode}`))));
+      },
+    );
     req.on("error", reject);
     req.setTimeout(30_000, () => req.destroy(new Error("/login did not answer in 30 s")));
   });
@@ -106,7 +115,10 @@ test("a 10 s template does not delay a concurrent /login by more than 250 ms", a
   expect(busyMs, "the pool was kept busy for the whole window").toBeGreaterThanOrEqual(BUSY_MS);
   expect(probes.length, "probes ran throughout").toBeGreaterThanOrEqual(30);
   for (const [i, t] of probes.entries()) {
-    expect(t - baseline, `probe ${i} (of ${probes.length}): ${t.toFixed(1)} ms against a baseline of ${baseline.toFixed(1)} ms`).toBeLessThanOrEqual(MAX_DELAY_MS);
+    expect(
+      t - baseline,
+      `probe ${i} (of ${probes.length}): ${t.toFixed(1)} ms against a baseline of ${baseline.toFixed(1)} ms`,
+    ).toBeLessThanOrEqual(MAX_DELAY_MS);
   }
 
   // Every render really ran into the budget (this was not a fast template by accident).

@@ -85,9 +85,7 @@ test.beforeAll(async ({ request }) => {
   condEvent = r.events[0]?.id ?? "";
   for (let i = 2; i <= 3; i++) await postEvent(request, { name: `${s}-${i}`, status: "Draft" });
   // Delivered, retried then Exhausted (max_retries 1, schedule 1 s), and Exhausted at once on 410.
-  await expect
-    .poll(async () => (await logs(request, { webhook: hook.fail, status: "Exhausted" })).length, { timeout: 20_000 })
-    .toBe(3);
+  await expect.poll(async () => (await logs(request, { webhook: hook.fail, status: "Exhausted" })).length, { timeout: 20_000 }).toBe(3);
   await expect.poll(async () => (await logs(request, { webhook: hook.ok, status: "Delivered" })).length, { timeout: 20_000 }).toBe(3);
 });
 

@@ -8,7 +8,18 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { expect, test, type APIRequestContext, type APIResponse } from "@playwright/test";
 import { apiUser, unique } from "./helpers";
-import { IDENTITIES, METHODS, ROUTE_MATRIX, SESSIONS, type Call, type Expected, type Fixtures, type Identity, type Method, type RouteEntry } from "./route-matrix";
+import {
+  IDENTITIES,
+  METHODS,
+  ROUTE_MATRIX,
+  SESSIONS,
+  type Call,
+  type Expected,
+  type Fixtures,
+  type Identity,
+  type Method,
+  type RouteEntry,
+} from "./route-matrix";
 
 const APP = path.resolve("app");
 const PUBLIC_ROUTES = new Set(["api/auth/[...nextauth]/route.ts", "api/login/route.ts", "api/logout/route.ts"]);
@@ -33,7 +44,14 @@ function exportedMethods(file: string): Method[] {
   const names = new Set<string>();
   for (const m of src.matchAll(/^export\s+(?:const|let|var|(?:async\s+)?function\*?)\s+([A-Z]+)\b/gm)) names.add(m[1] ?? "");
   for (const m of src.matchAll(/^export\s*\{([^}]*)\}/gm)) {
-    for (const part of (m[1] ?? "").split(",")) names.add(part.trim().split(/\s+as\s+/).pop()?.trim() ?? "");
+    for (const part of (m[1] ?? "").split(","))
+      names.add(
+        part
+          .trim()
+          .split(/\s+as\s+/)
+          .pop()
+          ?.trim() ?? "",
+      );
   }
   return METHODS.filter((x) => names.has(x));
 }
@@ -50,7 +68,8 @@ async function ok(res: APIResponse, status: number, what: string) {
 }
 
 type LogDoc = { status?: string; attempts?: number };
-const logDoc = async (name: string) => ((await (await admin.get(`/api/resource/Webhook%20Request%20Log/${enc(name)}`)).json()) as { data?: LogDoc }).data ?? {};
+const logDoc = async (name: string) =>
+  ((await (await admin.get(`/api/resource/Webhook%20Request%20Log/${enc(name)}`)).json()) as { data?: LogDoc }).data ?? {};
 const logStatus = async (name: string) => (await logDoc(name)).status;
 
 test.describe.configure({ mode: "serial" });
@@ -84,11 +103,20 @@ test.beforeAll(async ({ playwright }, info) => {
       events: { id: string; deliveries: { request_log: string }[] }[];
     };
   const webhook = async (name: string, extra: Record<string, unknown> = {}) => {
-    const body = { name, webhook_doctype: f.doctype, webhook_docevent: "on_trash", request_url: `${f.receiver}/ok`, request_structure: "", webhook_data: [{ fieldname: "name", key: "name" }], ...extra };
+    const body = {
+      name,
+      webhook_doctype: f.doctype,
+      webhook_docevent: "on_trash",
+      request_url: `${f.receiver}/ok`,
+      request_structure: "",
+      webhook_data: [{ fieldname: "name", key: "name" }],
+      ...extra,
+    };
     return ((await ok(await post("/api/resource/Webhook", body), 201, `webhook ${name}`)) as { data: { name: string } }).data.name;
   };
   const user = async (email: string, password = "long-enough-pass") =>
-    ((await ok(await post("/api/resource/User", { email, password, roles: [] }), 201, `user ${email}`)) as { data: { name: string } }).data.name;
+    ((await ok(await post("/api/resource/User", { email, password, roles: [] }), 201, `user ${email}`)) as { data: { name: string } }).data
+      .name;
 
   // The first event registers the DocType; the others, with a webhook on it, log requests.
   await event(`${tag}-seed`);
@@ -103,12 +131,15 @@ test.beforeAll(async ({ playwright }, info) => {
   };
   ({ event: f.event, log: f.log } = await logged(f.document));
   f.job = ((await ok(await post("/api/webhook-request-log/bulk-resend", { names: [] }), 202, "job")) as { job: { id: string } }).job.id;
-  f.retentionDays = ((await ok(await admin.get("/api/log-settings"), 200, "log settings")) as { data: { retention_days: number } }).data.retention_days;
+  f.retentionDays = (
+    (await ok(await admin.get("/api/log-settings"), 200, "log settings")) as { data: { retention_days: number } }
+  ).data.retention_days;
   f.user = await user(`${tag}-fixture@example.com`);
   f.loginUser = await user(`${tag}-login@example.com`);
   f.own = {} as Fixtures["own"];
   for (const who of IDENTITIES) {
-    const key = ((await ok(await post(`/api/resource/User/${enc(f.user)}/api-key`), 201, "api key")) as { data: { api_key: string } }).data.api_key;
+    const key = ((await ok(await post(`/api/resource/User/${enc(f.user)}/api-key`), 201, "api key")) as { data: { api_key: string } }).data
+      .api_key;
     f.own[who] = {
       webhook: await webhook(`${tag}-own-${who}`.toLowerCase(), { enabled: 0 }),
       key,
@@ -159,7 +190,18 @@ const LIVE_SESSIONS: ReadonlySet<Identity> = new Set(["noRoleSession", "publishe
 const show = (e: Expected) => (typeof e === "number" ? String(e) : `→${e.redirect}`);
 
 /** Names and secrets an answer to the wrong identity must not carry. */
-const fixtureValues = () => [f.webhook, f.secureWebhook, f.log, f.event, f.job, f.user, f.loginUser, f.document, "route-matrix-secret", ...Object.values(f.own).flatMap((o) => Object.values(o))];
+const fixtureValues = () => [
+  f.webhook,
+  f.secureWebhook,
+  f.log,
+  f.event,
+  f.job,
+  f.user,
+  f.loginUser,
+  f.document,
+  "route-matrix-secret",
+  ...Object.values(f.own).flatMap((o) => Object.values(o)),
+];
 
 const SESSION_COOKIE = /^(__Secure-)?next-auth\.session-token=[^;]/;
 
@@ -192,7 +234,8 @@ async function problems(entry: RouteEntry, who: Identity, res: APIResponse, expe
   if (isPage(entry.file)) {
     // Next's 403 page (app/forbidden.tsx), with no desk around it.
     if (!body.includes("Not Permitted")) out.push(`a ${status} page without the 403 message`);
-    for (const leak of ['data-testid="current-user"', "Welcome,"]) if (body.includes(leak)) out.push(`the ${status} page shows the desk (${leak})`);
+    for (const leak of ['data-testid="current-user"', "Welcome,"])
+      if (body.includes(leak)) out.push(`the ${status} page shows the desk (${leak})`);
     return out;
   }
   if (!(res.headers()["content-type"] ?? "").startsWith("application/json")) {
@@ -201,7 +244,13 @@ async function problems(entry: RouteEntry, who: Identity, res: APIResponse, expe
   }
   const json = JSON.parse(body) as { error?: Record<string, unknown> };
   const err = json.error;
-  if (Object.keys(json).join() !== "error" || !err || typeof err.code !== "string" || typeof err.message !== "string" || Object.keys(err).some((k) => k !== "code" && k !== "message")) {
+  if (
+    Object.keys(json).join() !== "error" ||
+    !err ||
+    typeof err.code !== "string" ||
+    typeof err.message !== "string" ||
+    Object.keys(err).some((k) => k !== "code" && k !== "message")
+  ) {
     out.push(`a ${status} body that is not exactly { error: { code, message } }: ${body.slice(0, 300)}`);
   } else if (err.code !== (status === 401 ? "UNAUTHORIZED" : "FORBIDDEN")) {
     out.push(`a ${status} with code ${String(err.code)}`);
@@ -236,7 +285,9 @@ test("the matrix lists every page and route file under app/, and every method ea
       if (PUBLIC_ROUTES.has(e.file) || e.file === "page.tsx" || e.file === "login/page.tsx") continue;
       for (const who of ["anonymous", "noRoleSession", "noRoleKey", "endedSession"] as const) {
         const x = entry.expect[who];
-        expect(x === 401 || x === 403 || (typeof x === "object" && x.redirect === "/login"), `${e.file} ${m} ${who}: ${show(x)}`).toBe(true);
+        expect(x === 401 || x === 403 || (typeof x === "object" && x.redirect === "/login"), `${e.file} ${m} ${who}: ${show(x)}`).toBe(
+          true,
+        );
       }
     }
   }
@@ -269,19 +320,28 @@ test("every route answers each identity as the matrix says", async () => {
 test("the refused calls changed nothing; the allowed ones did", async () => {
   const allowed = (who: Identity) => who === "managerSession" || who === "managerKey";
   const status = async (url: string) => (await admin.get(url)).status();
-  const keys = ((await ok(await admin.get(`/api/resource/User/${enc(f.user)}`), 200, "fixture user")) as { data: { apiKeys: { key: string }[] } }).data.apiKeys.map((k) => k.key);
-  const stored = ((await ok(await admin.get(`/api/document-search?doctype=${enc(f.doctype)}&q=${enc(`${f.tag}-event-`)}`), 200, "documents")) as { data: { name: string }[] }).data.map(
-    (d) => d.name,
-  );
+  const keys = (
+    (await ok(await admin.get(`/api/resource/User/${enc(f.user)}`), 200, "fixture user")) as { data: { apiKeys: { key: string }[] } }
+  ).data.apiKeys.map((k) => k.key);
+  const stored = (
+    (await ok(await admin.get(`/api/document-search?doctype=${enc(f.doctype)}&q=${enc(`${f.tag}-event-`)}`), 200, "documents")) as {
+      data: { name: string }[];
+    }
+  ).data.map((d) => d.name);
   for (const who of IDENTITIES) {
     const name = `${f.tag}-new-${who}`.toLowerCase();
-    expect.soft(await status(`/api/resource/Webhook/${enc(f.own[who].webhook)}`), `${who}'s webhook to delete`).toBe(allowed(who) ? 404 : 200);
+    expect
+      .soft(await status(`/api/resource/Webhook/${enc(f.own[who].webhook)}`), `${who}'s webhook to delete`)
+      .toBe(allowed(who) ? 404 : 200);
     expect.soft(keys.includes(f.own[who].key), `${who}'s API key to revoke is still there`).toBe(!allowed(who));
     expect.soft(await status(`/api/resource/Webhook/${enc(name)}`), `a webhook created as ${who}`).toBe(allowed(who) ? 200 : 404);
-    expect.soft(await status(`/api/resource/User/${enc(`${name}@example.com`)}`), `a user created as ${who}`).toBe(allowed(who) ? 200 : 404);
+    expect
+      .soft(await status(`/api/resource/User/${enc(`${name}@example.com`)}`), `a user created as ${who}`)
+      .toBe(allowed(who) ? 200 : 404);
     // A refused resend or re-render sent nothing; an allowed one was sent once more.
     for (const log of [f.own[who].rerenderLog, f.own[who].resendLog]) {
-      if (allowed(who)) await expect.poll(async () => (await logDoc(log)).attempts, { message: `${log}, sent again as ${who}`, timeout: 20_000 }).toBe(2);
+      if (allowed(who))
+        await expect.poll(async () => (await logDoc(log)).attempts, { message: `${log}, sent again as ${who}`, timeout: 20_000 }).toBe(2);
       else expect.soft((await logDoc(log)).attempts, `${log}, refused to ${who}`).toBe(1);
     }
     // Events are taken from keys of System Managers and Event Publishers only.
@@ -300,21 +360,40 @@ test("a session's state-changing call from another origin, or with no origin, is
       const call = m.call(f, "managerSession");
       for (const headers of [{ Origin: EVIL }, { "Sec-Fetch-Site": "cross-site" }, { Origin: "null" }] as Record<string, string>[]) {
         const res = await request("managerSession", method, call, headers);
-        expect.soft(await problems(entry, "managerSession", res, want), `${method} ${call.path} as managerSession with ${JSON.stringify(headers)}`).toEqual([]);
+        expect
+          .soft(
+            await problems(entry, "managerSession", res, want),
+            `${method} ${call.path} as managerSession with ${JSON.stringify(headers)}`,
+          )
+          .toEqual([]);
       }
       const bare = await request("managerSession", method, { ...call, origin: false });
-      expect.soft(await problems(entry, "managerSession", bare, want), `${method} ${call.path} as managerSession with neither Origin nor Sec-Fetch-Site`).toEqual([]);
+      expect
+        .soft(
+          await problems(entry, "managerSession", bare, want),
+          `${method} ${call.path} as managerSession with neither Origin nor Sec-Fetch-Site`,
+        )
+        .toEqual([]);
     }
   }
   // Sec-Fetch-Site: same-origin stands in for Origin.
-  const same = await request("managerSession", "PUT", { path: "/api/log-settings", data: { retention_days: f.retentionDays } }, { "Sec-Fetch-Site": "same-origin" });
+  const same = await request(
+    "managerSession",
+    "PUT",
+    { path: "/api/log-settings", data: { retention_days: f.retentionDays } },
+    { "Sec-Fetch-Site": "same-origin" },
+  );
   expect(same.status(), await same.text()).toBe(200);
   // The public routes check the origin themselves.
-  const login = await contexts.anonymous.post("/api/login", { headers: { Origin: EVIL }, data: { username: f.loginUser, password: "not-the-password" } });
+  const login = await contexts.anonymous.post("/api/login", {
+    headers: { Origin: EVIL },
+    data: { username: f.loginUser, password: "not-the-password" },
+  });
   expect(await problems(ROUTE_MATRIX.find((e) => e.file === "api/login/route.ts") as RouteEntry, "anonymous", login, 403)).toEqual([]);
   const logout = await contexts.managerSession.post("/api/logout", { headers: { Origin: EVIL } });
-  expect(await problems(ROUTE_MATRIX.find((e) => e.file === "api/logout/route.ts") as RouteEntry, "managerSession", logout, 403)).toEqual([]);
+  expect(await problems(ROUTE_MATRIX.find((e) => e.file === "api/logout/route.ts") as RouteEntry, "managerSession", logout, 403)).toEqual(
+    [],
+  );
   // …and the session is still alive after both.
   expect((await request("managerSession", "GET", { path: "/api/log-settings" })).status()).toBe(200);
 });
-

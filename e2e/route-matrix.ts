@@ -105,7 +105,10 @@ const manager = (ok: number): Record<Identity, Expected> => ({
 });
 
 const enc = encodeURIComponent;
-const page = (file: string, path: (f: Fixtures) => string): RouteEntry => ({ file, methods: { GET: { call: (f) => ({ path: path(f) }), expect: desk() } } });
+const page = (file: string, path: (f: Fixtures) => string): RouteEntry => ({
+  file,
+  methods: { GET: { call: (f) => ({ path: path(f) }), expect: desk() } },
+});
 const get = (path: (f: Fixtures) => string, ok = 200): MethodEntry => ({ call: (f) => ({ path: path(f) }), expect: manager(ok) });
 const send = (path: (f: Fixtures, who: Identity) => string, ok: number, data?: (f: Fixtures, who: Identity) => unknown): MethodEntry => ({
   call: (f, who) => ({ path: path(f, who), ...(data ? { data: data(f, who) } : {}) }),
@@ -176,7 +179,10 @@ export const ROUTE_MATRIX: RouteEntry[] = [
     file: "api/events/route.ts",
     methods: {
       POST: {
-        call: (f, who) => ({ path: "/api/events", data: { doctype: f.doctype, event: "on_update", doc: { name: `${f.tag}-event-${who}`, status: "Draft" } } }),
+        call: (f, who) => ({
+          path: "/api/events",
+          data: { doctype: f.doctype, event: "on_update", doc: { name: `${f.tag}-event-${who}`, status: "Draft" } },
+        }),
         // API keys only: a session is not accepted at all (401), whatever its roles.
         expect: {
           anonymous: 401,
@@ -200,7 +206,11 @@ export const ROUTE_MATRIX: RouteEntry[] = [
     file: "api/log-settings/route.ts",
     methods: {
       GET: get(() => "/api/log-settings"),
-      PUT: send(() => "/api/log-settings", 200, (f) => ({ retention_days: f.retentionDays })),
+      PUT: send(
+        () => "/api/log-settings",
+        200,
+        (f) => ({ retention_days: f.retentionDays }),
+      ),
       POST: send(() => "/api/log-settings?action=purge", 200),
     },
   },
@@ -209,21 +219,33 @@ export const ROUTE_MATRIX: RouteEntry[] = [
     file: "api/resource/DocType/[name]/route.ts",
     methods: {
       GET: get((f) => `/api/resource/DocType/${enc(f.doctype)}`),
-      PUT: send((f) => `/api/resource/DocType/${enc(f.doctype)}`, 200, () => ({ is_submittable: false })),
+      PUT: send(
+        (f) => `/api/resource/DocType/${enc(f.doctype)}`,
+        200,
+        () => ({ is_submittable: false }),
+      ),
     },
   },
   {
     file: "api/resource/User/route.ts",
     methods: {
       GET: get(() => "/api/resource/User"),
-      POST: send(() => "/api/resource/User", 201, (f, who) => ({ email: `${newName(f, who)}@example.com`, password: "long-enough-pass", roles: [] })),
+      POST: send(
+        () => "/api/resource/User",
+        201,
+        (f, who) => ({ email: `${newName(f, who)}@example.com`, password: "long-enough-pass", roles: [] }),
+      ),
     },
   },
   {
     file: "api/resource/User/[name]/route.ts",
     methods: {
       GET: get((f) => `/api/resource/User/${enc(f.user)}`),
-      PUT: send((f) => `/api/resource/User/${enc(f.user)}`, 200, () => ({ fullName: "Route Matrix" })),
+      PUT: send(
+        (f) => `/api/resource/User/${enc(f.user)}`,
+        200,
+        () => ({ fullName: "Route Matrix" }),
+      ),
     },
   },
   {
@@ -242,33 +264,52 @@ export const ROUTE_MATRIX: RouteEntry[] = [
     file: "api/resource/Webhook/route.ts",
     methods: {
       GET: get(() => "/api/resource/Webhook"),
-      POST: send(() => "/api/resource/Webhook", 201, (f, who) => ({
-        name: newName(f, who),
-        webhook_doctype: f.doctype,
-        webhook_docevent: "on_trash",
-        request_url: `${f.receiver}/new`,
-        request_structure: "",
-        webhook_data: [{ fieldname: "name", key: "name" }],
-        enabled: 0,
-      })),
+      POST: send(
+        () => "/api/resource/Webhook",
+        201,
+        (f, who) => ({
+          name: newName(f, who),
+          webhook_doctype: f.doctype,
+          webhook_docevent: "on_trash",
+          request_url: `${f.receiver}/new`,
+          request_structure: "",
+          webhook_data: [{ fieldname: "name", key: "name" }],
+          enabled: 0,
+        }),
+      ),
     },
   },
   {
     file: "api/resource/Webhook/[name]/route.ts",
     methods: {
       GET: get((f) => `/api/resource/Webhook/${enc(f.webhook)}`),
-      PUT: send((f) => `/api/resource/Webhook/${enc(f.webhook)}`, 200, () => ({ enabled: 1 })),
+      PUT: send(
+        (f) => `/api/resource/Webhook/${enc(f.webhook)}`,
+        200,
+        () => ({ enabled: 1 }),
+      ),
       DELETE: send((f, who) => `/api/resource/Webhook/${enc(f.own[who].webhook)}`, 200),
     },
   },
-  { file: "api/resource/Webhook/[name]/rotate-secret/route.ts", methods: { POST: send((f) => `/api/resource/Webhook/${enc(f.secureWebhook)}/rotate-secret`, 200) } },
+  {
+    file: "api/resource/Webhook/[name]/rotate-secret/route.ts",
+    methods: { POST: send((f) => `/api/resource/Webhook/${enc(f.secureWebhook)}/rotate-secret`, 200) },
+  },
   {
     // Only "Webhook Request Log" is served here (the static resources win); writes answer 405.
     file: "api/resource/[doctype]/route.ts",
     methods: {
       GET: get(() => LOGS),
-      POST: send(() => LOGS, 405, (f) => ({ webhook: f.webhook })),
-      PUT: send(() => LOGS, 405, () => ({})),
+      POST: send(
+        () => LOGS,
+        405,
+        (f) => ({ webhook: f.webhook }),
+      ),
+      PUT: send(
+        () => LOGS,
+        405,
+        () => ({}),
+      ),
       DELETE: send(() => LOGS, 405),
     },
   },
@@ -276,8 +317,16 @@ export const ROUTE_MATRIX: RouteEntry[] = [
     file: "api/resource/[doctype]/[name]/route.ts",
     methods: {
       GET: get((f) => `${LOGS}/${enc(f.log)}`),
-      POST: send((f) => `${LOGS}/${enc(f.log)}`, 405, () => ({})),
-      PUT: send((f) => `${LOGS}/${enc(f.log)}`, 405, () => ({ status: "Delivered" })),
+      POST: send(
+        (f) => `${LOGS}/${enc(f.log)}`,
+        405,
+        () => ({}),
+      ),
+      PUT: send(
+        (f) => `${LOGS}/${enc(f.log)}`,
+        405,
+        () => ({ status: "Delivered" }),
+      ),
       DELETE: send((f) => `${LOGS}/${enc(f.log)}`, 405),
     },
   },
@@ -290,12 +339,30 @@ export const ROUTE_MATRIX: RouteEntry[] = [
       POST: send((f, who) => `/api/webhook-request-log/${enc(f.own[who].rerenderLog)}/rerender`, 200),
     },
   },
-  { file: "api/webhook-request-log/[name]/resend/route.ts", methods: { POST: send((f, who) => `/api/webhook-request-log/${enc(f.own[who].resendLog)}/resend`, 200) } },
+  {
+    file: "api/webhook-request-log/[name]/resend/route.ts",
+    methods: { POST: send((f, who) => `/api/webhook-request-log/${enc(f.own[who].resendLog)}/resend`, 200) },
+  },
   {
     file: "api/webhook-request-log/[name]/verify/route.ts",
-    methods: { POST: send((f) => `/api/webhook-request-log/${enc(f.log)}/verify`, 200, () => ({ secret: "not-the-receivers-secret" })) },
+    methods: {
+      POST: send(
+        (f) => `/api/webhook-request-log/${enc(f.log)}/verify`,
+        200,
+        () => ({ secret: "not-the-receivers-secret" }),
+      ),
+    },
   },
   // An empty list: a job that is complete at once, sends nothing.
-  { file: "api/webhook-request-log/bulk-resend/route.ts", methods: { POST: send(() => "/api/webhook-request-log/bulk-resend", 202, () => ({ names: [] })) } },
+  {
+    file: "api/webhook-request-log/bulk-resend/route.ts",
+    methods: {
+      POST: send(
+        () => "/api/webhook-request-log/bulk-resend",
+        202,
+        () => ({ names: [] }),
+      ),
+    },
+  },
   { file: "api/webhook-stats/[name]/route.ts", methods: { GET: get((f) => `/api/webhook-stats/${enc(f.webhook)}?range=24h`) } },
 ];

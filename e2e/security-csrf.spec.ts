@@ -10,7 +10,18 @@
 //                            cookie IS sent — only the guard's Origin check stops these.
 import http from "node:http";
 import { expect, test, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
-import { apiUser, DESK, listen, LOGS_API, newUser, sessionCookie, signedInContext, tokenApi, unique, webhookWithOneDelivery } from "./helpers";
+import {
+  apiUser,
+  DESK,
+  listen,
+  LOGS_API,
+  newUser,
+  sessionCookie,
+  signedInContext,
+  tokenApi,
+  unique,
+  webhookWithOneDelivery,
+} from "./helpers";
 
 const s = unique("csrf");
 const doctype = `CSRF Order ${s}`;
@@ -46,14 +57,24 @@ interface Attack {
 function attacks(): Attack[] {
   const user = encodeURIComponent(victim.email);
   return [
-    { label: "create a System Manager user", method: "POST", path: "/api/resource/User", body: { email: intruder, password: "intruder-pass-1", roles: ["System Manager"] } },
+    {
+      label: "create a System Manager user",
+      method: "POST",
+      path: "/api/resource/User",
+      body: { email: intruder, password: "intruder-pass-1", roles: ["System Manager"] },
+    },
     {
       label: "update the webhook and set its secret",
       method: "PUT",
       path: `/api/resource/Webhook/${hook}`,
       body: { request_url: "http://127.0.0.1:9/stolen", enable_security: 1, webhook_secret: "attacker-secret" },
     },
-    { label: "rotate the webhook's secret", method: "POST", path: `/api/resource/Webhook/${hook}/rotate-secret`, body: { new_secret: "attacker-secret" } },
+    {
+      label: "rotate the webhook's secret",
+      method: "POST",
+      path: `/api/resource/Webhook/${hook}/rotate-secret`,
+      body: { new_secret: "attacker-secret" },
+    },
     { label: "rotate the webhook's secret (no body)", method: "POST", path: `/api/resource/Webhook/${hook}/rotate-secret` },
     { label: "create an API key", method: "POST", path: `/api/resource/User/${user}/api-key` },
     { label: "revoke an API key", method: "DELETE", path: `/api/resource/User/${user}/api-key/${victimKey}` },
@@ -68,17 +89,34 @@ function attacks(): Attack[] {
       method: "POST",
       path: "/api/webhook-test",
       body: {
-        webhook: { name: hook, webhook_doctype: doctype, webhook_docevent: "on_update", request_url: `${receiverBase}/csrf-test`, webhook_data: [{ fieldname: "name", key: "name" }] },
+        webhook: {
+          name: hook,
+          webhook_doctype: doctype,
+          webhook_docevent: "on_update",
+          request_url: `${receiverBase}/csrf-test`,
+          webhook_data: [{ fieldname: "name", key: "name" }],
+        },
         document: docName,
       },
     },
     // Last: had either worked, the actions above would have run without the victim's session.
     { label: "sign out", method: "POST", path: "/api/logout" },
-    { label: "sign in as the attacker", method: "POST", path: "/api/login", body: { username: attacker.email, password: attacker.password } },
+    {
+      label: "sign in as the attacker",
+      method: "POST",
+      path: "/api/login",
+      body: { username: attacker.email, password: attacker.password },
+    },
   ];
 }
 
-const SIMPLE_TYPES = ["text/plain", "text/plain; application/json", "application/x-www-form-urlencoded", "multipart/form-data", "none"] as const;
+const SIMPLE_TYPES = [
+  "text/plain",
+  "text/plain; application/json",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data",
+  "none",
+] as const;
 const FORM_TYPES = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"] as const;
 
 const html = (body: string) => `<!doctype html><html><head><meta charset="utf-8"><title>prize</title></head><body>${body}</body></html>`;
@@ -132,18 +170,22 @@ function formPage(a: Attack, enctype: string): string {
   const fields: Array<[string, string]> = [];
   if (a.body) {
     const json = JSON.stringify(a.body);
-    if (enctype === "text/plain") fields.push([`${json.slice(0, -1)},"pad":"`, '"}']); // → {...,"pad":"="}
+    if (enctype === "text/plain")
+      fields.push([`${json.slice(0, -1)},"pad":"`, '"}']); // → {...,"pad":"="}
     else for (const [k, v] of Object.entries(a.body)) fields.push([k, typeof v === "string" ? v : JSON.stringify(v)]);
   }
   const inputs = fields.map(([n, v]) => `<input type="hidden" name="${escapeAttr(n)}" value="${escapeAttr(v)}">`).join("");
-  return html(`<form id="f" method="POST" action="${escapeAttr(DESK + a.path)}" enctype="${enctype}">${inputs}</form><script>document.getElementById("f").submit()</script>`);
+  return html(
+    `<form id="f" method="POST" action="${escapeAttr(DESK + a.path)}" enctype="${enctype}">${inputs}</form><script>document.getElementById("f").submit()</script>`,
+  );
 }
 
 function serveAttacker(req: http.IncomingMessage, res: http.ServerResponse) {
   const url = new URL(req.url ?? "/", "http://attacker.invalid");
   const list = attacks();
   const m = /^\/form\/(\d+)\/(\d+)$/.exec(url.pathname);
-  const page = url.pathname === "/fetch" ? fetchPage(list) : m ? formPage(list[Number(m[1])] as Attack, FORM_TYPES[Number(m[2])] ?? "") : null;
+  const page =
+    url.pathname === "/fetch" ? fetchPage(list) : m ? formPage(list[Number(m[1])] as Attack, FORM_TYPES[Number(m[2])] ?? "") : null;
   res.writeHead(page ? 200 : 404, { "Content-Type": "text/html; charset=utf-8" });
   res.end(page ?? "not found");
 }
@@ -236,7 +278,9 @@ async function runAttacks(page: Page, origin: string) {
 
   // 1. fetch(): POSTs without a preflight reach the server; the rest never leave the browser.
   await page.goto(`${origin}/fetch`);
-  const results = await page.waitForFunction(() => (window as unknown as { __results?: unknown }).__results, undefined, { timeout: 30_000 });
+  const results = await page.waitForFunction(() => (window as unknown as { __results?: unknown }).__results, undefined, {
+    timeout: 30_000,
+  });
   const outcomes = (await results.jsonValue()) as { attack: string; how: string; outcome: string }[];
   for (const o of outcomes) {
     if (o.how.startsWith("no-cors")) expect(o.outcome, `${o.attack} via ${o.how}`).toBe("sent (opaque)");
@@ -308,8 +352,12 @@ test("the same actions from the desk's own origin do work (the attacks above wer
   await page.goto("/app");
   const statuses = await page.evaluate(
     async ([hookName, user]) => {
-      const post = (p: string) => fetch(p, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }).then((r) => r.status);
-      return [await post(`/api/resource/Webhook/${hookName}/rotate-secret`), await post(`/api/resource/User/${encodeURIComponent(user)}/api-key`)];
+      const post = (p: string) =>
+        fetch(p, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }).then((r) => r.status);
+      return [
+        await post(`/api/resource/Webhook/${hookName}/rotate-secret`),
+        await post(`/api/resource/User/${encodeURIComponent(user)}/api-key`),
+      ];
     },
     [hook, victim.email] as const,
   );

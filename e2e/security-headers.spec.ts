@@ -28,7 +28,12 @@ test.beforeAll(async ({ request }) => {
   const u = apiUser();
   token = u.token;
   userName = u.email;
-  ({ eventId, logName } = await webhookWithOneDelivery(request, token, { doctype, doc: `${s}-1`, webhook: { name: hook, request_url: `${base}/ok` }, status: "Delivered" }));
+  ({ eventId, logName } = await webhookWithOneDelivery(request, token, {
+    doctype,
+    doc: `${s}-1`,
+    webhook: { name: hook, request_url: `${base}/ok` },
+    status: "Delivered",
+  }));
   await tokenApi(request, token, "POST", "/api/resource/Webhook", {
     name: jsonHook,
     webhook_doctype: "Quotation",
@@ -85,14 +90,20 @@ async function expectSecureHeaders(res: Response | null, label: string): Promise
   const scripts = directives.get("script-src") ?? [];
   expect(scripts, label).not.toContain("'unsafe-inline'");
   expect(scripts, label).not.toContain("'unsafe-eval'");
-  expect(scripts.filter((v) => !v.startsWith("'")), `${label}: scripts from no other origin`).toEqual([]);
+  expect(
+    scripts.filter((v) => !v.startsWith("'")),
+    `${label}: scripts from no other origin`,
+  ).toEqual([]);
   const nonce = /^'nonce-([A-Za-z0-9+/=_-]{16,})'$/.exec(scripts.find((v) => v.startsWith("'nonce-")) ?? "")?.[1];
   expect(nonce, `${label}: script-src has a nonce`).toBeTruthy();
   // Each <script> the server sent carries that nonce.
   const html = (await res?.text()) ?? "";
   const tags = html.match(/<script\b[^>]*>/g) ?? [];
   expect(tags.length, label).toBeGreaterThan(0);
-  expect(tags.filter((t) => !t.includes(` nonce="${nonce}"`)), `${label}: scripts without the nonce`).toEqual([]);
+  expect(
+    tags.filter((t) => !t.includes(` nonce="${nonce}"`)),
+    `${label}: scripts without the nonce`,
+  ).toEqual([]);
   return nonce ?? "";
 }
 
@@ -180,7 +191,10 @@ test("Monaco (its workers and styles) works under the CSP: typed text shows in t
   await expect(page.getByLabel("JSON Request Body")).toHaveValue("[typed under a strict CSP 42]"); // surrounds the selection
   await expect(editor.locator(".view-lines span[class*='mtk']").first()).toBeVisible();
   expect(workers.length, "Monaco's web workers start").toBeGreaterThan(0);
-  expect(workers.every((w) => w.startsWith(`${DESK}/`) || w.startsWith("blob:")), workers.join(", ")).toBe(true);
+  expect(
+    workers.every((w) => w.startsWith(`${DESK}/`) || w.startsWith("blob:")),
+    workers.join(", "),
+  ).toBe(true);
   await watch.check("/app/webhook/new with Monaco");
 });
 

@@ -42,7 +42,10 @@ test.describe("the sign-in throttle", () => {
       expect(await errorOf(res)).toEqual({ code: "UNAUTHORIZED", message: INVALID_LOGIN });
     }
     // The 11th, from "yet another address" and with the right password, is refused unchecked.
-    const locked = await passwordLogin(request, u.email, u.password, { "X-Forwarded-For": "192.0.2.77", "X-Webhook-Desk-Client-Address": "192.0.2.77" });
+    const locked = await passwordLogin(request, u.email, u.password, {
+      "X-Forwarded-For": "192.0.2.77",
+      "X-Webhook-Desk-Client-Address": "192.0.2.77",
+    });
     expect(locked.status()).toBe(429);
     const error = await errorOf(locked);
     expect(error.code).toBe("TOO_MANY_REQUESTS");
@@ -84,7 +87,14 @@ test.describe("the sign-in throttle", () => {
     // The server takes the client address from the socket: connect from other loopback addresses.
     const u = newUser();
     const from = async (localAddress: string, password: string) =>
-      (await rawRequest({ path: "/api/login", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username: u.email, password }), localAddress })).status;
+      (
+        await rawRequest({
+          path: "/api/login",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ username: u.email, password }),
+          localAddress,
+        })
+      ).status;
     for (let i = 0; i < 10; i++) expect(await from("127.0.0.2", `wrong-${i}`)).toBe(401);
     expect(await from("127.0.0.2", u.password)).toBe(429);
     // Another address still signs in: a guesser does not lock the user out everywhere.
@@ -197,7 +207,15 @@ test.describe("after signing in, `next` never leaves the desk", () => {
 
   test("POST /api/login answers a path on the desk, whatever `next` it is sent", async ({ request }) => {
     const u = newUser();
-    const more = ["/\\/evil.example", "/%5C%5Cevil.example", "\\\\evil.example", "/app/../..//evil.example", "/app/%2e%2e/%2f%2fevil.example", "javascript:alert(1)", "http:evil.example"];
+    const more = [
+      "/\\/evil.example",
+      "/%5C%5Cevil.example",
+      "\\\\evil.example",
+      "/app/../..//evil.example",
+      "/app/%2e%2e/%2f%2fevil.example",
+      "javascript:alert(1)",
+      "http:evil.example",
+    ];
     for (const next of [...OFFSITE_NEXT, ...more]) {
       const res = await request.post("/api/login", { form: { username: u.email, password: u.password, next }, maxRedirects: 0 });
       expect(res.status(), next).toBe(303);

@@ -39,7 +39,9 @@ test.afterAll(async () => {
 /** Standard Webhooks verification, as a receiver's library does it (minus the clock check). */
 function v1Matches(hit: Hit, secret: string): boolean[] {
   const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
-  const mac = createHmac("sha256", key).update(`${String(hit.headers["webhook-id"])}.${String(hit.headers["webhook-timestamp"])}.${hit.body}`).digest();
+  const mac = createHmac("sha256", key)
+    .update(`${String(hit.headers["webhook-id"])}.${String(hit.headers["webhook-timestamp"])}.${hit.body}`)
+    .digest();
   return String(hit.headers["webhook-signature"] ?? "")
     .split(" ")
     .filter((s) => s.startsWith("v1,"))
@@ -52,7 +54,10 @@ function v1Matches(hit: Hit, secret: string): boolean[] {
 const frappeSignature = (body: string, secret: string) => createHmac("sha256", secret).update(body).digest("base64");
 
 async function postEvents(request: APIRequestContext, token: string, events: { event: string; doc: Record<string, unknown> }[]) {
-  const res = await request.post("/api/events", { headers: { Authorization: token }, data: events.map((e) => ({ doctype: "Quotation", ...e })) });
+  const res = await request.post("/api/events", {
+    headers: { Authorization: token },
+    data: events.map((e) => ({ doctype: "Quotation", ...e })),
+  });
   expect(res.status(), await res.text()).toBe(202);
 }
 

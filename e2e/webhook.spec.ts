@@ -250,13 +250,23 @@ test.describe("REST resource", () => {
     });
     expect(created.status()).toBe(201);
     const { data } = await created.json();
-    expect(data).toMatchObject({ name, enabled: 1, timeout: 5, request_method: "POST", has_webhook_secret: true, webhook_headers: [{ key: "X-Tenant", value: "acme" }] });
+    expect(data).toMatchObject({
+      name,
+      enabled: 1,
+      timeout: 5,
+      request_method: "POST",
+      has_webhook_secret: true,
+      webhook_headers: [{ key: "X-Tenant", value: "acme" }],
+    });
     expect(JSON.stringify(data)).not.toContain("rest-secret-123");
 
     const put = await request.put(`/api/resource/Webhook/${name}`, { headers: auth, data: { enabled: 0 } });
     expect((await put.json()).data).toMatchObject({ enabled: 0, webhook_data: [{ fieldname: "name", key: "id" }] });
 
-    const list = await request.get(`/api/resource/Webhook?filters=${encodeURIComponent(JSON.stringify([["name", "=", name]]))}&fields=["name","enabled"]`, { headers: auth });
+    const list = await request.get(
+      `/api/resource/Webhook?filters=${encodeURIComponent(JSON.stringify([["name", "=", name]]))}&fields=["name","enabled"]`,
+      { headers: auth },
+    );
     expect((await list.json()).data).toEqual([{ name, enabled: 0 }]);
 
     const simple = await request.get("/api/resource/Webhook?webhook_doctype=Quotation&limit_page_length=0", { headers: auth });

@@ -40,8 +40,7 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found`);
 
 /** A validation failure at one field, as Frappe's `frappe.throw` does for a form. */
-export const invalid = (field: string, message: string) =>
-  new AppError("VALIDATION_ERROR", message, { [field]: message });
+export const invalid = (field: string, message: string) => new AppError("VALIDATION_ERROR", message, { [field]: message });
 
 /** SQLite's SQLITE_BUSY / SQLITE_LOCKED (another connection holds the write lock) as 503 BUSY. */
 export function asAppError(err: unknown): unknown {
@@ -55,7 +54,10 @@ export function asAppError(err: unknown): unknown {
   return err;
 }
 
-export function toErrorBody(raw: unknown): { status: number; body: { error: { code: string; message: string; fields?: Record<string, string> } } } {
+export function toErrorBody(raw: unknown): {
+  status: number;
+  body: { error: { code: string; message: string; fields?: Record<string, string> } };
+} {
   const err = asAppError(raw);
   if (err instanceof AppError) {
     return {

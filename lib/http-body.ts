@@ -17,7 +17,9 @@ export const UNAUTHENTICATED_BODY_LIMIT = 64 * 1024;
 const tooLarge = (limit: number) =>
   new AppError(
     "PAYLOAD_TOO_LARGE",
-    limit >= 1024 * 1024 ? `The body is larger than ${limit / 1024 / 1024} MiB; send fewer events per request` : `The body is larger than ${limit / 1024} KiB`,
+    limit >= 1024 * 1024
+      ? `The body is larger than ${limit / 1024 / 1024} MiB; send fewer events per request`
+      : `The body is larger than ${limit / 1024} KiB`,
   );
 
 /**

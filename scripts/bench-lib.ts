@@ -73,10 +73,23 @@ export async function startBenchReceiver(trackPaths: readonly string[] = ["/late
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-export function postJson(port: number, path: string, body: string, headers: Record<string, string>, timeoutMs = 30_000): Promise<{ status: number; text: string }> {
+export function postJson(
+  port: number,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, path, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers } },
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

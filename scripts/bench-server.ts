@@ -9,7 +9,17 @@ import path from "node:path";
 import { openDatabase, type DB } from "@/db";
 import { createApiKeyUnchecked } from "@/lib/services/users";
 import { insertWebhook, type WebhookFixture } from "@/lib/dispatcher/test-support";
-import { cpuSecondsOf, descendants, freePort, memoryOf, postJson, serverPid, sleep, startBenchReceiver, type BenchReceiver } from "./bench-lib";
+import {
+  cpuSecondsOf,
+  descendants,
+  freePort,
+  memoryOf,
+  postJson,
+  serverPid,
+  sleep,
+  startBenchReceiver,
+  type BenchReceiver,
+} from "./bench-lib";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const bin = (n: string) => path.join(ROOT, "node_modules", ".bin", n);
@@ -64,7 +74,8 @@ const WARM_DOCTYPE = "Bench Warm";
 
 /** Loads the route, the renderer, the dispatcher and the receiver: batches, then single events. */
 async function warmUp(port: number, auth: Record<string, string>, rec: BenchReceiver): Promise<void> {
-  const events = (i: number, n: number) => Array.from({ length: n }, (_, j) => ({ doctype: WARM_DOCTYPE, event: "on_update", doc: doc(`WARM-${i}-${j}`) }));
+  const events = (i: number, n: number) =>
+    Array.from({ length: n }, (_, j) => ({ doctype: WARM_DOCTYPE, event: "on_update", doc: doc(`WARM-${i}-${j}`) }));
   for (let i = 0; i < 10; i++) await postJson(port, "/api/events", JSON.stringify(events(i, 100)), auth);
   for (let i = 10; i < 110; i++) await postJson(port, "/api/events", JSON.stringify(events(i, 1)), auth);
   const by = Date.now() + 30_000;
@@ -92,7 +103,11 @@ export async function startBenchServer(opts: ServerOptions): Promise<BenchServer
   if (opts.workerMode) env.WEBHOOK_WORKER = "0";
   // insertWebhook encrypts webhook secrets in this process with the server's key.
   process.env.WEBHOOK_DESK_ENCRYPTION_KEY = env.WEBHOOK_DESK_ENCRYPTION_KEY;
-  const boot = spawnSync(bin("tsx"), ["--conditions=react-server", "scripts/bootstrap.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
+  const boot = spawnSync(bin("tsx"), ["--conditions=react-server", "scripts/bootstrap.ts"], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   if (boot.status !== 0) throw new Error("bootstrap failed");
 
   const db = openDatabase(dbFile);
@@ -141,7 +156,11 @@ export async function startBenchServer(opts: ServerOptions): Promise<BenchServer
     server.stderr?.on("data", collect);
     if (opts.workerMode) {
       // node itself runs the worker (not the tsx wrapper), so its pid is the one to sample.
-      worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+      worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"], {
+        cwd: ROOT,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       worker.stdout?.on("data", collect);
       worker.stderr?.on("data", collect);
     }

@@ -66,7 +66,9 @@ async function stall(srv: BenchServer) {
   const posts: SlowPost[] = [];
   let renderError = "";
   // In flight when the stall begins: what a frozen dispatcher would wrongly time out.
-  const burst = JSON.stringify(Array.from({ length: BURST }, (_, j) => ({ doctype: "Bench Steady", event: "on_update", doc: doc(`SB-${j}`) })));
+  const burst = JSON.stringify(
+    Array.from({ length: BURST }, (_, j) => ({ doctype: "Bench Steady", event: "on_update", doc: doc(`SB-${j}`) })),
+  );
   const b = await postJson(srv.port, "/api/events", burst, srv.auth, 60_000);
   if (b.status !== 202) throw new Error(`burst answered ${b.status}: ${b.text.slice(0, 200)}`);
   const start = performance.now();
@@ -96,7 +98,9 @@ async function stall(srv: BenchServer) {
 
 export async function runStall(workerMode: boolean) {
   const cal = await calibrateStall();
-  log(`stall: template calibrated to ${cal.outer} × ${INNER} loop iterations ≈ ${(cal.predicted_ms / 1000).toFixed(1)} s (${cal.ms_per_outer} ms per 10k)`);
+  log(
+    `stall: template calibrated to ${cal.outer} × ${INNER} loop iterations ≈ ${(cal.predicted_ms / 1000).toFixed(1)} s (${cal.ms_per_outer} ms per 10k)`,
+  );
   const srv = await startBenchServer({
     label: "stall",
     workerMode,
@@ -146,9 +150,13 @@ export async function runStall(workerMode: boolean) {
       const s0 = Math.min(...postedAt.values());
       for (let from = s0; from < win.end + TAIL_MS; from += 1000) {
         const l = latencies(from, from + 1000);
-        log(`  steady posted at +${((from - s0) / 1000).toFixed(0)} s: n ${l.length}, p50 ${percentile(l, 50).toFixed(0)}, max ${(l.at(-1) ?? NaN).toFixed(0)} ms; POST p50 ${percentile(postTimes(from, from + 1000), 50).toFixed(0)} ms`);
+        log(
+          `  steady posted at +${((from - s0) / 1000).toFixed(0)} s: n ${l.length}, p50 ${percentile(l, 50).toFixed(0)}, max ${(l.at(-1) ?? NaN).toFixed(0)} ms; POST p50 ${percentile(postTimes(from, from + 1000), 50).toFixed(0)} ms`,
+        );
       }
-      log(`  window +${((win.start - s0) / 1000).toFixed(2)}..+${((win.end - s0) / 1000).toFixed(2)} s; posts ${JSON.stringify(win.posts)}`);
+      log(
+        `  window +${((win.start - s0) / 1000).toFixed(2)}..+${((win.end - s0) / 1000).toFixed(2)} s; posts ${JSON.stringify(win.posts)}`,
+      );
     }
     const during = latencies(win.start, win.end);
     const duringPosts = postTimes(win.start, win.end);

@@ -17,7 +17,8 @@ const DELIVERING = ["bench-delivery", "bench-latency"];
 
 export const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
 
-const batchBody = (doctype: string, prefix: string) => JSON.stringify(Array.from({ length: BATCH }, (_, j) => ({ doctype, event: "on_update", doc: doc(`${prefix}-${j}`) })));
+const batchBody = (doctype: string, prefix: string) =>
+  JSON.stringify(Array.from({ length: BATCH }, (_, j) => ({ doctype, event: "on_update", doc: doc(`${prefix}-${j}`) })));
 
 export async function runThroughput(workerMode: boolean) {
   const srv = await startBenchServer({
@@ -86,7 +87,9 @@ export async function runThroughput(workerMode: boolean) {
     const deliveries = countOf("bench-delivery");
     const deliveryPerS = deliveries / ((dDone - d0) / 1000);
     const cpuUs = (cpuS * 1e6) / deliveries;
-    log(`delivery: ${deliveryPerS.toFixed(0)} deliveries/s (${DELIVERY_EVENTS} events ingested in ${((dIngested - d0) / 1000).toFixed(1)} s, all logged after ${((dDone - d0) / 1000).toFixed(1)} s); server CPU ${cpuS.toFixed(2)} s = ${cpuUs.toFixed(0)} µs/delivery`);
+    log(
+      `delivery: ${deliveryPerS.toFixed(0)} deliveries/s (${DELIVERY_EVENTS} events ingested in ${((dIngested - d0) / 1000).toFixed(1)} s, all logged after ${((dDone - d0) / 1000).toFixed(1)} s); server CPU ${cpuS.toFixed(2)} s = ${cpuUs.toFixed(0)} µs/delivery`,
+    );
 
     // 4. Accept→receive latency at 200 events/s (measured from the POST's start: conservative).
     const postedAt = new Map<string, number>();
@@ -100,13 +103,30 @@ export async function runThroughput(workerMode: boolean) {
     );
     const lBy = Date.now() + 30_000;
     while ([...postedAt.keys()].some((n) => !rec.byDoc.has(n)) && Date.now() < lBy) await sleep(20);
-    const lat = [...postedAt].map(([n, t]) => (rec.byDoc.get(n) ?? NaN) - t).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-    log(`accept→receive at ${LATENCY_RATE}/s: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms`);
+    const lat = [...postedAt]
+      .map(([n, t]) => (rec.byDoc.get(n) ?? NaN) - t)
+      .filter((v) => !Number.isNaN(v))
+      .sort((a, b) => a - b);
+    log(
+      `accept→receive at ${LATENCY_RATE}/s: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms`,
+    );
 
     // 5. Raw ceiling: the same receiver, a plain client loop at the dispatcher's concurrency.
     const concurrency = loadDispatcherConfig(srv.env).concurrency.default;
-    const sampleBody = (db.$client.prepare("SELECT length(data) AS n FROM webhook_request_log WHERE webhook = 'bench-delivery' LIMIT 1").get() as { n: number } | undefined)?.n ?? 400;
-    const raw = await runClient({ mode: "loop", port: rec.port, path: "/raw", headers: { "webhook-id": "raw" }, body: "x".repeat(sampleBody), durationMs: 5000, concurrency });
+    const sampleBody =
+      (
+        db.$client.prepare("SELECT length(data) AS n FROM webhook_request_log WHERE webhook = 'bench-delivery' LIMIT 1").get() as
+          { n: number } | undefined
+      )?.n ?? 400;
+    const raw = await runClient({
+      mode: "loop",
+      port: rec.port,
+      path: "/raw",
+      headers: { "webhook-id": "raw" },
+      body: "x".repeat(sampleBody),
+      durationMs: 5000,
+      concurrency,
+    });
     log(`raw ceiling: ${raw.rate.toFixed(0)} requests/s at concurrency ${concurrency}`);
 
     // 6. Ledger over the delivering webhooks.
@@ -149,13 +169,24 @@ export async function runThroughput(workerMode: boolean) {
  */
 export async function deliveryLedger(db: DB, rec: BenchReceiver, webhooks: string[], paths: string[], sent: number) {
   const marks = webhooks.map(() => "?").join(",");
-  const pending = db.$client.prepare(`SELECT count(*) AS n FROM webhook_request_log WHERE webhook IN (${marks}) AND status IN ('Queued','Failed')`);
+  const pending = db.$client.prepare(
+    `SELECT count(*) AS n FROM webhook_request_log WHERE webhook IN (${marks}) AND status IN ('Queued','Failed')`,
+  );
   const by = Date.now() + 60_000;
   while ((pending.get(...webhooks) as { n: number }).n > 0 && Date.now() < by) await sleep(50);
-  const rows = db.$client.prepare(`SELECT status, count(*) AS n FROM webhook_request_log WHERE webhook IN (${marks}) GROUP BY status`).all(...webhooks) as { status: string; n: number }[];
+  const rows = db.$client
+    .prepare(`SELECT status, count(*) AS n FROM webhook_request_log WHERE webhook IN (${marks}) GROUP BY status`)
+    .all(...webhooks) as { status: string; n: number }[];
   const byStatus = Object.fromEntries(rows.map((r) => [r.status, r.n]));
   const received = paths.reduce((n, p) => n + (rec.byPath.get(p)?.ids.size ?? 0), 0);
   const failed = (byStatus.Exhausted ?? 0) + (byStatus.Error ?? 0) + (byStatus.Failed ?? 0);
   const requests = paths.reduce((n, p) => n + (rec.byPath.get(p)?.requests ?? 0), 0);
-  return { events_sent: sent, deliveries_received: received, failed, missing: sent - received - failed, receiver_requests: requests, log_statuses: byStatus };
+  return {
+    events_sent: sent,
+    deliveries_received: received,
+    failed,
+    missing: sent - received - failed,
+    receiver_requests: requests,
+    log_statuses: byStatus,
+  };
 }

@@ -68,7 +68,8 @@ async function main() {
   const started = performance.now();
   const loadStart = os.loadavg().map((v) => Math.round(v * 100) / 100);
   // The figures are only as good as the machine is quiet (2 cores: server, clients, receiver).
-  if ((loadStart[0] ?? 0) > 1) log(`warning: load average ${loadStart.join(" ")} before the bench: other work on this machine will skew the figures`);
+  if ((loadStart[0] ?? 0) > 1)
+    log(`warning: load average ${loadStart.join(" ")} before the bench: other work on this machine will skew the figures`);
   const throughput = phases.includes("throughput") ? await runThroughput(workerMode) : undefined;
   const stall = phases.includes("stall") ? await runStall(workerMode) : undefined;
   const newConn = phases.includes("newconn") ? await runNewConn(workerMode) : undefined;
@@ -92,7 +93,9 @@ async function main() {
           p95: t.delivery.accept_to_receive_p95_ms <= TARGETS.p95Ms,
         }
       : {}),
-    ...(stall ? { stall_p99: stall.during_p99_ms <= TARGETS.stallP99Ms, false_timeouts: stall.false_timeouts <= TARGETS.falseTimeouts } : {}),
+    ...(stall
+      ? { stall_p99: stall.during_p99_ms <= TARGETS.stallP99Ms, false_timeouts: stall.false_timeouts <= TARGETS.falseTimeouts }
+      : {}),
     ...(newConn ? { new_connection_p99: newConn.ttfb_p99_ms <= TARGETS.newConnTtfbP99Ms } : {}),
     rss: peakRss <= TARGETS.rssMb,
     missing: missing <= TARGETS.missing,
@@ -114,7 +117,9 @@ async function main() {
     // Peak RSS (VmHWM: the whole process, every thread) of each phase's server; the largest.
     server_peak_rss_mb: peakRss,
     server_peak_rss_mb_by_phase: rssByPhase,
-    ...(workerMode ? { mode: "separate worker process", worker_peak_rss_mb: t?.peak_rss_mb.worker } : { mode: "dispatcher in the server process" }),
+    ...(workerMode
+      ? { mode: "separate worker process", worker_peak_rss_mb: t?.peak_rss_mb.worker }
+      : { mode: "dispatcher in the server process" }),
     ...(t ? { ledger: t.ledger } : {}),
     missing,
     targets: TARGETS,
@@ -148,11 +153,26 @@ function printTable(r: Results) {
       ["ingest (batches of 100)", `${t.ingest.events_per_s} events/s`, `≥ ${TARGETS.ingestPerS}`, verdict("ingest")],
       ["  …while queueing + sending", `${t.ingest.with_deliveries_events_per_s} events/s`, "", ""],
       ["single POST latency @200/s", `p50 ${t.ingest.single_p50_ms} ms / p99 ${t.ingest.single_p99_ms} ms`, "", ""],
-      ["delivery end to end", `${t.delivery.deliveries_per_s} /s`, `≥ ${TARGETS.deliveryPerS} and ≥ ${TARGETS.rawRatio} × raw`, verdict("delivery")],
+      [
+        "delivery end to end",
+        `${t.delivery.deliveries_per_s} /s`,
+        `≥ ${TARGETS.deliveryPerS} and ≥ ${TARGETS.rawRatio} × raw`,
+        verdict("delivery"),
+      ],
       ["raw ceiling (plain client)", `${t.raw_ceiling.requests_per_s} /s @ c=${t.raw_ceiling.concurrency}`, "", ""],
       ["delivery / raw ceiling", `${t.raw_ceiling.delivery_ratio}`, `≥ ${TARGETS.rawRatio}`, verdict("raw_ratio")],
-      ["server CPU per delivery", `${t.delivery.cpu_us_per_delivery} µs (${t.delivery.server_cpu_s} s for ${t.delivery.events}${t.peak_rss_mb.worker ? ", server + worker" : ""})`, `≤ ${TARGETS.cpuUsPerDelivery} µs`, verdict("cpu_per_delivery")],
-      ["accept→receive @200/s", `p50 ${t.delivery.accept_to_receive_p50_ms} / p95 ${t.delivery.accept_to_receive_p95_ms} / p99 ${t.delivery.accept_to_receive_p99_ms} ms`, `p95 ≤ ${TARGETS.p95Ms}`, verdict("p95")],
+      [
+        "server CPU per delivery",
+        `${t.delivery.cpu_us_per_delivery} µs (${t.delivery.server_cpu_s} s for ${t.delivery.events}${t.peak_rss_mb.worker ? ", server + worker" : ""})`,
+        `≤ ${TARGETS.cpuUsPerDelivery} µs`,
+        verdict("cpu_per_delivery"),
+      ],
+      [
+        "accept→receive @200/s",
+        `p50 ${t.delivery.accept_to_receive_p50_ms} / p95 ${t.delivery.accept_to_receive_p95_ms} / p99 ${t.delivery.accept_to_receive_p99_ms} ms`,
+        `p95 ≤ ${TARGETS.p95Ms}`,
+        verdict("p95"),
+      ],
     );
   }
   const s = r.stall;
@@ -164,24 +184,49 @@ function printTable(r: Results) {
           ? `${s.slow_posts} posts killed at ≤ ${s.slow_longest_ms} ms`
           : `slow render ${s.slow_render}`;
     rows.push(
-      [`stall ${s.window_s} s (${how})`, `others p50 ${s.during_p50_ms} / p99 ${s.during_p99_ms} ms (before p99 ${s.before_p99_ms})${s.steady_post_errors ? `; ${s.steady_post_errors} POSTs refused` : ""}`, `p99 ≤ ${TARGETS.stallP99Ms}`, verdict("stall_p99")],
-      ["  false timeouts", `${s.false_timeouts} (of ${s.timeout_attempts} timed-out attempts)`, `= ${TARGETS.falseTimeouts}`, verdict("false_timeouts")],
+      [
+        `stall ${s.window_s} s (${how})`,
+        `others p50 ${s.during_p50_ms} / p99 ${s.during_p99_ms} ms (before p99 ${s.before_p99_ms})${s.steady_post_errors ? `; ${s.steady_post_errors} POSTs refused` : ""}`,
+        `p99 ≤ ${TARGETS.stallP99Ms}`,
+        verdict("stall_p99"),
+      ],
+      [
+        "  false timeouts",
+        `${s.false_timeouts} (of ${s.timeout_attempts} timed-out attempts)`,
+        `= ${TARGETS.falseTimeouts}`,
+        verdict("false_timeouts"),
+      ],
     );
   }
   const n = r.newConn;
   if (n) {
-    rows.push([`new-connection TTFB (${n.clients} clients)`, `p50 ${n.ttfb_p50_ms} / p99 ${n.ttfb_p99_ms} ms (${n.probes} probes${n.probe_failed ? `, ${n.probe_failed} unanswered in ${n.probe_timeout_ms / 1000} s` : ""}; load ${n.load_events_per_s} events/s)`, `p99 ≤ ${TARGETS.newConnTtfbP99Ms}`, verdict("new_connection_p99")]);
+    rows.push([
+      `new-connection TTFB (${n.clients} clients)`,
+      `p50 ${n.ttfb_p50_ms} / p99 ${n.ttfb_p99_ms} ms (${n.probes} probes${n.probe_failed ? `, ${n.probe_failed} unanswered in ${n.probe_timeout_ms / 1000} s` : ""}; load ${n.load_events_per_s} events/s)`,
+      `p99 ≤ ${TARGETS.newConnTtfbP99Ms}`,
+      verdict("new_connection_p99"),
+    ]);
   }
   const workerRss = t?.peak_rss_mb.worker ? `; worker process ${t.peak_rss_mb.worker} MB` : "";
-  rows.push(["server peak RSS", `${r.peakRss} MB (${Object.entries(r.rssByPhase).map(([k, v]) => `${k} ${v}`).join(", ")}${workerRss})`, `≤ ${TARGETS.rssMb}`, verdict("rss")]);
+  rows.push([
+    "server peak RSS",
+    `${r.peakRss} MB (${Object.entries(r.rssByPhase)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}${workerRss})`,
+    `≤ ${TARGETS.rssMb}`,
+    verdict("rss"),
+  ]);
   const ledgers: [string, { events_sent: number; deliveries_received: number; failed: number }][] = [];
   if (t) ledgers.push(["throughput", t.ledger]);
   if (s) ledgers.push(["stall", s.ledger]);
-  const ledgerText = ledgers.map(([k, l]) => `${k}: sent ${l.events_sent} = received ${l.deliveries_received} + failed ${l.failed}`).join("; ");
+  const ledgerText = ledgers
+    .map(([k, l]) => `${k}: sent ${l.events_sent} = received ${l.deliveries_received} + failed ${l.failed}`)
+    .join("; ");
   rows.push(["ledger", `${ledgerText}${ledgerText ? "; " : ""}missing ${r.missing}`, `missing = ${TARGETS.missing}`, verdict("missing")]);
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((x) => x[i]?.length ?? 0)));
   console.log("");
-  for (const row of rows) console.log(`  ${row[0].padEnd(w[0] ?? 0)}  ${row[1].padEnd(w[1] ?? 0)}  ${row[2].padEnd(w[2] ?? 0)}  ${row[3]}`.trimEnd());
+  for (const row of rows)
+    console.log(`  ${row[0].padEnd(w[0] ?? 0)}  ${row[1].padEnd(w[1] ?? 0)}  ${row[2].padEnd(w[2] ?? 0)}  ${row[3]}`.trimEnd());
   console.log("");
 }
 

@@ -69,7 +69,8 @@ function fill(file: string) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'on_update', 'POST', ?, ?, ?, ?, NULL, ?, 0, ?, ?)`,
   );
   // Ingest registers every DocType it sees; the document-only filter relies on that list.
-  for (const [dt] of DOCTYPES) c.prepare(`INSERT INTO doctype (name, module, created, modified) VALUES (?, 'Selling', ?, ?)`).run(dt, Date.now(), Date.now());
+  for (const [dt] of DOCTYPES)
+    c.prepare(`INSERT INTO doctype (name, module, created, modified) VALUES (?, 'Selling', ?, ?)`).run(dt, Date.now(), Date.now());
   // Attempts for the last 8 days only: what the delivery chart (24 h / 7 d) reads.
   const attempt = c.prepare(
     `INSERT INTO webhook_request_attempt (log, attempt, started, success, http_status, duration_ms, response, error, manual) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 0)`,
@@ -78,7 +79,7 @@ function fill(file: string) {
   const start = Date.now() - 30 * DAY;
   const step = (30 * DAY) / ROWS;
   const t0 = performance.now();
-  for (let done = 0; done < ROWS; ) {
+  for (let done = 0; done < ROWS;) {
     const n = Math.min(TXN, ROWS - done);
     c.transaction(() => {
       for (let i = 0; i < n; i++) {
@@ -113,7 +114,15 @@ function fill(file: string) {
           const tries = ok ? 1 : 1 + Math.floor(rand() * 3);
           for (let a = 1; a <= tries; a++) {
             const last = a === tries;
-            attempt.run(name, a, created + (a - 1) * 60_000, last && ok ? 1 : 0, last && ok ? 200 : 500, Math.round(20 + rand() * 300), last && ok ? null : "HTTP 500");
+            attempt.run(
+              name,
+              a,
+              created + (a - 1) * 60_000,
+              last && ok ? 1 : 0,
+              last && ok ? 200 : 500,
+              Math.round(20 + rand() * 300),
+              last && ok ? null : "HTTP 500",
+            );
           }
         }
       }
@@ -136,7 +145,9 @@ function main() {
   const db = fill(file);
   setDb(db);
   const c = db.$client;
-  const sample = c.prepare(`SELECT reference_doctype AS dt, reference_document AS dn FROM webhook_request_log WHERE rowid = ?`).get(Math.floor(ROWS / 2)) as {
+  const sample = c
+    .prepare(`SELECT reference_doctype AS dt, reference_document AS dn FROM webhook_request_log WHERE rowid = ?`)
+    .get(Math.floor(ROWS / 2)) as {
     dt: string;
     dn: string;
   };
@@ -184,7 +195,15 @@ function main() {
     }
     const l = median(list);
     const k = median(count);
-    return { scenario: s.name, rows, count: total, listMs: +l.toFixed(2), countMs: +k.toFixed(2), totalMs: +(l + k).toFixed(2), ok: l + k <= TARGET_MS };
+    return {
+      scenario: s.name,
+      rows,
+      count: total,
+      listMs: +l.toFixed(2),
+      countMs: +k.toFixed(2),
+      totalMs: +(l + k).toFixed(2),
+      ok: l + k <= TARGET_MS,
+    };
   });
 
   // The webhook form's chart on the busiest webhook (30% of all rows).
@@ -202,7 +221,9 @@ function main() {
     return { chart: `webhookStats(hook-0, ${range})`, attempts, firstMs: +first.toFixed(1), cachedMs: +median(rest).toFixed(1) };
   });
 
-  console.log(`\nwebhook_request_log: ${ROWS.toLocaleString("en-US")} rows; median of ${RUNS} runs (ms); target ≤ ${TARGET_MS} ms per page\n`);
+  console.log(
+    `\nwebhook_request_log: ${ROWS.toLocaleString("en-US")} rows; median of ${RUNS} runs (ms); target ≤ ${TARGET_MS} ms per page\n`,
+  );
   console.table(results);
   console.log(`delivery chart (busiest webhook; first call, then median of ${RUNS}):`);
   console.table(stats);
@@ -210,7 +231,20 @@ function main() {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(
     out,
-    JSON.stringify({ rows: ROWS, runs: RUNS, targetMs: TARGET_MS, node: process.version, cpus: os.cpus().length, at: new Date().toISOString(), results, stats }, null, 2) + "\n",
+    JSON.stringify(
+      {
+        rows: ROWS,
+        runs: RUNS,
+        targetMs: TARGET_MS,
+        node: process.version,
+        cpus: os.cpus().length,
+        at: new Date().toISOString(),
+        results,
+        stats,
+      },
+      null,
+      2,
+    ) + "\n",
   );
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
   setDb(undefined);

@@ -46,7 +46,7 @@ function clientAddress(req) {
   const socketAddress = plainAddress(req.socket.remoteAddress);
   if (!trustProxy) return socketAddress;
   const raw = req.headers["x-forwarded-for"];
-  const hops = (Array.isArray(raw) ? raw.join(",") : raw ?? "")
+  const hops = (Array.isArray(raw) ? raw.join(",") : (raw ?? ""))
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
@@ -85,7 +85,9 @@ const server = http.createServer((req, res) => {
       // Read (and drop) the body first, so the keep-alive connection stays usable.
       req.resume();
       req.on("end", () => {
-        const body = JSON.stringify({ error: { code: "BUSY", message: "Too many events are being processed; retry after the Retry-After seconds" } });
+        const body = JSON.stringify({
+          error: { code: "BUSY", message: "Too many events are being processed; retry after the Retry-After seconds" },
+        });
         res.writeHead(503, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "retry-after": "1" });
         res.end(body);
       });

@@ -46,12 +46,17 @@ function newestOf(paths) {
 }
 
 /** Newest modification time of the sources a production build is made from. */
-const newestSource = () => newestOf(["app", "components", "lib", "db", "types", "proxy.ts", "instrumentation.ts", "next.config.mjs", "package.json"]);
+const newestSource = () =>
+  newestOf(["app", "components", "lib", "db", "types", "proxy.ts", "instrumentation.ts", "next.config.mjs", "package.json"]);
 
 const buildId = path.join(root, ".next", "BUILD_ID");
 const stale = fs.existsSync(buildId) && fs.statSync(buildId).mtimeMs < newestSource();
 if (!dev && (forceBuild || !fs.existsSync(buildId) || stale)) {
-  console.log(stale ? "The sources changed since the last build: rebuilding…" : "No production build yet: building (takes a minute or two the first time)…");
+  console.log(
+    stale
+      ? "The sources changed since the last build: rebuilding…"
+      : "No production build yet: building (takes a minute or two the first time)…",
+  );
   run(bin("next"), ["build"], { ...env, NEXT_TELEMETRY_DISABLED: "1" });
 }
 

@@ -23,7 +23,9 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
     <div className="login-wrap">
       <div className="card login-card">
         <h1 style={{ marginBottom: 4 }}>Webhook Desk</h1>
-        <p className="muted" style={{ marginTop: 0 }}>Login to continue</p>
+        <p className="muted" style={{ marginTop: 0 }}>
+          Login to continue
+        </p>
         <LoginForm next={target} error={errorMessage(error, minutes)} />
       </div>
     </div>

@@ -99,9 +99,7 @@ export function ListView<T>({
               {rows.map((row) => (
                 <tr key={rowKey(row)}>
                   {columns.map((c, i) => (
-                    <td key={c.key}>
-                      {i === 0 && rowHref ? <Link href={rowHref(row)}>{c.render(row)}</Link> : c.render(row)}
-                    </td>
+                    <td key={c.key}>{i === 0 && rowHref ? <Link href={rowHref(row)}>{c.render(row)}</Link> : c.render(row)}</td>
                   ))}
                 </tr>
               ))}

@@ -38,10 +38,7 @@ export const document = sqliteTable(
     deleted: bool("deleted").notNull().default(false),
     modified: ms("modified").notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.doctype, t.name] }),
-    index("document_doctype_modified_idx").on(t.doctype, t.modified),
-  ],
+  (t) => [primaryKey({ columns: [t.doctype, t.name] }), index("document_doctype_modified_idx").on(t.doctype, t.modified)],
 );
 
 export type DocType = typeof doctype.$inferSelect;

@@ -7,7 +7,9 @@ export const bool = (name: string) => integer(name, { mode: "boolean" });
 
 /** Lifecycle columns shared by every document table (Frappe's creation/modified). */
 export const lifecycle = {
-  created: ms("created").notNull().$defaultFn(() => Date.now()),
+  created: ms("created")
+    .notNull()
+    .$defaultFn(() => Date.now()),
   modified: ms("modified")
     .notNull()
     .$defaultFn(() => Date.now()),

@@ -43,9 +43,7 @@ export const webhook = sqliteTable(
     modifiedBy: text("modified_by").notNull().default("Administrator"),
     ...lifecycle,
   },
-  (t) => [
-    index("webhook_doctype_idx").on(t.webhookDoctype, t.enabled),
-  ],
+  (t) => [index("webhook_doctype_idx").on(t.webhookDoctype, t.enabled)],
 );
 
 export const webhookHeader = sqliteTable(

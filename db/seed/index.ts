@@ -38,8 +38,15 @@ export function seedDoctypes(db: DB): void {
  * one returned so the caller prints it once) and the demo doctypes and documents.
  * Returns null when the database already has users.
  */
-export async function seedIfEmpty(db: DB, adminPassword = process.env.ADMIN_PASSWORD): Promise<{ adminPassword: string; generated: boolean } | null> {
-  const count = db.select({ n: sql<number>`count(*)` }).from(user).get()?.n ?? 0;
+export async function seedIfEmpty(
+  db: DB,
+  adminPassword = process.env.ADMIN_PASSWORD,
+): Promise<{ adminPassword: string; generated: boolean } | null> {
+  const count =
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(user)
+      .get()?.n ?? 0;
   if (count > 0) return null;
   const password = adminPassword || randomPassword();
   await createUserUnchecked(db, {

@@ -4,7 +4,17 @@ import { freshDb } from "@/test/db";
 import { activityLog, session } from "@/db/schema";
 import { EVENT_PUBLISHER, SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError } from "@/lib/errors";
-import { actorFor, actorForToken, createApiKeyUnchecked, createUserUnchecked, endAllUserSessions, listUsers, listUserSessions, revokeApiKey, updateUser } from "@/lib/services/users";
+import {
+  actorFor,
+  actorForToken,
+  createApiKeyUnchecked,
+  createUserUnchecked,
+  endAllUserSessions,
+  listUsers,
+  listUserSessions,
+  revokeApiKey,
+  updateUser,
+} from "@/lib/services/users";
 import { apiSecretMatches, generateApiKey, parseTokenHeader } from "./api-key";
 import { hashPassword, verifyPassword } from "./password";
 import { hasRole } from "./roles";
@@ -89,7 +99,11 @@ describe("users, roles, sessions and tokens against the database", () => {
 
   it("service verbs check the System Manager role first; Event Publisher is not enough", async () => {
     for (const role of ["Desk User", EVENT_PUBLISHER]) {
-      const name = await createUserUnchecked(t.db, { email: `${role.replace(" ", "")}@example.com`, password: "password-1", roles: [role] });
+      const name = await createUserUnchecked(t.db, {
+        email: `${role.replace(" ", "")}@example.com`,
+        password: "password-1",
+        roles: [role],
+      });
       const actor = actorFor(name, "session", t.db);
       expect(hasRole(actor)).toBe(false);
       expect(() => listUsers(actor, t.db)).toThrowError(AppError);
@@ -104,8 +118,16 @@ describe("users, roles, sessions and tokens against the database", () => {
   });
 
   it("ends a user's sessions on a password change, disabling, or a removed role, and not otherwise", async () => {
-    const admin = actorFor(await createUserUnchecked(t.db, { email: "admin@example.com", password: "password-1", roles: [SYSTEM_MANAGER] }), "session", t.db);
-    const ann = await createUserUnchecked(t.db, { email: "ann@example.com", password: "password-1", roles: [SYSTEM_MANAGER, EVENT_PUBLISHER] });
+    const admin = actorFor(
+      await createUserUnchecked(t.db, { email: "admin@example.com", password: "password-1", roles: [SYSTEM_MANAGER] }),
+      "session",
+      t.db,
+    );
+    const ann = await createUserUnchecked(t.db, {
+      email: "ann@example.com",
+      password: "password-1",
+      roles: [SYSTEM_MANAGER, EVENT_PUBLISHER],
+    });
     const live = () => t.db.select().from(session).where(eq(session.user, ann)).all().length;
     const open = () => createSession(t.db, ann);
 
@@ -143,7 +165,13 @@ describe("users, roles, sessions and tokens against the database", () => {
     expect(listUserSessions(admin, ann, t.db)).toEqual([]);
     expect(endAllUserSessions(admin, adminName, t.db)).toBe(1);
     expect(sessionUser(mine, t.db)).toBe(adminName);
-    expect(t.db.select().from(activityLog).all().filter((r) => r.operation === "Sessions Ended")).toHaveLength(2);
+    expect(
+      t.db
+        .select()
+        .from(activityLog)
+        .all()
+        .filter((r) => r.operation === "Sessions Ended"),
+    ).toHaveLength(2);
   });
 
   it("a session slides for 12 hours of idleness and ends at sign-out", async () => {
@@ -160,7 +188,12 @@ describe("users, roles, sessions and tokens against the database", () => {
   });
 
   it("records keys, users, roles and sign-ins in the Activity Log, never a secret", async () => {
-    const admin = actorFor(await createUserUnchecked(t.db, { email: "admin@example.com", password: "password-1", roles: [SYSTEM_MANAGER] }), "session", t.db, { ip: "10.1.1.1" });
+    const admin = actorFor(
+      await createUserUnchecked(t.db, { email: "admin@example.com", password: "password-1", roles: [SYSTEM_MANAGER] }),
+      "session",
+      t.db,
+      { ip: "10.1.1.1" },
+    );
     const ann = await createUserUnchecked(t.db, { email: "ann@example.com", password: "password-1" }, admin);
     const k = createApiKeyUnchecked(t.db, ann, admin);
     revokeApiKey(admin, ann, k.key, t.db);
@@ -169,9 +202,21 @@ describe("users, roles, sessions and tokens against the database", () => {
     await signIn("ann@example.com", "password-2");
     const rows = t.db.select().from(activityLog).all();
     expect(rows.map((r) => r.operation)).toEqual(
-      expect.arrayContaining(["User Created", "API Key Created", "API Key Revoked", "Roles Changed", "Password Changed", "Login Failed", "Login"]),
+      expect.arrayContaining([
+        "User Created",
+        "API Key Created",
+        "API Key Revoked",
+        "Roles Changed",
+        "Password Changed",
+        "Login Failed",
+        "Login",
+      ]),
     );
-    expect(rows.find((r) => r.operation === "API Key Created")).toMatchObject({ actor: admin?.user, ip: "10.1.1.1", subject: `User/${ann}` });
+    expect(rows.find((r) => r.operation === "API Key Created")).toMatchObject({
+      actor: admin?.user,
+      ip: "10.1.1.1",
+      subject: `User/${ann}`,
+    });
     const all = JSON.stringify(rows);
     for (const secret of [k.secret, "password-1", "password-2", "wrong"]) expect(all).not.toContain(secret);
   });

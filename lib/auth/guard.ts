@@ -64,7 +64,10 @@ export interface Access {
 }
 
 /** Authenticates a route handler's request (step 1 of the guard); `token` for a session. */
-async function requestActor(req: Request, credentials: Access["credentials"] = "session-or-token"): Promise<{ actor: Actor; token?: SessionToken }> {
+async function requestActor(
+  req: Request,
+  credentials: Access["credentials"] = "session-or-token",
+): Promise<{ actor: Actor; token?: SessionToken }> {
   const ip = clientAddress(req);
   const header = req.headers.get("authorization");
   if (header) {
@@ -127,7 +130,9 @@ export function withRole<P = Record<string, string>>(handler: Handler<P>, role: 
  * A route anyone may call (sign-in, sign-out): still marked for the route test, and it turns
  * errors into JSON. Its body limits and origin rules are the handler's own.
  */
-export function publicRoute<P = Record<string, string>>(handler: (req: NextRequest, ctx: Ctx<P>) => Promise<Response> | Response): RouteHandler<P> {
+export function publicRoute<P = Record<string, string>>(
+  handler: (req: NextRequest, ctx: Ctx<P>) => Promise<Response> | Response,
+): RouteHandler<P> {
   const wrapped = async (req: Request, ctx?: Ctx<P>): Promise<Response> => {
     try {
       return await handler(asNext(req), ctx ?? { params: Promise.resolve({} as P) });

@@ -14,7 +14,9 @@ import type { Actor } from "./roles";
 function statements(c: Database.Database) {
   return {
     roles: c.prepare<[string], { role: string }>(`SELECT role FROM has_role WHERE user = ?`),
-    user: c.prepare<[string], { name: string; fullName: string; enabled: number }>(`SELECT name, full_name AS fullName, enabled FROM user WHERE name = ?`),
+    user: c.prepare<[string], { name: string; fullName: string; enabled: number }>(
+      `SELECT name, full_name AS fullName, enabled FROM user WHERE name = ?`,
+    ),
     key: c.prepare<[string], { key: string; user: string; secretHash: string; lastUsed: number | null }>(
       `SELECT key, user, secret_hash AS secretHash, last_used AS lastUsed FROM api_key WHERE key = ?`,
     ),
@@ -31,7 +33,9 @@ function stmts(db: DB): ReturnType<typeof statements> {
 }
 
 export function rolesOf(db: DB, name: string): string[] {
-  return stmts(db).roles.all(name).map((r) => r.role);
+  return stmts(db)
+    .roles.all(name)
+    .map((r) => r.role);
 }
 
 /** A user by name ("Administrator") or email, the email case-insensitively. */
@@ -73,5 +77,8 @@ export function actorForToken(header: string | null, db = getDb(), ip?: string):
       if (!isBusyError(e)) throw e;
     }
   }
-  return { ok: true, actor: { user: u.name, fullName: u.fullName, roles: rolesOf(db, u.name), via: "token", apiKey: row.key, ...(ip ? { ip } : {}) } };
+  return {
+    ok: true,
+    actor: { user: u.name, fullName: u.fullName, roles: rolesOf(db, u.name), via: "token", apiKey: row.key, ...(ip ? { ip } : {}) },
+  };
 }

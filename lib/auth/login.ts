@@ -5,7 +5,13 @@ import { encodeSessionToken, sessionSetCookie } from "./session-cookie";
 import { createSession } from "./sessions";
 
 /** Opens a session for `user` and sets its cookie on `res`. */
-export async function startSession(res: Response, user: string, name: string, info: { ip?: string; userAgent?: string }, sid?: string): Promise<string> {
+export async function startSession(
+  res: Response,
+  user: string,
+  name: string,
+  info: { ip?: string; userAgent?: string },
+  sid?: string,
+): Promise<string> {
   const id = sid ?? createSession(getDb(), user, info);
   res.headers.append("set-cookie", sessionSetCookie(await encodeSessionToken({ user, sid: id, name }, authSecret())));
   return id;

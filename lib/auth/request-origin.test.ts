@@ -26,7 +26,12 @@ describe("isSameOriginRequest", () => {
 
   it("reads X-Forwarded-Host/Proto for any TRUST_PROXY that scripts/server.mjs accepts, and only then", () => {
     process.env.NEXTAUTH_URL = "http://localhost:3000";
-    const behindProxy = req({ origin: "https://desk.example", host: "localhost:3000", "x-forwarded-host": "desk.example", "x-forwarded-proto": "https" });
+    const behindProxy = req({
+      origin: "https://desk.example",
+      host: "localhost:3000",
+      "x-forwarded-host": "desk.example",
+      "x-forwarded-proto": "https",
+    });
     for (const v of ["1", "2", "true"]) {
       process.env.TRUST_PROXY = v;
       expect(isSameOriginRequest(behindProxy), `TRUST_PROXY=${v}`).toBe(true);
@@ -35,6 +40,12 @@ describe("isSameOriginRequest", () => {
       process.env.TRUST_PROXY = v;
       expect(isSameOriginRequest(behindProxy), `TRUST_PROXY=${v}`).toBe(false);
     }
-    expect([trustsProxy("3"), trustsProxy(" TRUE "), trustsProxy("-1"), trustsProxy("1.5"), trustsProxy(undefined)]).toEqual([true, true, false, false, false]);
+    expect([trustsProxy("3"), trustsProxy(" TRUE "), trustsProxy("-1"), trustsProxy("1.5"), trustsProxy(undefined)]).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -29,7 +29,12 @@ export async function decodeSessionToken(value: string | undefined, secret: stri
   try {
     const t = await decode({ token: value, secret });
     if (!t || typeof t.user !== "string" || typeof t.sid !== "string") return null;
-    return { user: t.user, sid: t.sid, name: typeof t.name === "string" ? t.name : undefined, iat: typeof t.iat === "number" ? t.iat : undefined };
+    return {
+      user: t.user,
+      sid: t.sid,
+      name: typeof t.name === "string" ? t.name : undefined,
+      iat: typeof t.iat === "number" ? t.iat : undefined,
+    };
   } catch {
     return null;
   }
@@ -38,7 +43,14 @@ export async function decodeSessionToken(value: string | undefined, secret: stri
 /** A Set-Cookie value for the session cookie (empty value + Max-Age=0 clears it). */
 export function sessionSetCookie(value: string, maxAge = SESSION_MAX_AGE_S): string {
   const secure = secureCookies();
-  return [`${sessionCookieName(secure)}=${value}`, "Path=/", `Max-Age=${maxAge}`, "HttpOnly", "SameSite=Lax", ...(secure ? ["Secure"] : [])].join("; ");
+  return [
+    `${sessionCookieName(secure)}=${value}`,
+    "Path=/",
+    `Max-Age=${maxAge}`,
+    "HttpOnly",
+    "SameSite=Lax",
+    ...(secure ? ["Secure"] : []),
+  ].join("; ");
 }
 
 export const clearSessionCookies = (): string[] =>
@@ -53,7 +65,11 @@ export function sessionCookieValue(get: (name: string) => string | undefined): s
  * A fresh Set-Cookie for a session cookie issued more than REFRESH_AFTER_S ago, so an active
  * session never hits the cookie's expiry; null when no refresh is due or the cookie is not ours.
  */
-export async function refreshedSessionCookie(value: string | undefined, secret: string | undefined, now = Date.now()): Promise<string | null> {
+export async function refreshedSessionCookie(
+  value: string | undefined,
+  secret: string | undefined,
+  now = Date.now(),
+): Promise<string | null> {
   if (!value || !secret) return null;
   const t = await decodeSessionToken(value, secret);
   return t ? refreshedCookieFor(t, secret, now) : null;

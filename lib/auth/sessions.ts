@@ -18,7 +18,9 @@ export function createSession(db: DB, user: string, info: { ip?: string; userAge
     .values({ id, user, created: now, lastSeen: now, ip: info.ip ?? "", userAgent: (info.userAgent ?? "").slice(0, 300) })
     .run();
   // Expired rows of this user go when they sign in again; the rest when retention runs.
-  db.delete(session).where(and(eq(session.user, user), lt(session.lastSeen, now - SESSION_LIFETIME_MS))).run();
+  db.delete(session)
+    .where(and(eq(session.user, user), lt(session.lastSeen, now - SESSION_LIFETIME_MS)))
+    .run();
   return id;
 }
 
@@ -68,5 +70,8 @@ export function liveSessions(db: DB, user: string, now = Date.now()) {
 }
 
 export function purgeExpiredSessions(db: DB = getDb(), now = Date.now()): number {
-  return db.delete(session).where(lt(session.lastSeen, now - SESSION_LIFETIME_MS)).run().changes;
+  return db
+    .delete(session)
+    .where(lt(session.lastSeen, now - SESSION_LIFETIME_MS))
+    .run().changes;
 }

@@ -50,7 +50,16 @@ export async function signInWithPassword(
   const subject = u ? `User/${u.name}` : "";
   recordActivity({ operation: ACTIVITY.loginFailed, actor: "Guest", subject, detail: u ? "" : "Unknown user name", ip: input.ip }, db);
   if (reservation.locks) {
-    recordActivity({ operation: ACTIVITY.loginLocked, actor: "Guest", subject, detail: u ? "Sign-in locked for 15 minutes" : "Unknown user name locked for 15 minutes", ip: input.ip }, db);
+    recordActivity(
+      {
+        operation: ACTIVITY.loginLocked,
+        actor: "Guest",
+        subject,
+        detail: u ? "Sign-in locked for 15 minutes" : "Unknown user name locked for 15 minutes",
+        ip: input.ip,
+      },
+      db,
+    );
   }
   return { ok: false, code: "UNAUTHORIZED", message: INVALID_LOGIN };
 }

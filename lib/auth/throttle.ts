@@ -70,5 +70,8 @@ export function releaseAttempt(db: DB, account: string, address: string): void {
 
 /** Drops windows that have passed (called by retention). */
 export function purgeThrottle(db: DB, now = Date.now()): number {
-  return db.delete(loginThrottle).where(lt(loginThrottle.windowStart, now - THROTTLE_WINDOW_MS)).run().changes;
+  return db
+    .delete(loginThrottle)
+    .where(lt(loginThrottle.windowStart, now - THROTTLE_WINDOW_MS))
+    .run().changes;
 }

@@ -85,7 +85,12 @@ describe("one request builder", () => {
       const id = String(got?.headers["webhook-id"]);
       const ts = Number(got?.headers["webhook-timestamp"] ?? Math.floor((got?.at ?? 0) / 1000));
       const doc = { name: "QTN-1", status: "Open", doctype: "Quotation" };
-      const again = await prepare(w?.spec ?? ({} as never), doc, { doctype: "Quotation", event: "on_update", user: "Administrator" }, { id, nowMs: ts * 1000 });
+      const again = await prepare(
+        w?.spec ?? ({} as never),
+        doc,
+        { doctype: "Quotation", event: "on_update", user: "Administrator" },
+        { id, nowMs: ts * 1000 },
+      );
       expect(again.body).toBe(got?.body);
       for (const [k, v] of Object.entries(again.headers)) {
         if (scheme === "frappe" && k.toLowerCase() === "webhook-timestamp") continue;
@@ -150,7 +155,13 @@ describe("secrets", () => {
     const log = await oneLog();
     await until(() => logOf(log)?.status === "Delivered", 5000, "delivered");
     const [got] = rec.received;
-    const sent = [API_KEY, AUTH, "custom-auth-token-77aa", String(got?.headers["webhook-signature"]), String(got?.headers["x-frappe-webhook-signature"])];
+    const sent = [
+      API_KEY,
+      AUTH,
+      "custom-auth-token-77aa",
+      String(got?.headers["webhook-signature"]),
+      String(got?.headers["x-frappe-webhook-signature"]),
+    ];
     // (attempt.signature keeps the HMACs sent, for Verify a Delivery: server-side only, never shown.)
     const shown = attempts(log).map(({ signature: _s, ...a }) => a);
     const stored = JSON.stringify([logOf(log), shown, db.$client.prepare(`SELECT * FROM delivery`).all()]);
@@ -176,7 +187,9 @@ describe("secrets", () => {
     };
     // Custom header values are the webhook's own configuration (webhook_header); the stored
     // request keeps them sealed.
-    const rows = JSON.stringify(db.$client.prepare(`SELECT l.*, d.* FROM webhook_request_log l LEFT JOIN delivery d ON d.log = l.name`).all());
+    const rows = JSON.stringify(
+      db.$client.prepare(`SELECT l.*, d.* FROM webhook_request_log l LEFT JOIN delivery d ON d.log = l.name`).all(),
+    );
     expect(rows).not.toContain("custom-auth-token-77aa");
     expect(scan()).toEqual([]);
     rec.respond = () => ({ status: 200 });

@@ -40,7 +40,9 @@ export interface JobRow {
 export function createBulkResendJob(db: DB, names: string[], owner: string, now = Date.now()): string {
   const id = newId("job_");
   db.$client
-    .prepare(`INSERT INTO job (id, kind, status, total, done, skipped, owner, payload, created, modified) VALUES (?, 'bulk_resend', ?, ?, 0, 0, ?, ?, ?, ?)`)
+    .prepare(
+      `INSERT INTO job (id, kind, status, total, done, skipped, owner, payload, created, modified) VALUES (?, 'bulk_resend', ?, ?, 0, 0, ?, ?, ?, ?)`,
+    )
     .run(id, names.length ? JOB_STATUS.queued : JOB_STATUS.completed, names.length, owner, JSON.stringify(names), now, now);
   if (names.length) notifyJobQueued();
   return id;
@@ -56,7 +58,12 @@ const summary = (skipped: number, reasons: string[]) =>
 /** The reasons already recorded in a job's error text (so a resumed job keeps them). */
 function reasonsOf(error: string | null): string[] {
   const m = error ? /^Skipped \d+: (.*)$/s.exec(error) : null;
-  return m?.[1] ? m[1].split("; ").filter((r) => r !== "…").slice(0, MAX_REASONS) : [];
+  return m?.[1]
+    ? m[1]
+        .split("; ")
+        .filter((r) => r !== "…")
+        .slice(0, MAX_REASONS)
+    : [];
 }
 
 /** Takes the lease of one unfinished job whose lease is free or expired. */
@@ -131,13 +138,9 @@ async function runJob(db: DB, job: JobRow, owner: string, signal?: AbortSignal):
     if (e instanceof LeaseLost) return;
     console.error(`[bulk-resend] job ${job.id} failed:`, e);
     try {
-      c.prepare(`UPDATE job SET status = ?, error = ?, lease_owner = NULL, lease_until = NULL, modified = ? WHERE id = ? AND lease_owner = ?`).run(
-        JOB_STATUS.failed,
-        `Stopped: ${e instanceof Error ? e.message : String(e)}`,
-        Date.now(),
-        job.id,
-        owner,
-      );
+      c.prepare(
+        `UPDATE job SET status = ?, error = ?, lease_owner = NULL, lease_until = NULL, modified = ? WHERE id = ? AND lease_owner = ?`,
+      ).run(JOB_STATUS.failed, `Stopped: ${e instanceof Error ? e.message : String(e)}`, Date.now(), job.id, owner);
     } catch {
       // The database itself is gone (shutdown): the lease expires and the job resumes later.
     }
@@ -160,5 +163,7 @@ export async function runPendingJobs(db: DB, owner: string, signal?: AbortSignal
 
 /** Gives back the leases of jobs this owner runs (shutdown), so the next start resumes them at once. */
 export function releaseJobs(db: DB, owner: string): void {
-  db.$client.prepare(`UPDATE job SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND status IN (?, ?)`).run(owner, JOB_STATUS.queued, JOB_STATUS.running);
+  db.$client
+    .prepare(`UPDATE job SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND status IN (?, ?)`)
+    .run(owner, JOB_STATUS.queued, JOB_STATUS.running);
 }

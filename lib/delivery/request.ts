@@ -36,7 +36,13 @@ export interface PreparedRequest extends BaseRequest {
 
 const USER_AGENT = "Webhook-Desk";
 /** Headers `finalize` writes; a stored or rendered copy of them is replaced. */
-const SEND_TIME = new Set(["webhook-id", "webhook-timestamp", "webhook-signature", FRAPPE_SIGNATURE_HEADER.toLowerCase(), "content-length"]);
+const SEND_TIME = new Set([
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+  FRAPPE_SIGNATURE_HEADER.toLowerCase(),
+  "content-length",
+]);
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 const signsStandard = (spec: Pick<WebhookSpec, "enableSecurity" | "signatureScheme">): boolean =>
@@ -166,7 +172,11 @@ function shellQuote(s: string): string {
  * verifies the pasted command within its tolerance). The API key appears only when it was
  * typed in the unsaved form (`typedApiKey`), else as `$API_KEY`; curl sets Content-Length.
  */
-export function curlCommand(req: PreparedRequest, spec: Pick<WebhookSpec, "apiKeyHeader" | "apiKey"> | undefined, typedApiKey: boolean): string {
+export function curlCommand(
+  req: PreparedRequest,
+  spec: Pick<WebhookSpec, "apiKeyHeader" | "apiKey"> | undefined,
+  typedApiKey: boolean,
+): string {
   const apiKeyName = spec?.apiKey ? apiKeyHeaderOf(spec).toLowerCase() : undefined;
   const parts = [`curl -X ${req.method} ${shellQuote(req.url)}`];
   for (const [k, v] of Object.entries(req.headers)) {

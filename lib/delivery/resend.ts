@@ -57,8 +57,7 @@ export function loadWebhookOf(db: DB, log: StoredLog): WebhookWithSpec & { spec:
 function storedDocument(db: Database.Database, log: Pick<StoredLog, "reference_doctype" | "reference_document">): Doc | undefined {
   if (!log.reference_doctype || !log.reference_document) return undefined;
   const row = db.prepare(`SELECT data FROM document WHERE doctype = ? AND name = ?`).get(log.reference_doctype, log.reference_document) as
-    | { data: string }
-    | undefined;
+    { data: string } | undefined;
   if (!row) return undefined;
   try {
     const v: unknown = JSON.parse(row.data);
@@ -71,7 +70,8 @@ function storedDocument(db: Database.Database, log: Pick<StoredLog, "reference_d
 /** The current document through the current webhook, rendered in the pool: what ingest would store now. */
 export async function rerender(db: DB, log: StoredLog, spec: WebhookSpec): Promise<BaseRequest> {
   const doc = storedDocument(db.$client, log);
-  if (!doc) throw new AppError("CONFLICT", `The document ${log.reference_doctype ?? ""} ${log.reference_document ?? ""} is not stored any more`);
+  if (!doc)
+    throw new AppError("CONFLICT", `The document ${log.reference_doctype ?? ""} ${log.reference_document ?? ""} is not stored any more`);
   try {
     return await render(spec, doc, {
       doctype: log.reference_doctype ?? spec.webhookDoctype,
@@ -101,15 +101,16 @@ const headerValue = (h: Record<string, string>, name: string) => Object.entries(
 function originalMessageId(c: Database.Database, log: StoredLog): string | undefined {
   const fromHeaders = headerValue(parseHeaders(log.headers), "webhook-id");
   if (fromHeaders && !fromHeaders.startsWith("***")) return fromHeaders;
-  const last = c.prepare(`SELECT signature FROM webhook_request_attempt WHERE log = ? AND signature IS NOT NULL ORDER BY attempt DESC LIMIT 1`).get(log.name) as
-    | { signature: string }
-    | undefined;
+  const last = c
+    .prepare(`SELECT signature FROM webhook_request_attempt WHERE log = ? AND signature IS NOT NULL ORDER BY attempt DESC LIMIT 1`)
+    .get(log.name) as { signature: string } | undefined;
   return parseAttemptSignature(last?.signature)?.id;
 }
 
 function refuseInFlight(c: Database.Database, log: string, now: number): ReturnType<typeof pendingDeliveryOf> {
   const pending = pendingDeliveryOf(c, log);
-  if (pending?.leaseUntil && pending.leaseUntil >= now) throw new AppError("CONFLICT", "This request is being sent right now; try again in a moment");
+  if (pending?.leaseUntil && pending.leaseUntil >= now)
+    throw new AppError("CONFLICT", "This request is being sent right now; try again in a moment");
   return pending;
 }
 
@@ -129,13 +130,24 @@ export function resendStored(db: DB, name: string, now = Date.now()): ResendResu
   const pending = refuseInFlight(c, name, now);
   const original = pending?.id ?? originalMessageId(c, log);
   const id = original && (pending?.id === original || !deliveryIdTaken(c, original)) ? original : newId("msg_");
-  const base = baseOf({ method: log.request_method || w.spec.requestMethod, url: log.url, headers: storedBaseHeaders(log, w.spec), body: log.data }, w.spec);
+  const base = baseOf(
+    { method: log.request_method || w.spec.requestMethod, url: log.url, headers: storedBaseHeaders(log, w.spec), body: log.data },
+    w.spec,
+  );
   // The shown request stays as it was, unless the message id changed.
   queueRequest(c, w, name, id, base, now, headerValue(parseHeaders(log.headers), "webhook-id") !== id);
   return { log: name, delivery: id, status: LOG_STATUS.queued };
 }
 
-function queueRequest(c: Database.Database, w: WebhookWithSpec & { spec: WebhookSpec }, log: string, id: string, base: BaseRequest, now: number, show: boolean) {
+function queueRequest(
+  c: Database.Database,
+  w: WebhookWithSpec & { spec: WebhookSpec },
+  log: string,
+  id: string,
+  base: BaseRequest,
+  now: number,
+  show: boolean,
+) {
   requeue(c, {
     log,
     id,

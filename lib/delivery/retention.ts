@@ -17,11 +17,9 @@ export function readSetting(db: Database.Database, key: string): string | undefi
 }
 
 export function writeSetting(db: Database.Database, key: string, value: string, now = Date.now()): void {
-  db.prepare(`INSERT INTO setting (key, value, modified) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, modified = excluded.modified`).run(
-    key,
-    value,
-    now,
-  );
+  db.prepare(
+    `INSERT INTO setting (key, value, modified) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, modified = excluded.modified`,
+  ).run(key, value, now);
 }
 
 export function retentionDays(db: Database.Database): number {

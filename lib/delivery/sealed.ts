@@ -12,7 +12,6 @@ import type { AttemptSignature } from "./request";
 
 const SEALED = "v1:";
 
-
 export function sealHeaders(headers: Record<string, string>, secretNames: readonly string[] = []): string {
   const json = JSON.stringify(headers);
   return Object.keys(headers).some((k) => isSecretHeader(k, secretNames)) ? encryptSecret(json) : json;

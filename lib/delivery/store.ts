@@ -156,7 +156,9 @@ function statements(db: Database.Database) {
     ),
     release: db.prepare(`UPDATE delivery SET lease_owner = NULL, lease_until = NULL, due_at = ? WHERE id = ? AND lease_owner = ?`),
     releaseAll: db.prepare(`UPDATE delivery SET lease_owner = NULL, lease_until = NULL, due_at = ? WHERE lease_owner = ?`),
-    holdOne: db.prepare(`UPDATE delivery SET held = 1, lease_owner = NULL, lease_until = NULL, due_at = ? WHERE id = ? AND lease_owner = ?`),
+    holdOne: db.prepare(
+      `UPDATE delivery SET held = 1, lease_owner = NULL, lease_until = NULL, due_at = ? WHERE id = ? AND lease_owner = ?`,
+    ),
     holdLog: db.prepare(`UPDATE webhook_request_log SET held = 1, next_retry = NULL, modified = ? WHERE name = ?`),
     updateLog: db.prepare(
       `UPDATE webhook_request_log SET status = @status, attempts = attempts + @n, next_retry = @nextRetry, held = 0,
@@ -186,11 +188,25 @@ function stmts(db: Database.Database): Statements {
 export function insertLog(db: Database.Database, log: NewLog, delivery?: NewDelivery): void {
   const s = stmts(db);
   s.insertLog.run({ ...log, isTest: log.isTest ? 1 : 0 });
-  if (delivery) s.insertDelivery.run({ ...delivery, log: log.name, manual: delivery.manual ? 1 : 0, sign: delivery.sign ? 1 : 0, created: log.created });
+  if (delivery)
+    s.insertDelivery.run({
+      ...delivery,
+      log: log.name,
+      manual: delivery.manual ? 1 : 0,
+      sign: delivery.sign ? 1 : 0,
+      created: log.created,
+    });
 }
 
 /** Leases up to `limit` due deliveries of `queue` with their requests (expired leases of others included). */
-function claimDue(db: Database.Database, queue: string, owner: string, limit: number, leaseMarginMs: number, now = Date.now()): ClaimedDelivery[] {
+function claimDue(
+  db: Database.Database,
+  queue: string,
+  owner: string,
+  limit: number,
+  leaseMarginMs: number,
+  now = Date.now(),
+): ClaimedDelivery[] {
   const s = stmts(db);
   const rows = s.claim.all({ owner, now, margin: leaseMarginMs, queue, limit });
   if (!rows.length) return [];
@@ -328,10 +344,9 @@ export function releaseAll(db: Database.Database, owner: string): number {
 export function holdWebhook(db: Database.Database, webhook: string, now = Date.now()): number {
   const n = db.prepare(`UPDATE delivery SET held = 1 WHERE webhook = ? AND held = 0`).run(webhook).changes;
   if (n) {
-    db.prepare(`UPDATE webhook_request_log SET held = 1, next_retry = NULL, modified = ? WHERE name IN (SELECT log FROM delivery WHERE webhook = ?)`).run(
-      now,
-      webhook,
-    );
+    db.prepare(
+      `UPDATE webhook_request_log SET held = 1, next_retry = NULL, modified = ? WHERE name IN (SELECT log FROM delivery WHERE webhook = ?)`,
+    ).run(now, webhook);
   }
   return n;
 }
@@ -367,8 +382,7 @@ export interface PendingDelivery {
 /** The delivery still queued for a log (a retry scheduled, a send in flight, or held), if any. */
 export function pendingDeliveryOf(db: Database.Database, log: string): PendingDelivery | undefined {
   const row = db.prepare(`SELECT id, lease_until AS leaseUntil, due_at AS dueAt, held FROM delivery WHERE log = ? LIMIT 1`).get(log) as
-    | (Omit<PendingDelivery, "held"> & { held: number })
-    | undefined;
+    (Omit<PendingDelivery, "held"> & { held: number }) | undefined;
   return row ? { ...row, held: !!row.held } : undefined;
 }
 
@@ -392,7 +406,11 @@ export function requeue(db: Database.Database, r: Requeue): void {
   const pending = pendingDeliveryOf(db, r.log);
   if (pending) {
     // max_retries = attempts: the attempt about to be made is the last one.
-    db.prepare(`UPDATE delivery SET id = ?, manual = 1, sign = 1, held = 0, max_retries = attempts, due_at = ? WHERE id = ?`).run(r.id, r.now, pending.id);
+    db.prepare(`UPDATE delivery SET id = ?, manual = 1, sign = 1, held = 0, max_retries = attempts, due_at = ? WHERE id = ?`).run(
+      r.id,
+      r.now,
+      pending.id,
+    );
   } else {
     db.prepare(
       `INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created)
@@ -402,7 +420,16 @@ export function requeue(db: Database.Database, r: Requeue): void {
   db.prepare(
     `UPDATE webhook_request_log SET status = ?, next_retry = NULL, held = 0, request_method = ?, url = ?, headers = coalesce(?, headers), data = ?,
        request_headers = ?, modified = ? WHERE name = ?`,
-  ).run(LOG_STATUS.queued, r.request.method, r.request.url, r.request.displayHeaders ?? null, r.request.body, r.request.requestHeaders, r.now, r.log);
+  ).run(
+    LOG_STATUS.queued,
+    r.request.method,
+    r.request.url,
+    r.request.displayHeaders ?? null,
+    r.request.body,
+    r.request.requestHeaders,
+    r.now,
+    r.log,
+  );
 }
 
 export function deliveryIdTaken(db: Database.Database, id: string): boolean {
@@ -412,8 +439,19 @@ export function deliveryIdTaken(db: Database.Database, id: string): boolean {
 /** The final state of a log row (Send Test waits for it). */
 export function logOutcome(db: Database.Database, log: string) {
   return db
-    .prepare(`SELECT status, http_status AS httpStatus, duration_ms AS durationMs, response, error, attempts FROM webhook_request_log WHERE name = ?`)
-    .get(log) as { status: string; httpStatus: number | null; durationMs: number | null; response: string | null; error: string | null; attempts: number } | undefined;
+    .prepare(
+      `SELECT status, http_status AS httpStatus, duration_ms AS durationMs, response, error, attempts FROM webhook_request_log WHERE name = ?`,
+    )
+    .get(log) as
+    | {
+        status: string;
+        httpStatus: number | null;
+        durationMs: number | null;
+        response: string | null;
+        error: string | null;
+        attempts: number;
+      }
+    | undefined;
 }
 
 // ─── Retention ──────────────────────────────────────────────────────────────────────────
@@ -424,8 +462,11 @@ export function logOutcome(db: Database.Database, log: string) {
  */
 export function purgeLogsBefore(db: Database.Database, cutoff: number, limit: number): number {
   return db
-    .transaction(() =>
-      db.prepare(`DELETE FROM webhook_request_log WHERE name IN (SELECT name FROM webhook_request_log WHERE created < ? LIMIT ?)`).run(cutoff, limit).changes,
+    .transaction(
+      () =>
+        db
+          .prepare(`DELETE FROM webhook_request_log WHERE name IN (SELECT name FROM webhook_request_log WHERE created < ? LIMIT ?)`)
+          .run(cutoff, limit).changes,
     )
     .immediate();
 }

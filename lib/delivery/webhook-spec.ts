@@ -34,7 +34,12 @@ export interface WebhookWithSpec {
 const pick = <T extends string>(allowed: readonly T[], v: string, fallback: T): T =>
   (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
 
-export function toWebhookSpec(row: Webhook, headers: Pick<WebhookHeader, "key" | "value">[], data: Pick<WebhookData, "fieldname" | "key">[], now = Date.now()): WebhookSpec {
+export function toWebhookSpec(
+  row: Webhook,
+  headers: Pick<WebhookHeader, "key" | "value">[],
+  data: Pick<WebhookData, "fieldname" | "key">[],
+  now = Date.now(),
+): WebhookSpec {
   const secret = decryptSecret(row.webhookSecret);
   const previous = row.previousSecretExpires && row.previousSecretExpires > now ? decryptSecret(row.previousSecret) : undefined;
   const apiKey = decryptSecret(row.apiKey);
@@ -153,7 +158,10 @@ export function refreshWebhookCache(db: DB, maxAgeMs = 0): void {
 }
 
 const validUntil = (rows: Webhook[], now: number) =>
-  rows.reduce((min, r) => (r.previousSecretExpires && r.previousSecretExpires > now ? Math.min(min, r.previousSecretExpires) : min), Infinity);
+  rows.reduce(
+    (min, r) => (r.previousSecretExpires && r.previousSecretExpires > now ? Math.min(min, r.previousSecretExpires) : min),
+    Infinity,
+  );
 
 /** Every webhook on a DocType, enabled or not (the routing trail lists them all). */
 export function webhooksFor(db: DB, doctype: string, opts: { skipCheck?: boolean } = {}): WebhookWithSpec[] {

@@ -62,13 +62,22 @@ afterEach(async () => {
   t.close();
 });
 
-const statuses = () => db.select({ status: webhookRequestLog.status }).from(webhookRequestLog).all().map((r) => r.status);
+const statuses = () =>
+  db
+    .select({ status: webhookRequestLog.status })
+    .from(webhookRequestLog)
+    .all()
+    .map((r) => r.status);
 
 describe("crash safety", () => {
   it("delivers everything after kill -9 mid-send and a restart", async () => {
     insertWebhook(db, { name: "hook", url: `${rec.url}/hook`, timeout: 2 });
     const N = 30;
-    await ingestEvents(db, { user: "Administrator" }, parseEventsBody(Array.from({ length: N }, (_, i) => ({ doctype: "Quotation", event: "on_update", doc: { name: `Q-${i}` } }))));
+    await ingestEvents(
+      db,
+      { user: "Administrator" },
+      parseEventsBody(Array.from({ length: N }, (_, i) => ({ doctype: "Quotation", event: "on_update", doc: { name: `Q-${i}` } }))),
+    );
     // The receiver stalls: everything the first worker sends is left hanging.
     let stall = true;
     rec.respond = () => (stall ? { hang: true } : { status: 200 });

@@ -22,7 +22,15 @@ let dispatcher: Dispatcher;
 function start(overrides: Partial<ReturnType<typeof loadDispatcherConfig>> = {}) {
   dispatcher = new Dispatcher({
     db,
-    config: { ...loadDispatcherConfig({}), retryScheduleMs: [100, 200], jitter: false, pollMs: 20, leaseMarginMs: 500, drainMs: 2000, ...overrides },
+    config: {
+      ...loadDispatcherConfig({}),
+      retryScheduleMs: [100, 200],
+      jitter: false,
+      pollMs: 20,
+      leaseMarginMs: 500,
+      drainMs: 2000,
+      ...overrides,
+    },
   });
   dispatcher.start();
 }
@@ -45,11 +53,19 @@ const emit = (docs: Record<string, unknown>[], event = "on_update", doctype = "Q
   ingestEvents(db, { user: "Administrator" }, parseEventsBody(docs.map((doc) => ({ doctype, event, doc }))));
 const logs = () => db.select().from(webhookRequestLog).all();
 const attempts = (log: string) => db.select().from(webhookRequestAttempt).where(eq(webhookRequestAttempt.log, log)).all();
-const settled = (n: number, status = "Delivered") => until(() => logs().filter((l) => l.status === status).length >= n, 10_000, `${n} ${status}`);
+const settled = (n: number, status = "Delivered") =>
+  until(() => logs().filter((l) => l.status === status).length >= n, 10_000, `${n} ${status}`);
 
 describe("dispatcher", () => {
   it("sends the stored request with its headers, body, webhook-id and a Frappe signature that verifies", async () => {
-    hook({ secret: "s3cret", headers: [{ key: "Authorization", value: "Bearer topsecret" }, { key: "X-Custom", value: "1" }], apiKey: "k-123" });
+    hook({
+      secret: "s3cret",
+      headers: [
+        { key: "Authorization", value: "Bearer topsecret" },
+        { key: "X-Custom", value: "1" },
+      ],
+      apiKey: "k-123",
+    });
     start();
     await emit([{ name: "QTN-1", status: "Open" }]);
     const [r] = await rec.waitFor(1);
@@ -59,7 +75,9 @@ describe("dispatcher", () => {
     expect(r?.headers["x-custom"]).toBe("1");
     expect(r?.headers.authorization).toBe("Bearer topsecret");
     expect(JSON.parse(r?.body ?? "")).toMatchObject({ name: "QTN-1", status: "Open" });
-    const expected = createHmac("sha256", "s3cret").update(r?.body ?? "").digest("base64");
+    const expected = createHmac("sha256", "s3cret")
+      .update(r?.body ?? "")
+      .digest("base64");
     expect(r?.headers["x-frappe-webhook-signature"]).toBe(expected);
     await settled(1);
     const [log] = logs();
@@ -85,7 +103,11 @@ describe("dispatcher", () => {
     const id = String(r?.headers["webhook-id"]);
     const ts = String(r?.headers["webhook-timestamp"]);
     expect(Math.abs(Number(ts) - Date.now() / 1000)).toBeLessThan(5);
-    const sig = (s: string) => "v1," + createHmac("sha256", Buffer.from(s.slice(6), "base64")).update(`${id}.${ts}.${r?.body}`).digest("base64");
+    const sig = (s: string) =>
+      "v1," +
+      createHmac("sha256", Buffer.from(s.slice(6), "base64"))
+        .update(`${id}.${ts}.${r?.body}`)
+        .digest("base64");
     const sent = String(r?.headers["webhook-signature"]).split(" ");
     expect(sent).toContain(sig(secret));
     expect(sent).toContain(sig(previous));
@@ -93,7 +115,16 @@ describe("dispatcher", () => {
   });
 
   it("sends form bodies and dynamic URLs", async () => {
-    hook({ structure: "Form URL-Encoded", method: "PUT", isDynamicUrl: true, url: `${rec.url}/q/{{ doc.name }}`, data: [{ fieldname: "name", key: "id" }, { fieldname: "status", key: "state" }] });
+    hook({
+      structure: "Form URL-Encoded",
+      method: "PUT",
+      isDynamicUrl: true,
+      url: `${rec.url}/q/{{ doc.name }}`,
+      data: [
+        { fieldname: "name", key: "id" },
+        { fieldname: "status", key: "state" },
+      ],
+    });
     start();
     await emit([{ name: "QTN-9", status: "Open" }]);
     const [r] = await rec.waitFor(1);
@@ -152,7 +183,12 @@ describe("dispatcher", () => {
   it("stops at 410 Gone, and does not follow redirects", async () => {
     hook({ name: "gone", url: `${rec.url}/gone` });
     hook({ name: "moved", url: `${rec.url}/moved`, maxRetries: 0 });
-    rec.respond = (r) => (r.url === "/gone" ? { status: 410 } : r.url === "/moved" ? { status: 302, headers: { Location: `${rec.url}/elsewhere` } } : { status: 200 });
+    rec.respond = (r) =>
+      r.url === "/gone"
+        ? { status: 410 }
+        : r.url === "/moved"
+          ? { status: 302, headers: { Location: `${rec.url}/elsewhere` } }
+          : { status: 200 };
     start();
     await emit([{ name: "QTN-1" }]);
     await settled(2, "Exhausted");
@@ -215,7 +251,12 @@ describe("dispatcher", () => {
     await sleep(400);
     expect(rec.received).toHaveLength(3);
     expect(rec.received[2]?.headers["webhook-id"]).toBe(originalId);
-    expect(logs()[0]).toMatchObject({ status: "Exhausted", attempts: 3, nextRetry: null, error: "Manual resend failed: HTTP 500 Internal Server Error" });
+    expect(logs()[0]).toMatchObject({
+      status: "Exhausted",
+      attempts: 3,
+      nextRetry: null,
+      error: "Manual resend failed: HTTP 500 Internal Server Error",
+    });
     expect(attempts(name)[2]).toMatchObject({ attempt: 3, manual: true, success: false });
     expect(db.select().from(delivery).all()).toEqual([]);
 

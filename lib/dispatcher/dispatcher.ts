@@ -86,10 +86,9 @@ export class Dispatcher {
     this.owner = opts.owner ?? `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
     // Every in-flight request listens for shutdown on this one signal.
     setMaxListeners(0, this.abort.signal);
-    this.queues = Object.fromEntries(QUEUES.map((q) => [q, { concurrency: this.config.concurrency[q], inflight: 0, mayHaveWork: true }])) as Record<
-      QueueName,
-      QueueState
-    >;
+    this.queues = Object.fromEntries(
+      QUEUES.map((q) => [q, { concurrency: this.config.concurrency[q], inflight: 0, mayHaveWork: true }]),
+    ) as Record<QueueName, QueueState>;
   }
 
   get isRunning(): boolean {
@@ -137,7 +136,8 @@ export class Dispatcher {
       const st = this.queues[q];
       const free = st.concurrency - st.inflight;
       // Under load, claim when a quarter of the slots are free, not one by one: each cycle is a commit.
-      if (free > 0 && st.mayHaveWork && (st.inflight === 0 || free >= Math.max(1, Math.floor(st.concurrency / 4)))) out.push({ queue: q, limit: free });
+      if (free > 0 && st.mayHaveWork && (st.inflight === 0 || free >= Math.max(1, Math.floor(st.concurrency / 4))))
+        out.push({ queue: q, limit: free });
     }
     return out;
   }
@@ -220,7 +220,11 @@ export class Dispatcher {
     const base = { method: d.method, url: d.url, headers: d.headers, body: d.body };
     if (!d.sign) {
       // Presigned (Send Test): the stored headers are the complete request.
-      return { kind: "send", request: { ...base, id: d.id, signature: signatureOfHeaders(d.headers, d.id, now) }, secrets: secretValues(d.headers) };
+      return {
+        kind: "send",
+        request: { ...base, id: d.id, signature: signatureOfHeaders(d.headers, d.id, now) },
+        secrets: secretValues(d.headers),
+      };
     }
     // The cache was checked against the webhook tables when this cycle claimed `d`.
     const w = d.webhook ? webhookByName(this.db, d.webhook, Infinity) : undefined;
@@ -230,7 +234,12 @@ export class Dispatcher {
     try {
       const request = finalize(w.spec, base, { id: d.id, nowMs: now });
       const apiKeyHeader = w.spec.apiKeyHeader;
-      return { kind: "send", request, secrets: secretValues(request.headers, apiKeyHeader ? [apiKeyHeader] : []), ...(apiKeyHeader ? { apiKeyHeader } : {}) };
+      return {
+        kind: "send",
+        request,
+        secrets: secretValues(request.headers, apiKeyHeader ? [apiKeyHeader] : []),
+        ...(apiKeyHeader ? { apiKeyHeader } : {}),
+      };
     } catch (e) {
       return { kind: "error", reason: messageOf(e) };
     }
@@ -247,7 +256,10 @@ export class Dispatcher {
     const { request } = plan;
     let result: SendOutcome;
     try {
-      result = await sendRequest({ method: request.method, url: request.url, headers: request.headers, body: request.body, timeoutMs: d.timeoutMs }, this.abort.signal);
+      result = await sendRequest(
+        { method: request.method, url: request.url, headers: request.headers, body: request.body, timeoutMs: d.timeoutMs },
+        this.abort.signal,
+      );
     } catch (e) {
       result = { started: now, durationMs: Date.now() - now, error: `Could not send: ${messageOf(e)}`, earlier: [] };
     }
@@ -267,7 +279,9 @@ export class Dispatcher {
     });
     const attempts = [...result.earlier.map((r) => attempt(r, r.started)), attempt(result, result.started)];
     const outcome = this.classify(d, result, attempts);
-    outcome.sentHeaders = JSON.stringify(maskedHeaders(request.headers, plan.apiKeyHeader ? { apiKeyHeader: plan.apiKeyHeader } : undefined));
+    outcome.sentHeaders = JSON.stringify(
+      maskedHeaders(request.headers, plan.apiKeyHeader ? { apiKeyHeader: plan.apiKeyHeader } : undefined),
+    );
     if (outcome.kind === "delivered") this.stats.delivered += 1;
     else this.stats.failed += 1;
     this.record(outcome);
@@ -283,8 +297,12 @@ export class Dispatcher {
     if (verdict === "delivered") return { ...base, kind: "delivered" };
     if (verdict === "exhausted") {
       const failed = last?.error ?? "Failed";
-      if (d.manual && r.httpStatus !== 410) return { ...base, kind: "exhausted", error: `${d.sign ? "Manual resend" : "Send Test"} failed: ${failed}` };
-      const why = r.httpStatus === 410 ? "410 Gone: the receiver asked for no more deliveries" : `gave up after ${attemptNo} attempt${attemptNo === 1 ? "" : "s"}`;
+      if (d.manual && r.httpStatus !== 410)
+        return { ...base, kind: "exhausted", error: `${d.sign ? "Manual resend" : "Send Test"} failed: ${failed}` };
+      const why =
+        r.httpStatus === 410
+          ? "410 Gone: the receiver asked for no more deliveries"
+          : `gave up after ${attemptNo} attempt${attemptNo === 1 ? "" : "s"}`;
       return { ...base, kind: "exhausted", error: `${failed} — ${why}` };
     }
     const delay = retryDelayMs(attemptNo, this.config, r.retryAfterMs);
@@ -320,7 +338,10 @@ export class Dispatcher {
     if (this.dueTimer) clearTimeout(this.dueTimer);
     if (this.inflight.size) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...this.inflight.values()]), new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)))]);
+      await Promise.race([
+        Promise.allSettled([...this.inflight.values()]),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs))),
+      ]);
       clearTimeout(timer);
     }
     this.abort.abort();

@@ -62,7 +62,11 @@ export async function sendRequest(req: OutgoingRequest, signal?: AbortSignal): P
     const againAt = Date.now();
     const again = await sendOnce(req, signal);
     const { reusedSocketReset: _r2, ...last } = again;
-    return { ...last, started: againAt, earlier: [{ ...tried, error: `${tried.error ?? "Connection reset"} (a reused connection; sent again at once)`, started }] };
+    return {
+      ...last,
+      started: againAt,
+      earlier: [{ ...tried, error: `${tried.error ?? "Connection reset"} (a reused connection; sent again at once)`, started }],
+    };
   }
   const { reusedSocketReset: _r, ...only } = first;
   return { ...only, started, earlier: [] };

@@ -29,7 +29,8 @@ export async function runRetentionIfDue(db: DB, now = Date.now()): Promise<Purge
     // filters; analysis_limit keeps it to milliseconds on a million rows.
     c.pragma("analysis_limit = 1000");
     c.pragma("optimize");
-    if (result.deleted) console.log(`[retention] deleted ${result.logs} request log(s) and ${result.events} event(s) older than ${retentionDays(c)} days`);
+    if (result.deleted)
+      console.log(`[retention] deleted ${result.logs} request log(s) and ${result.events} event(s) older than ${retentionDays(c)} days`);
     return result;
   } catch (e) {
     console.error("[retention] purge failed:", e);

@@ -54,7 +54,13 @@ export async function startReceiver(): Promise<Receiver> {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const r: Received = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() };
+      const r: Received = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        at: Date.now(),
+      };
       received.push(r);
       const a = rec.respond(r, received.length);
       if (a.hang) return;
@@ -142,8 +148,18 @@ export function insertWebhook(db: DB, f: WebhookFixture): void {
       modified: now,
     })
     .run();
-  (f.headers ?? []).forEach((h, i) => db.insert(webhookHeader).values({ parent: f.name, idx: i + 1, ...h }).run());
-  (f.data ?? []).forEach((d, i) => db.insert(webhookData).values({ parent: f.name, idx: i + 1, ...d }).run());
+  (f.headers ?? []).forEach((h, i) =>
+    db
+      .insert(webhookHeader)
+      .values({ parent: f.name, idx: i + 1, ...h })
+      .run(),
+  );
+  (f.data ?? []).forEach((d, i) =>
+    db
+      .insert(webhookData)
+      .values({ parent: f.name, idx: i + 1, ...d })
+      .run(),
+  );
 }
 
 /**

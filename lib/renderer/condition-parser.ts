@@ -26,9 +26,41 @@ const MAX_CONDITION_LENGTH = 10_000;
 const MAX_AST_DEPTH = 100;
 
 const KEYWORDS = new Set([
-  "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-  "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
-  "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+  "False",
+  "None",
+  "True",
+  "and",
+  "as",
+  "assert",
+  "async",
+  "await",
+  "break",
+  "class",
+  "continue",
+  "def",
+  "del",
+  "elif",
+  "else",
+  "except",
+  "finally",
+  "for",
+  "from",
+  "global",
+  "if",
+  "import",
+  "in",
+  "is",
+  "lambda",
+  "nonlocal",
+  "not",
+  "or",
+  "pass",
+  "raise",
+  "return",
+  "try",
+  "while",
+  "with",
+  "yield",
 ]);
 
 const CLOSERS: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
@@ -388,7 +420,11 @@ class Parser {
     while (!this.isOp("}") && this.peek().type !== "eof") {
       const key = this.parseTest();
       if (!this.isOp(":")) {
-        throw syntaxError(this.src, this.peek().pos, this.isOp(",") || this.isOp("}") ? "set literals are not supported" : `unexpected '${this.peek().value}'`);
+        throw syntaxError(
+          this.src,
+          this.peek().pos,
+          this.isOp(",") || this.isOp("}") ? "set literals are not supported" : `unexpected '${this.peek().value}'`,
+        );
       }
       this.next();
       keys.push(key);

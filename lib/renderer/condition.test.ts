@@ -121,9 +121,7 @@ describe("Frappe condition examples", () => {
 describe("runtime errors", () => {
   it("raises Python-style TypeErrors for None vs numbers", () => {
     expect(() => evaluateCondition("doc.missing > 5", doc)).toThrow(ConditionError);
-    expect(() => evaluateCondition("doc.missing > 5", doc)).toThrow(
-      "'>' not supported between instances of 'NoneType' and 'int'",
-    );
+    expect(() => evaluateCondition("doc.missing > 5", doc)).toThrow("'>' not supported between instances of 'NoneType' and 'int'");
     expect(() => evaluateCondition("doc.status + 1", doc)).toThrow('can only concatenate str (not "int") to str');
     expect(() => evaluateCondition("1 / 0", doc)).toThrow("division by zero");
     expect(() => evaluateCondition("len(doc.missing)", doc)).toThrow("object of type 'NoneType' has no len()");
@@ -210,9 +208,7 @@ describe("syntax errors", () => {
   it("bounds evaluation work", () => {
     expect(() => evaluateExpression("'x' * 10**9", doc)).toThrow("too large");
     const big = { rows: Array.from({ length: 1000 }, (_, i) => i) };
-    expect(() =>
-      evaluateExpression("[[a + b for b in doc.rows] for a in doc.rows]", big),
-    ).toThrow(/too expensive|nested comprehensions/);
+    expect(() => evaluateExpression("[[a + b for b in doc.rows] for a in doc.rows]", big)).toThrow(/too expensive|nested comprehensions/);
     expect(() => evaluateExpression("sum([a for a in doc.rows * 100 if a > 0 for b in doc.rows])", big)).toThrow(ConditionSyntaxError);
     // Lists sharing sub-lists double per level; str()/== stop counting instead of expanding.
     let nested = "doc.rows";

@@ -48,10 +48,12 @@ class Namespace implements PyCallable {
 const helperValues = new Map<string, Helper>([...HELPERS].map(([name, def]) => [name, new Helper(def)]));
 const utilsNs = new Namespace(
   "frappe.utils",
-  new Map(UTILS_NAMES.flatMap((n) => {
-    const h = helperValues.get(n);
-    return h ? [[n, h] as const] : [];
-  })),
+  new Map(
+    UTILS_NAMES.flatMap((n) => {
+      const h = helperValues.get(n);
+      return h ? [[n, h] as const] : [];
+    }),
+  ),
 );
 const GLOBALS = new Map<string, unknown>([
   ...helperValues,
@@ -297,9 +299,7 @@ function evaluate(node: ConditionAst, state: State): unknown {
       );
     case "call": {
       const callee =
-        node.callee.kind === "attr"
-          ? getCallee(evaluate(node.callee.object, state), node.callee.name)
-          : evaluate(node.callee, state);
+        node.callee.kind === "attr" ? getCallee(evaluate(node.callee.object, state), node.callee.name) : evaluate(node.callee, state);
       const args = node.args.map((a) => evaluate(a, state));
       let kwargs: Record<string, unknown> | undefined;
       for (const kw of node.kwargs) {

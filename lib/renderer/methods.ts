@@ -62,7 +62,10 @@ function affixes(value: unknown, method: string): string[] {
 function split(s: string, sep: unknown, maxsplit: unknown): string[] {
   const limit = typeof maxsplit === "number" && maxsplit >= 0 ? maxsplit : Infinity;
   if (sep === undefined || sep === null) {
-    const words = s.trim().split(/\s+/).filter((w) => w !== "");
+    const words = s
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== "");
     if (limit >= words.length) return words;
     // Python keeps the remainder (with its inner whitespace) as the last item.
     const out: string[] = [];
@@ -100,7 +103,11 @@ const STRING_METHODS: Record<string, MethodImpl> = {
     const count = typeof a[2] === "number" && a[2] >= 0 ? a[2] : Infinity;
     if (old === "" && count === Infinity) {
       if ((s.length + 1) * (repl.length + 1) > MAX_STRING_LENGTH) throw new HelperError("replace(): result is too large");
-      return Array.from(s).map((c) => repl + c).join("") + repl;
+      return (
+        Array.from(s)
+          .map((c) => repl + c)
+          .join("") + repl
+      );
     }
     let out = "";
     let rest = s;

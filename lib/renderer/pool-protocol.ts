@@ -36,9 +36,7 @@ export interface RenderFailure {
 }
 
 /** A task as posted to a worker: request specs travel once per worker, by id. */
-export type WireTask =
-  | { kind: "condition"; condition: string; doc: Doc }
-  | { kind: "request"; spec: number; doc: Doc; ctx: RenderContext };
+export type WireTask = { kind: "condition"; condition: string; doc: Doc } | { kind: "request"; spec: number; doc: Doc; ctx: RenderContext };
 
 export type WireOutcome = { ok: true; value: boolean | RenderedRequest } | { ok: false; error: RenderFailure };
 

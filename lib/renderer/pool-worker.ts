@@ -43,7 +43,8 @@ function toTask(wire: WireTask): RenderTask | null {
 
 function run(wire: WireTask): WireOutcome {
   const task = toTask(wire);
-  if (task === null) return { ok: false, error: { name: "Error", message: "internal error: the webhook was not sent to the render worker" } };
+  if (task === null)
+    return { ok: false, error: { name: "Error", message: "internal error: the webhook was not sent to the render worker" } };
   return executeTask(task);
 }
 

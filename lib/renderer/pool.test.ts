@@ -6,33 +6,51 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { evaluateCondition } from "./condition";
 import { ConditionError, ConditionSyntaxError, RenderError } from "./errors";
 import type { ConditionTask, RenderOutcome, RenderTask, RequestTask } from "./pool";
-import {
-  RenderLimitError,
-  RenderPool,
-  RenderPoolBusyError,
-  buildRequestOff,
-  evaluateConditionOff,
-  renderLimits,
-  renderPool,
-} from "./pool";
+import { RenderLimitError, RenderPool, RenderPoolBusyError, buildRequestOff, evaluateConditionOff, renderLimits, renderPool } from "./pool";
 import { describeError, withoutSecrets } from "./pool-protocol";
 import { buildRequest } from "./request";
 import type { Doc, RenderContext, WebhookSpec } from "./types";
 
 const doc: Doc = {
-  doctype: "Note", name: "Note-0001", title: "Quarterly", status: "Open", total: 40000,
-  items: [{ item_code: "A", qty: 1 }, { item_code: "B", qty: 2 }, { item_code: "C", qty: 3 }],
+  doctype: "Note",
+  name: "Note-0001",
+  title: "Quarterly",
+  status: "Open",
+  total: 40000,
+  items: [
+    { item_code: "A", qty: 1 },
+    { item_code: "B", qty: 2 },
+    { item_code: "C", qty: 3 },
+  ],
   meta: { owner: "admin@example.com" },
 };
 
-const ctx: RenderContext = { doctype: "Note", event: "on_update", user: "admin@example.com", eventId: "evt-1", eventTime: "2024-05-01T10:00:00.000Z" };
+const ctx: RenderContext = {
+  doctype: "Note",
+  event: "on_update",
+  user: "admin@example.com",
+  eventId: "evt-1",
+  eventTime: "2024-05-01T10:00:00.000Z",
+};
 
 /** A webhook whose URL and JSON body are templates (so it renders in a worker). */
 function spec(overrides: Partial<WebhookSpec> = {}): WebhookSpec {
   return {
-    name: "hook", webhookDoctype: "Note", webhookDocevent: "on_update", enabled: true, condition: "", timeout: 5, headers: [], data: [],
-    requestUrl: "https://example.com/hook/{{ doc.name }}", isDynamicUrl: true, requestMethod: "POST", requestStructure: "JSON",
-    enableSecurity: false, signatureScheme: "frappe", webhookJson: '{"name": "{{ doc.name }}"}',
+    name: "hook",
+    webhookDoctype: "Note",
+    webhookDocevent: "on_update",
+    enabled: true,
+    condition: "",
+    timeout: 5,
+    headers: [],
+    data: [],
+    requestUrl: "https://example.com/hook/{{ doc.name }}",
+    isDynamicUrl: true,
+    requestMethod: "POST",
+    requestStructure: "JSON",
+    enableSecurity: false,
+    signatureScheme: "frappe",
+    webhookJson: '{"name": "{{ doc.name }}"}',
     ...overrides,
   };
 }
@@ -43,7 +61,8 @@ const request = (s: WebhookSpec, d: Doc = doc): RequestTask => ({ kind: "request
 /** What the renderer on this thread answers for a task (the pool never sees secrets). */
 function inline(task: RenderTask): RenderOutcome {
   try {
-    const value = task.kind === "condition" ? evaluateCondition(task.condition, task.doc) : buildRequest(withoutSecrets(task.spec), task.doc, task.ctx);
+    const value =
+      task.kind === "condition" ? evaluateCondition(task.condition, task.doc) : buildRequest(withoutSecrets(task.spec), task.doc, task.ctx);
     return { ok: true, value };
   } catch (err) {
     return { ok: false, error: describeError(err), code: "error" };
@@ -112,7 +131,7 @@ describe("RenderPool results", () => {
     "doc.items[7]",
     "doc.total / 0",
     "unknown_name",
-    'doc.status + 1',
+    "doc.status + 1",
     "doc.status.upper(",
     "1 +",
     "   ",
@@ -130,7 +149,11 @@ describe("RenderPool results", () => {
 
   it("scales the condition step budget in a worker to its time budget", async () => {
     const costly = condition("[x for x in [0]*100000 if x == 0]");
-    expect(inline(costly)).toEqual({ ok: false, code: "error", error: { name: "ConditionError", message: "condition is too expensive to evaluate" } });
+    expect(inline(costly)).toEqual({
+      ok: false,
+      code: "error",
+      error: { name: "ConditionError", message: "condition is too expensive to evaluate" },
+    });
     // At the default 200 ms a worker allows what the inline default allows, 200,000 steps...
     expect(await pool({ timeoutMs: 200 }).run([costly])).toEqual([inline(costly)]);
     // ...and ten times as many at ten times the budget.
@@ -139,8 +162,14 @@ describe("RenderPool results", () => {
 
   const specs: WebhookSpec[] = [
     spec(),
-    spec({ webhookJson: '{"items": [{% for i in doc.items %}{"code": "{{ i.item_code }}", "qty": {{ i.qty }}}{% if not loop.last %}, {% endif %}{% endfor %}]}' }),
-    spec({ webhookJson: '{"title": {{ doc.title | tojson }}, "upper": "{{ doc.title | upper }}"}', headers: [{ key: "X-Tag", value: "t1" }] }),
+    spec({
+      webhookJson:
+        '{"items": [{% for i in doc.items %}{"code": "{{ i.item_code }}", "qty": {{ i.qty }}}{% if not loop.last %}, {% endif %}{% endfor %}]}',
+    }),
+    spec({
+      webhookJson: '{"title": {{ doc.title | tojson }}, "upper": "{{ doc.title | upper }}"}',
+      headers: [{ key: "X-Tag", value: "t1" }],
+    }),
     spec({ webhookJson: '{"name": "{{ doc.name }"}' }),
     spec({ webhookJson: '{"total": {{ doc.total }}\n{% if %}' }),
     spec({ webhookJson: '{"title": {{ doc.title }}}' }),
@@ -149,7 +178,14 @@ describe("RenderPool results", () => {
     spec({ headers: [{ key: "Bad Header", value: "x" }] }),
     spec({ webhookJson: "   " }),
     // Built without templates: computed on the calling thread.
-    spec({ isDynamicUrl: false, requestStructure: "Form URL-Encoded", data: [{ fieldname: "name", key: "n" }, { fieldname: "meta.owner", key: "owner" }] }),
+    spec({
+      isDynamicUrl: false,
+      requestStructure: "Form URL-Encoded",
+      data: [
+        { fieldname: "name", key: "n" },
+        { fieldname: "meta.owner", key: "owner" },
+      ],
+    }),
     spec({ isDynamicUrl: false, requestStructure: "Event Envelope", data: [] }),
     spec({ isDynamicUrl: false, requestStructure: "", data: [{ fieldname: "total", key: "t" }] }),
   ];
@@ -250,8 +286,12 @@ describe("RenderPool limits", () => {
       const [t, c] = await Promise.all([template, cond]);
 
       expect(cheap.value).toEqual([{ ok: true, value: buildRequest(spec(), doc, ctx) }]);
-      expect(t.value).toEqual([{ ok: false, code: "timeout", error: { name: "RenderLimitError", message: "The template took longer than 200 ms" } }]);
-      expect(c.value).toEqual([{ ok: false, code: "timeout", error: { name: "RenderLimitError", message: "The condition took longer than 200 ms" } }]);
+      expect(t.value).toEqual([
+        { ok: false, code: "timeout", error: { name: "RenderLimitError", message: "The template took longer than 200 ms" } },
+      ]);
+      expect(c.value).toEqual([
+        { ok: false, code: "timeout", error: { name: "RenderLimitError", message: "The condition took longer than 200 ms" } },
+      ]);
       for (const bomb of [t, c]) {
         expect(bomb.ms).toBeGreaterThanOrEqual(200);
         expect(bomb.ms).toBeLessThan(1000);
@@ -274,7 +314,14 @@ describe("RenderPool limits", () => {
     for (const threads of [1, 2]) {
       const p = pool({ threads, timeoutMs: 500 });
       const tasks: RenderTask[] = [];
-      for (let i = 0; i < 30; i++) tasks.push(i === 7 ? condition(CONDITION_BOMB) : i % 2 ? condition(`doc.total > ${i * 2000}`) : request(spec({ webhookJson: `{"i": ${i}, "n": "{{ doc.name }}"}` })));
+      for (let i = 0; i < 30; i++)
+        tasks.push(
+          i === 7
+            ? condition(CONDITION_BOMB)
+            : i % 2
+              ? condition(`doc.total > ${i * 2000}`)
+              : request(spec({ webhookJson: `{"i": ${i}, "n": "{{ doc.name }}"}` })),
+        );
       const outcomes = await p.run(tasks);
       expect(outcomes[7]).toMatchObject({ ok: false, code: "timeout" });
       expect(outcomes.filter((_, i) => i !== 7)).toEqual(tasks.filter((_, i) => i !== 7).map(inline));
@@ -303,8 +350,16 @@ describe("RenderPool limits", () => {
   it("fails a memory bomb with code memory, keeps its batch and goes on working", async () => {
     const p = pool({ threads: 1, memoryMb: 32, timeoutMs: 10_000 });
     const outcomes = await p.run([condition("1 == 1"), condition(MEMORY_BOMB), request(spec()), condition('doc.status == "Open"')]);
-    expect(outcomes[1]).toEqual({ ok: false, code: "memory", error: { name: "RenderLimitError", message: "The condition used more than 32 MB of memory" } });
-    expect([outcomes[0], outcomes[2], outcomes[3]]).toEqual([inline(condition("1 == 1")), inline(request(spec())), { ok: true, value: true }]);
+    expect(outcomes[1]).toEqual({
+      ok: false,
+      code: "memory",
+      error: { name: "RenderLimitError", message: "The condition used more than 32 MB of memory" },
+    });
+    expect([outcomes[0], outcomes[2], outcomes[3]]).toEqual([
+      inline(condition("1 == 1")),
+      inline(request(spec())),
+      { ok: true, value: true },
+    ]);
     expect(await p.run([condition("doc.total == 40000")])).toEqual([{ ok: true, value: true }]);
   });
 
@@ -353,17 +408,32 @@ describe("RenderPool workers", () => {
     const tasks = [condition(""), request(form)];
     expect(await p.run(tasks)).toEqual(tasks.map(inline));
     const [needsWorker] = await p.run([condition("1 == 1")]);
-    expect(needsWorker).toEqual({ ok: false, code: "crash", error: { name: "RenderLimitError", message: "The render worker could not start: no worker here" } });
+    expect(needsWorker).toEqual({
+      ok: false,
+      code: "crash",
+      error: { name: "RenderLimitError", message: "The render worker could not start: no worker here" },
+    });
   });
 
   it("fails with code crash, not forever, when workers keep dying", async () => {
     const file = path.join(tmp, "dies.mjs");
-    fs.writeFileSync(file, 'import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => { throw new Error("worker broke"); });\n');
+    fs.writeFileSync(
+      file,
+      'import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => { throw new Error("worker broke"); });\n',
+    );
     const p = pool({ threads: 1, workerFile: () => file });
     const outcomes = await p.run([condition("1 == 1"), request(spec()), condition("")]);
     expect(outcomes).toEqual([
-      { ok: false, code: "crash", error: { name: "RenderLimitError", message: "The condition could not be evaluated: its worker stopped (worker broke)" } },
-      { ok: false, code: "crash", error: { name: "RenderLimitError", message: "The template could not be rendered: its worker stopped (worker broke)" } },
+      {
+        ok: false,
+        code: "crash",
+        error: { name: "RenderLimitError", message: "The condition could not be evaluated: its worker stopped (worker broke)" },
+      },
+      {
+        ok: false,
+        code: "crash",
+        error: { name: "RenderLimitError", message: "The template could not be rendered: its worker stopped (worker broke)" },
+      },
       { ok: true, value: true },
     ]);
   });

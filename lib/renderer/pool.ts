@@ -16,7 +16,17 @@ import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { workerBundle } from "@/lib/worker-bundle";
 import { ConditionError, ConditionSyntaxError, HelperError, RenderError, TemplateError } from "./errors";
-import type { Control, ConditionTask, FromWorker, RenderFailure, RenderTask, ToWorker, WireOutcome, WireTask, WorkerInit } from "./pool-protocol";
+import type {
+  Control,
+  ConditionTask,
+  FromWorker,
+  RenderFailure,
+  RenderTask,
+  ToWorker,
+  WireOutcome,
+  WireTask,
+  WorkerInit,
+} from "./pool-protocol";
 import { CTL_BYTES, CTL_NEXT, CTL_RUNNING, controlView, executeTask, runsNoUserCode, withoutSecrets } from "./pool-protocol";
 import type { Doc, RenderContext, RenderedRequest, WebhookSpec } from "./types";
 
@@ -56,8 +66,7 @@ export function renderLimits(env: Record<string, string | undefined> = process.e
 export type RenderFailureCode = "timeout" | "memory" | "error" | "crash";
 
 export type RenderOutcome<T = boolean | RenderedRequest> =
-  | { ok: true; value: T }
-  | { ok: false; error: RenderFailure; code: RenderFailureCode };
+  { ok: true; value: T } | { ok: false; error: RenderFailure; code: RenderFailureCode };
 
 /** What a task yields: a condition's truth, or the request built for a webhook. */
 export type TaskValue<T extends RenderTask> = T extends ConditionTask ? boolean : RenderedRequest;
@@ -201,7 +210,14 @@ export class RenderPool {
         items.push({ job, index, kind: task.kind, wire: { kind: task.kind, condition: task.condition, doc: task.doc }, attempts: 0 });
       } else {
         const spec = this.specRef(task.spec, seen);
-        items.push({ job, index, kind: task.kind, spec, wire: { kind: task.kind, spec: spec.id, doc: task.doc, ctx: task.ctx }, attempts: 0 });
+        items.push({
+          job,
+          index,
+          kind: task.kind,
+          spec,
+          wire: { kind: task.kind, spec: spec.id, doc: task.doc, ctx: task.ctx },
+          attempts: 0,
+        });
       }
     });
     if (items.length === 0) return outcomes as RenderOutcome<TaskValue<T>>[];
@@ -283,7 +299,10 @@ export class RenderPool {
       } catch (err) {
         // No worker can start (the bundle failed to build...): fail what waits, not hang.
         if (this.slots.length === 0) {
-          const error = { name: "RenderLimitError", message: `The render worker could not start: ${err instanceof Error ? err.message : String(err)}` };
+          const error = {
+            name: "RenderLimitError",
+            message: `The render worker could not start: ${err instanceof Error ? err.message : String(err)}`,
+          };
           for (const item of this.take(this.waiting)) this.settle(item, failed(error, "crash"));
         }
         return;
@@ -371,7 +390,8 @@ export class RenderPool {
     }
     if (retry.length === items.length) {
       // Copying each alone worked: report the batch error rather than loop.
-      for (const item of items) this.settle(item, failed({ name: "DataCloneError", message: err instanceof Error ? err.message : String(err) }, "error"));
+      for (const item of items)
+        this.settle(item, failed({ name: "DataCloneError", message: err instanceof Error ? err.message : String(err) }, "error"));
       return;
     }
     this.requeue(retry);
@@ -437,7 +457,12 @@ export class RenderPool {
   }
 
   /** A worker is gone: fail the task it was running, put the rest of its batch back. */
-  private lost(slot: Slot, code: Exclude<RenderFailureCode, "error">, detail: string, running = Atomics.load(slot.control.ints, CTL_RUNNING)): void {
+  private lost(
+    slot: Slot,
+    code: Exclude<RenderFailureCode, "error">,
+    detail: string,
+    running = Atomics.load(slot.control.ints, CTL_RUNNING),
+  ): void {
     if (slot.gone) return;
     slot.gone = true;
     this.slots = this.slots.filter((s) => s !== slot);

@@ -16,7 +16,13 @@ const doc: Doc = {
   ],
 };
 
-const ctx: RenderContext = { doctype: "Note", event: "on_update", user: "admin@example.com", eventId: "evt-1", eventTime: "2024-05-01T10:00:00.000Z" };
+const ctx: RenderContext = {
+  doctype: "Note",
+  event: "on_update",
+  user: "admin@example.com",
+  eventId: "evt-1",
+  eventTime: "2024-05-01T10:00:00.000Z",
+};
 
 function spec(overrides: Partial<WebhookSpec> = {}): WebhookSpec {
   return {
@@ -127,7 +133,16 @@ describe("bodies", () => {
   });
 
   it("maps dotted fieldnames over child rows and missing fields to null", () => {
-    const req = buildRequest(spec({ data: [{ fieldname: "items.qty", key: "qtys" }, { fieldname: "nope", key: "nope" }] }), doc, ctx);
+    const req = buildRequest(
+      spec({
+        data: [
+          { fieldname: "items.qty", key: "qtys" },
+          { fieldname: "nope", key: "nope" },
+        ],
+      }),
+      doc,
+      ctx,
+    );
     expect(JSON.parse(req.body)).toEqual({ qtys: [1, 2, 3], nope: null });
   });
 

@@ -39,7 +39,12 @@ function dataMapping(spec: WebhookSpec, doc: Doc): Record<string, unknown> | nul
   for (const row of rows) {
     const key = row.key.trim();
     // defineProperty so a key named "__proto__" is stored as data, not as a prototype.
-    Object.defineProperty(out, key, { value: resolveFieldPath(doc, row.fieldname.trim()), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: resolveFieldPath(doc, row.fieldname.trim()),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -49,7 +49,10 @@ describe("Standard Webhooks", () => {
   it("verifies, with human reasons on failure", () => {
     const headers = standardWebhookHeaders(SPEC.id, SPEC.timestamp, SPEC.body, [SPEC.secret]);
     expect(verifyStandard(headers, SPEC.body, SPEC.secret, 300, SPEC.timestamp + 10)).toEqual({ ok: true });
-    expect(verifyStandard(headers, SPEC.body + "x", SPEC.secret, 300, SPEC.timestamp)).toEqual({ ok: false, reason: "signature does not match" });
+    expect(verifyStandard(headers, SPEC.body + "x", SPEC.secret, 300, SPEC.timestamp)).toEqual({
+      ok: false,
+      reason: "signature does not match",
+    });
     expect(verifyStandard(headers, SPEC.body, SPEC.secret, 300, SPEC.timestamp + 301).reason).toBe("timestamp too old");
     expect(verifyStandard(headers, SPEC.body, SPEC.secret, 300, SPEC.timestamp - 301).reason).toBe("timestamp too far in the future");
     const { "webhook-signature": _omit, ...unsigned } = headers;

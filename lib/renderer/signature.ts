@@ -90,5 +90,7 @@ export function verifyStandard(
 /** Receiver-side check of Frappe's signature header value. */
 export function verifyFrappe(body: string, secret: string, signature: string | undefined | null): VerifyResult {
   if (!signature) return { ok: false, reason: `missing ${FRAPPE_SIGNATURE_HEADER} header` };
-  return constantTimeEqual(signature.trim(), frappeSignature(body, secret)) ? { ok: true } : { ok: false, reason: "signature does not match" };
+  return constantTimeEqual(signature.trim(), frappeSignature(body, secret))
+    ? { ok: true }
+    : { ok: false, reason: "signature does not match" };
 }

@@ -155,7 +155,14 @@ function roundFilter(value: unknown, precision: unknown, method: unknown): numbe
 
 function toNumber(value: unknown, fallback: number, integer: boolean): number {
   const v = unwrap(value);
-  const n = typeof v === "boolean" ? Number(v) : typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v.trim()) : Number.NaN;
+  const n =
+    typeof v === "boolean"
+      ? Number(v)
+      : typeof v === "number"
+        ? v
+        : typeof v === "string" && v.trim() !== ""
+          ? Number(v.trim())
+          : Number.NaN;
   if (!Number.isFinite(n)) return fallback;
   return integer ? Math.trunc(n) : n;
 }
@@ -166,7 +173,8 @@ const FILTERS: Record<string, NjFunction> = {
   safe: filter("safe", [], (v) => markSafe(displayText(v))),
   string: filter("string", [], (v) => keepSafe(v, v === undefined ? "" : pyStr(unwrap(v)))),
   default: filter("default", ["default_value", "boolean"], (v, [def, bool]) =>
-    v === undefined || v === null || (truthy(bool) && !truthy(unwrap(v))) ? (def ?? "") : v),
+    v === undefined || v === null || (truthy(bool) && !truthy(unwrap(v))) ? (def ?? "") : v,
+  ),
   length: filter("length", [], (v) => {
     const u = unwrap(v);
     if (typeof u === "string") return Array.from(u).length;
@@ -180,7 +188,13 @@ const FILTERS: Record<string, NjFunction> = {
     return keepSafe(v, s.charAt(0).toUpperCase() + s.slice(1).toLowerCase());
   }),
   title: filter("title", [], (v) =>
-    keepSafe(v, displayText(v).toLowerCase().replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_m, p: string, c: string) => p + c.toUpperCase()))),
+    keepSafe(
+      v,
+      displayText(v)
+        .toLowerCase()
+        .replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_m, p: string, c: string) => p + c.toUpperCase()),
+    ),
+  ),
   trim: filter("trim", ["chars"], (v, [chars]) => {
     const s = displayText(v);
     if (chars === undefined || chars === null) return keepSafe(v, s.trim());
@@ -229,13 +243,21 @@ const FILTERS: Record<string, NjFunction> = {
     return typeof u === "string" ? Array.from(u).reverse().join("") : [...seq(u, "reverse")].reverse();
   }),
   sum: filter("sum", ["attribute", "start"], (v, [attribute, start]) =>
-    seq(v, "sum").reduce((acc: number, item) => acc + Number(unwrap(attrOf(item, attribute)) ?? 0), Number(start ?? 0))),
-  min: filter("min", ["case_sensitive", "attribute"], (v, [cs, attribute]) =>
-    sorted(seq(v, "min"), sortKey(truthy(cs), attribute), false)[0]),
-  max: filter("max", ["case_sensitive", "attribute"], (v, [cs, attribute]) =>
-    sorted(seq(v, "max"), sortKey(truthy(cs), attribute), true)[0]),
+    seq(v, "sum").reduce((acc: number, item) => acc + Number(unwrap(attrOf(item, attribute)) ?? 0), Number(start ?? 0)),
+  ),
+  min: filter(
+    "min",
+    ["case_sensitive", "attribute"],
+    (v, [cs, attribute]) => sorted(seq(v, "min"), sortKey(truthy(cs), attribute), false)[0],
+  ),
+  max: filter(
+    "max",
+    ["case_sensitive", "attribute"],
+    (v, [cs, attribute]) => sorted(seq(v, "max"), sortKey(truthy(cs), attribute), true)[0],
+  ),
   sort: filter("sort", ["reverse", "case_sensitive", "attribute"], (v, [rev, cs, attribute]) =>
-    sorted(seq(v, "sort"), sortKey(truthy(cs), attribute), truthy(rev))),
+    sorted(seq(v, "sort"), sortKey(truthy(cs), attribute), truthy(rev)),
+  ),
   unique: filter("unique", ["case_sensitive", "attribute"], (v, [cs, attribute]) => {
     const key = sortKey(truthy(cs), attribute);
     const seen: unknown[] = [];
@@ -334,7 +356,9 @@ const FILTERS: Record<string, NjFunction> = {
   urlencode: filter("urlencode", [], (v) => {
     const u = unwrap(v);
     if (isPlainObject(u)) {
-      return Object.keys(u).map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(displayText(memberLookup(u, k)))}`).join("&");
+      return Object.keys(u)
+        .map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(displayText(memberLookup(u, k)))}`)
+        .join("&");
     }
     return encodeURIComponent(displayText(u));
   }),

@@ -103,15 +103,19 @@ export function markSafe(text: string): NjSafeString {
 export function safeJson(value: unknown, indent?: number): string {
   const s = current();
   let nodes = 0;
-  const text = JSON.stringify(value === undefined ? null : value, (_key, v: unknown) => {
-    if (++nodes > s.maxOutput) throw tooLarge(s);
-    tick();
-    if (typeof v === "function" || v instanceof BoundMethod) return undefined;
-    if (isSafeString(v)) return v.val;
-    // Host objects are opaque to templates; JSON must not reveal their fields either.
-    if (typeof v === "object" && v !== null && !Array.isArray(v) && !isPlainObject(v)) return null;
-    return v;
-  }, indent);
+  const text = JSON.stringify(
+    value === undefined ? null : value,
+    (_key, v: unknown) => {
+      if (++nodes > s.maxOutput) throw tooLarge(s);
+      tick();
+      if (typeof v === "function" || v instanceof BoundMethod) return undefined;
+      if (isSafeString(v)) return v.val;
+      // Host objects are opaque to templates; JSON must not reveal their fields either.
+      if (typeof v === "object" && v !== null && !Array.isArray(v) && !isPlainObject(v)) return null;
+      return v;
+    },
+    indent,
+  );
   if (text !== undefined && text.length > s.maxOutput) throw tooLarge(s);
   return text === undefined ? "null" : text;
 }
@@ -265,8 +269,7 @@ function suppressValue(value: unknown): string {
     // Check before escaping: escaping would flatten an oversized concatenation first.
     if (value.length > s.maxOutput - s.outLen) throw tooLarge(s);
     out = s.json ? jsonEscape(value) : value;
-  }
-  else if (typeof value === "number") out = String(value);
+  } else if (typeof value === "number") out = String(value);
   else if (typeof value === "boolean") out = value ? "true" : "false";
   else if (Array.isArray(value) || isPlainObject(value)) {
     // Lists/dicts print as JSON rather than "[object Object]"; inside a JSON body they are

@@ -3,7 +3,7 @@ import { TemplateError } from "./errors";
 import { renderTemplate } from "./template";
 
 const g = globalThis as { __pwned?: unknown };
-const PWN = 'globalThis.__pwned = 1; return process';
+const PWN = "globalThis.__pwned = 1; return process";
 const doc = { name: "N-1", items: [{ a: 1 }], big: "x".repeat(1000) };
 
 function attempt(src: string): { output?: string; error?: unknown } {
@@ -160,7 +160,7 @@ describe("template limits", () => {
   });
 
   it("stops values that share sub-lists from expanding exponentially", () => {
-    const dag = '{% set x = [1] %}{% for i in range(60) %}{% set x = [x, x] %}{% endfor %}';
+    const dag = "{% set x = [1] %}{% for i in range(60) %}{% set x = [x, x] %}{% endfor %}";
     for (const tail of ["{{ x | tojson }}", "{{ x }}", "{{ x in [x] }}", "{{ x | string }}", "{{ [x, x] | unique }}", "{{ str(x) }}"]) {
       const { error, ms } = timed(dag + tail, true);
       expect(error, tail).toBeInstanceOf(TemplateError);

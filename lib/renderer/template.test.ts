@@ -60,7 +60,9 @@ describe("renderTemplate", () => {
     expect(today).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(render("{{ frappe.utils.nowdate() }}|{{ utils.today() }}")).toBe(`${today}|${today}`);
     expect(render("{{ now() }}")).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/);
-    expect(render("{{ add_days('2024-01-31', 1) }} {{ flt('1,234.567', 2) }} {{ cint('7.9') }} {{ cstr(none) }}")).toBe("2024-02-01 1234.57 7 ");
+    expect(render("{{ add_days('2024-01-31', 1) }} {{ flt('1,234.567', 2) }} {{ cint('7.9') }} {{ cstr(none) }}")).toBe(
+      "2024-02-01 1234.57 7 ",
+    );
     expect(render("{{ flt(doc.total, precision=1) }}")).toBe("40000");
     expect(render("{{ doc.title.startswith('He') }} {{ doc.meta.get('owner') }} {{ doc.title.upper() }}")).toBe("true admin HELLO");
   });
@@ -150,7 +152,7 @@ describe("JSON mode", () => {
   });
 
   it("does not escape outside JSON mode", () => {
-    expect(renderTemplate('{{ doc.name }}', { doc: { name: 'a"b' } })).toBe('a"b');
+    expect(renderTemplate("{{ doc.name }}", { doc: { name: 'a"b' } })).toBe('a"b');
   });
 });
 

@@ -89,9 +89,18 @@ describe("listActivity", () => {
   });
 
   it("shows what recordActivity wrote", () => {
-    recordActivity({ operation: ACTIVITY.userCreated, actor: "Administrator", subject: "User/c@example.com", detail: "No roles", ip: "127.0.0.1" }, env.db);
+    recordActivity(
+      { operation: ACTIVITY.userCreated, actor: "Administrator", subject: "User/c@example.com", detail: "No roles", ip: "127.0.0.1" },
+      env.db,
+    );
     const [row] = listActivity(admin).rows;
-    expect(row).toMatchObject({ operation: "User Created", actor: "Administrator", subject: "User/c@example.com", detail: "No roles", ip: "127.0.0.1" });
+    expect(row).toMatchObject({
+      operation: "User Created",
+      actor: "Administrator",
+      subject: "User/c@example.com",
+      detail: "No roles",
+      ip: "127.0.0.1",
+    });
     expect(row && getActivity(admin, String(row.id))).toEqual(row);
   });
 });

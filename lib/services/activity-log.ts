@@ -8,7 +8,18 @@ import { ACTIVITY } from "@/lib/auth/activity";
 import { requireManager, type Actor } from "@/lib/auth/roles";
 import { notFound, zodToAppError } from "@/lib/errors";
 import { activityFiltersSchema, type ActivityFilters, type ActivityFiltersInput } from "./activity-log.schema";
-import { addDateRange, cappedCount, decodeCursor, finishPage, pageLimit, prepareCached, seek, whereSql, type KeysetPage, type SortOrder } from "./keyset";
+import {
+  addDateRange,
+  cappedCount,
+  decodeCursor,
+  finishPage,
+  pageLimit,
+  prepareCached,
+  seek,
+  whereSql,
+  type KeysetPage,
+  type SortOrder,
+} from "./keyset";
 
 export * from "./activity-log.schema";
 
@@ -29,7 +40,11 @@ const likeContains = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 function filterSql(f: ActivityFilters): { where: string[]; params: Record<string, string | number> } {
   const where: string[] = [];
   const params: Record<string, string | number> = {};
-  for (const [col, v] of [["operation", f.operation], ["actor", f.user], ["ip", f.ip]] as const) {
+  for (const [col, v] of [
+    ["operation", f.operation],
+    ["actor", f.user],
+    ["ip", f.ip],
+  ] as const) {
     if (v === undefined) continue;
     where.push(`${col} = @${col}`);
     params[col] = v;
@@ -60,7 +75,10 @@ export function listActivity(
 }
 
 /** Entries matching the filters, counted up to COUNT_CAP (`capped` when there are more). */
-export function countActivity(actor: Actor | null, filters: ActivityFiltersInput | Record<string, unknown> = {}): { count: number; capped: boolean } {
+export function countActivity(
+  actor: Actor | null,
+  filters: ActivityFiltersInput | Record<string, unknown> = {},
+): { count: number; capped: boolean } {
   requireManager(actor);
   const { where, params } = filterSql(parseFilters(filters));
   return cappedCount(getDb().$client, "activity_log", where, params);
@@ -69,7 +87,9 @@ export function countActivity(actor: Actor | null, filters: ActivityFiltersInput
 export function getActivity(actor: Actor | null, id: string | number): ActivityLogRow {
   requireManager(actor);
   const n = typeof id === "number" ? id : /^\d{1,15}$/.test(id) ? Number(id) : NaN;
-  const row = Number.isSafeInteger(n) ? (prepareCached(getDb().$client, `SELECT ${COLUMNS} FROM activity_log WHERE id = ?`).get(n) as ActivityLogRow | undefined) : undefined;
+  const row = Number.isSafeInteger(n)
+    ? (prepareCached(getDb().$client, `SELECT ${COLUMNS} FROM activity_log WHERE id = ?`).get(n) as ActivityLogRow | undefined)
+    : undefined;
   if (!row) throw notFound(`Activity Log ${id}`);
   return row;
 }

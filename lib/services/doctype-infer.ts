@@ -83,10 +83,10 @@ function statements(db: Database.Database) {
     insertDoctype: db.prepare(
       "INSERT OR IGNORE INTO doctype (name, module, is_submittable, is_child, inferred, created, modified) VALUES (?, 'Custom', ?, ?, 1, ?, ?)",
     ),
-    markSubmittable: db.prepare("UPDATE doctype SET is_submittable = 1, modified = ? WHERE name = ? AND inferred = 1 AND is_submittable = 0"),
-    insertField: db.prepare(
-      "INSERT OR IGNORE INTO docfield (parent, idx, fieldname, label, fieldtype, options) VALUES (?, ?, ?, ?, ?, ?)",
+    markSubmittable: db.prepare(
+      "UPDATE doctype SET is_submittable = 1, modified = ? WHERE name = ? AND inferred = 1 AND is_submittable = 0",
     ),
+    insertField: db.prepare("INSERT OR IGNORE INTO docfield (parent, idx, fieldname, label, fieldtype, options) VALUES (?, ?, ?, ?, ?, ?)"),
   };
 }
 const stmtCache = new WeakMap<Database.Database, ReturnType<typeof statements>>();

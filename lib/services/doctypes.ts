@@ -6,7 +6,6 @@ import { docfield, doctype, document } from "@/db/schema";
 import { requireManager, type Actor } from "@/lib/auth/roles";
 import { notFound, zodToAppError } from "@/lib/errors";
 
-
 export function listDoctypes(actor: Actor | null, q: { search?: string; includeChild?: boolean } = {}, db = getDb()) {
   requireManager(actor);
   const docs = db
@@ -17,7 +16,12 @@ export function listDoctypes(actor: Actor | null, q: { search?: string; includeC
     .all();
   const counts = new Map(docs.map((d) => [d.doctype, d.n]));
   const fieldCounts = new Map(
-    db.select({ parent: docfield.parent, n: count() }).from(docfield).groupBy(docfield.parent).all().map((r) => [r.parent, r.n]),
+    db
+      .select({ parent: docfield.parent, n: count() })
+      .from(docfield)
+      .groupBy(docfield.parent)
+      .all()
+      .map((r) => [r.parent, r.n]),
   );
   const rows = db
     .select()

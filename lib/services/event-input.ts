@@ -24,19 +24,36 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
 }
 
 const must = (what: string) => (issue: { input?: unknown }) =>
-  issue.input === undefined ? "is required" : `must be ${what}, not ${issue.input === null ? "null" : Array.isArray(issue.input) ? "an array" : typeof issue.input}`;
+  issue.input === undefined
+    ? "is required"
+    : `must be ${what}, not ${issue.input === null ? "null" : Array.isArray(issue.input) ? "an array" : typeof issue.input}`;
 
 const eventInputSchema = z.object({
-  doctype: z.string({ error: must("a string") }).trim().min(1, "must not be empty").max(140, "must be at most 140 characters"),
+  doctype: z
+    .string({ error: must("a string") })
+    .trim()
+    .min(1, "must not be empty")
+    .max(140, "must be at most 140 characters"),
   event: z.enum(DOC_EVENTS, { error: () => `must be one of ${DOC_EVENTS.join(", ")}` }),
   doc: z.looseObject(
     {
-      name: z.string({ error: must("a string") }).trim().min(1, "must not be empty").max(255, "must be at most 255 characters"),
+      name: z
+        .string({ error: must("a string") })
+        .trim()
+        .min(1, "must not be empty")
+        .max(255, "must be at most 255 characters"),
     },
     { error: must("an object") },
   ),
-  user: z.string({ error: must("a string") }).max(255, "must be at most 255 characters").nullish(),
-  id: z.string({ error: must("a string") }).min(1, "must not be empty").max(255, "must be at most 255 characters").optional(),
+  user: z
+    .string({ error: must("a string") })
+    .max(255, "must be at most 255 characters")
+    .nullish(),
+  id: z
+    .string({ error: must("a string") })
+    .min(1, "must not be empty")
+    .max(255, "must be at most 255 characters")
+    .optional(),
 });
 export type EventInput = z.infer<typeof eventInputSchema>;
 

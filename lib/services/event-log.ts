@@ -56,11 +56,21 @@ const toRow = ({ routing, ...r }: Raw): EventRow => {
 const COLUMNS = `id, doctype, docname, event, user, posted_by AS postedBy, routing, created`;
 
 /** Newest first, keyset on (created, id) like the Request Log; `cursor` is "<created>.<id>". */
-export function listEvents(actor: Actor | null, f: EventFilters = {}, cursor?: string | null, limit = 20): { rows: EventRow[]; next?: string } {
+export function listEvents(
+  actor: Actor | null,
+  f: EventFilters = {},
+  cursor?: string | null,
+  limit = 20,
+): { rows: EventRow[]; next?: string } {
   requireManager(actor);
   const where: string[] = [];
   const params: Record<string, string | number> = {};
-  for (const [key, col] of [["doctype", "doctype"], ["docname", "docname"], ["event", "event"], ["user", "user"]] as const) {
+  for (const [key, col] of [
+    ["doctype", "doctype"],
+    ["docname", "docname"],
+    ["event", "event"],
+    ["user", "user"],
+  ] as const) {
     const v = f[key]?.trim();
     if (v) {
       where.push(`${col} = @${key}`);
@@ -103,7 +113,8 @@ export interface EventDetail extends EventRow {
 export function getEvent(actor: Actor | null, id: string): EventDetail {
   requireManager(actor);
   const db = getDb().$client;
-  const raw = db.prepare(`SELECT ${COLUMNS}, api_key AS apiKey FROM event WHERE id = ?`).get(id) as (Raw & { apiKey: string | null }) | undefined;
+  const raw = db.prepare(`SELECT ${COLUMNS}, api_key AS apiKey FROM event WHERE id = ?`).get(id) as
+    (Raw & { apiKey: string | null }) | undefined;
   if (!raw) throw notFound(`Event ${id}`);
   const logs = db
     .prepare(`SELECT name, webhook, status, http_status AS httpStatus FROM webhook_request_log WHERE event = ? ORDER BY created, name`)
@@ -167,12 +178,14 @@ export interface StoredDocumentView {
 export function getStoredDocument(actor: Actor | null, doctype: string, name: string): StoredDocumentView {
   requireManager(actor);
   const db = getDb().$client;
-  const row = db.prepare(`SELECT doctype, name, data, deleted, modified FROM document WHERE doctype = ? AND name = ?`).get(doctype, name) as
-    | { doctype: string; name: string; data: string; deleted: number; modified: number }
-    | undefined;
+  const row = db
+    .prepare(`SELECT doctype, name, data, deleted, modified FROM document WHERE doctype = ? AND name = ?`)
+    .get(doctype, name) as { doctype: string; name: string; data: string; deleted: number; modified: number } | undefined;
   if (!row) throw notFound(`${doctype} ${name}`);
   const events = (
-    db.prepare(`SELECT ${COLUMNS} FROM event WHERE doctype = ? AND docname = ? ORDER BY created DESC, id DESC LIMIT 20`).all(doctype, name) as Raw[]
+    db
+      .prepare(`SELECT ${COLUMNS} FROM event WHERE doctype = ? AND docname = ? ORDER BY created DESC, id DESC LIMIT 20`)
+      .all(doctype, name) as Raw[]
   ).map(toRow);
   return { ...row, deleted: !!row.deleted, events };
 }

@@ -40,10 +40,22 @@ function post(body: unknown, headers: Record<string, string> = {}): Promise<Resp
 }
 
 const counts = () => ({
-  events: db.select({ n: sql<number>`count(*)` }).from(event).get()?.n,
-  logs: db.select({ n: sql<number>`count(*)` }).from(webhookRequestLog).get()?.n,
-  deliveries: db.select({ n: sql<number>`count(*)` }).from(delivery).get()?.n,
-  documents: db.select({ n: sql<number>`count(*)` }).from(document).get()?.n,
+  events: db
+    .select({ n: sql<number>`count(*)` })
+    .from(event)
+    .get()?.n,
+  logs: db
+    .select({ n: sql<number>`count(*)` })
+    .from(webhookRequestLog)
+    .get()?.n,
+  deliveries: db
+    .select({ n: sql<number>`count(*)` })
+    .from(delivery)
+    .get()?.n,
+  documents: db
+    .select({ n: sql<number>`count(*)` })
+    .from(document)
+    .get()?.n,
 });
 
 const routingOf = (id: string) => (db.select().from(event).where(eq(event.id, id)).get()?.routing ?? []) as RoutingEntry[];
@@ -57,7 +69,11 @@ describe("POST /api/events", () => {
     expect(body.events).toHaveLength(1);
     const [ev] = body.events;
     expect(ev?.deliveries).toEqual([{ webhook: "Quotation hook", request_log: expect.any(String) }]);
-    const log = db.select().from(webhookRequestLog).where(eq(webhookRequestLog.name, ev?.deliveries[0]?.request_log ?? "")).get();
+    const log = db
+      .select()
+      .from(webhookRequestLog)
+      .where(eq(webhookRequestLog.name, ev?.deliveries[0]?.request_log ?? ""))
+      .get();
     expect(log).toMatchObject({
       webhook: "Quotation hook",
       referenceDoctype: "Quotation",
@@ -68,10 +84,28 @@ describe("POST /api/events", () => {
       attempts: 0,
     });
     expect(JSON.parse(log?.data ?? "")).toMatchObject({ name: "QTN-1", status: "Open" });
-    const stored = db.select().from(event).where(eq(event.id, ev?.id ?? "")).get();
-    expect(stored).toMatchObject({ doctype: "Quotation", event: "on_update", docname: "QTN-1", user: "jane@host.example", postedBy: "Administrator" });
+    const stored = db
+      .select()
+      .from(event)
+      .where(eq(event.id, ev?.id ?? ""))
+      .get();
+    expect(stored).toMatchObject({
+      doctype: "Quotation",
+      event: "on_update",
+      docname: "QTN-1",
+      user: "jane@host.example",
+      postedBy: "Administrator",
+    });
     const d = db.select().from(delivery).get();
-    expect(d).toMatchObject({ log: log?.name, webhook: "Quotation hook", attempts: 0, maxRetries: 5, timeoutMs: 5000, sign: true, held: false });
+    expect(d).toMatchObject({
+      log: log?.name,
+      webhook: "Quotation hook",
+      attempts: 0,
+      maxRetries: 5,
+      timeoutMs: 5000,
+      sign: true,
+      held: false,
+    });
     expect(log).toMatchObject({ requestMethod: "POST", url: URL_ });
     expect(JSON.parse(log?.headers ?? "{}")["webhook-id"]).toBe(d?.id);
   });
@@ -79,7 +113,13 @@ describe("POST /api/events", () => {
   it("answers 401 without auth or with a wrong secret, 403 for a disabled user, and stores nothing", async () => {
     const before = counts();
     const ok = { doctype: "Quotation", event: "on_update", doc: quotation("QTN-1") };
-    expect((await POST(new Request("http://x/api/events", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ok) }))).status).toBe(401);
+    expect(
+      (
+        await POST(
+          new Request("http://x/api/events", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ok) }),
+        )
+      ).status,
+    ).toBe(401);
     expect((await post(ok, { authorization: token.replace(/:.*/, ":wrong") })).status).toBe(401);
     expect((await post(ok, { authorization: "Basic abc" })).status).toBe(401);
     db.update(user).set({ enabled: false }).where(eq(user.name, "Administrator")).run();
@@ -126,11 +166,24 @@ describe("POST /api/events", () => {
       ["{not json", {}, 400, /not valid JSON/],
       [{ doctype: "Quotation", event: "on_update", doc: quotation("Q") }, { "content-type": "text/plain" }, 415],
       [{ doctype: "Quotation", event: "on_explode", doc: quotation("Q") }, {}, 400, /^event: must be one of after_insert, on_update/],
-      [[{ doctype: "Quotation", event: "on_update", doc: quotation("Q") }, { doctype: 5, event: "on_update", doc: quotation("Q") }], {}, 400, /^events\[1\]\.doctype: must be a string/],
+      [
+        [
+          { doctype: "Quotation", event: "on_update", doc: quotation("Q") },
+          { doctype: 5, event: "on_update", doc: quotation("Q") },
+        ],
+        {},
+        400,
+        /^events\[1\]\.doctype: must be a string/,
+      ],
       [[{ doctype: "Quotation", event: "on_update", doc: { status: "x" } }], {}, 400, /^events\[0\]\.doc\.name: is required/],
       [{ doctype: "Quotation", event: "on_update", doc: [] }, {}, 400, /^doc: must be an object/],
       [[], {}, 400, /at least one/],
-      [Array.from({ length: 1001 }, (_, i) => ({ doctype: "Quotation", event: "on_update", doc: quotation(`Q${i}`) })), {}, 400, /at most 1000/],
+      [
+        Array.from({ length: 1001 }, (_, i) => ({ doctype: "Quotation", event: "on_update", doc: quotation(`Q${i}`) })),
+        {},
+        400,
+        /at most 1000/,
+      ],
       [{ doctype: "Quotation", event: "on_update", doc: quotation("Q") }, { "content-type": "application/json; boundary=x" }, 415],
       [{ doctype: "Quotation", event: "on_update", doc: quotation("Q") }, { "content-type": "application/jsonp" }, 415],
       [
@@ -157,14 +210,18 @@ describe("POST /api/events", () => {
     insertWebhook(db, { name: "h", url: URL_ });
     const ok = { doctype: "Quotation", event: "on_update", doc: quotation("QTN-1") };
     // A byte body: fetch adds no Content-Type of its own.
-    const bare = new Request("http://localhost/api/events", { method: "POST", headers: { authorization: token }, body: new TextEncoder().encode(JSON.stringify(ok)) });
+    const bare = new Request("http://localhost/api/events", {
+      method: "POST",
+      headers: { authorization: token },
+      body: new TextEncoder().encode(JSON.stringify(ok)),
+    });
     expect(bare.headers.get("content-type")).toBeNull();
     const res = await POST(bare);
     expect(res.status).toBe(415);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
     expect(counts()).toMatchObject({ events: 0 });
     expect((await post(ok, { "content-type": "application/json; charset=utf-8" })).status).toBe(202);
-    expect((await post({ ...ok, id: "e2" }, { "content-type": "Application/JSON;charset=\"UTF-8\"" })).status).toBe(202);
+    expect((await post({ ...ok, id: "e2" }, { "content-type": 'Application/JSON;charset="UTF-8"' })).status).toBe(202);
   });
 
   it("accepts a document nested exactly 64 levels deep", async () => {
@@ -172,7 +229,9 @@ describe("POST /api/events", () => {
     for (let i = 0; i < 63; i++) deep = { d: deep };
     const res = await post({ doctype: "Quotation", event: "on_update", doc: quotation("QTN-D", { deep }) });
     expect(res.status).toBe(202);
-    expect(() => parseEventsBody({ doctype: "Quotation", event: "on_update", doc: quotation("Q", { deep: { d: deep } }) })).toThrow(/^doc: nested deeper than 64 levels$/);
+    expect(() => parseEventsBody({ doctype: "Quotation", event: "on_update", doc: quotation("Q", { deep: { d: deep } }) })).toThrow(
+      /^doc: nested deeper than 64 levels$/,
+    );
   });
 
   it("accepts a repeated id once and does not dispatch it twice", async () => {
@@ -231,7 +290,11 @@ describe("routing", () => {
       ["e-cond-true", true, undefined],
     ]);
     expect(routing[2]?.values).toEqual({ "doc.status": "Open" });
-    const errorLog = db.select().from(webhookRequestLog).where(eq(webhookRequestLog.name, routing[3]?.request_log ?? "")).get();
+    const errorLog = db
+      .select()
+      .from(webhookRequestLog)
+      .where(eq(webhookRequestLog.name, routing[3]?.request_log ?? ""))
+      .get();
     expect(errorLog).toMatchObject({ status: "Error", webhook: "d-cond-error" });
     expect(errorLog?.error).toMatch(/condition/i);
     expect(counts().deliveries).toBe(2);
@@ -258,14 +321,26 @@ describe("routing", () => {
       done: true,
       due: "2026-01-02",
       meta: { a: 1 },
-      lines: [{ sku: "A", qty: 2 }, { sku: "B", qty: 1, note: "x" }],
+      lines: [
+        { sku: "A", qty: 2 },
+        { sku: "B", qty: 1, note: "x" },
+      ],
     };
     await ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_update", doc }));
     await ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_trash", doc }));
     expect(db.select().from(document).where(eq(document.name, "T-1")).get()?.deleted).toBe(true);
-    expect(db.select().from(doctype).where(eq(doctype.name, "Ticket")).get()).toMatchObject({ inferred: true, module: "Custom", isChild: false });
+    expect(db.select().from(doctype).where(eq(doctype.name, "Ticket")).get()).toMatchObject({
+      inferred: true,
+      module: "Custom",
+      isChild: false,
+    });
     const fields = Object.fromEntries(
-      db.select().from(docfield).where(eq(docfield.parent, "Ticket")).all().map((f) => [f.fieldname, [f.fieldtype, f.options]]),
+      db
+        .select()
+        .from(docfield)
+        .where(eq(docfield.parent, "Ticket"))
+        .all()
+        .map((f) => [f.fieldname, [f.fieldtype, f.options]]),
     );
     expect(fields).toEqual({
       title: ["Data", null],
@@ -280,6 +355,14 @@ describe("routing", () => {
     // A submit event makes an inferred DocType submittable.
     await ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_submit", doc }));
     expect(db.select().from(doctype).where(eq(doctype.name, "Ticket")).get()?.isSubmittable).toBe(true);
-    expect(db.select().from(docfield).where(eq(docfield.parent, "Ticket Line")).all().map((f) => f.fieldname).sort()).toEqual(["note", "qty", "sku"]);
+    expect(
+      db
+        .select()
+        .from(docfield)
+        .where(eq(docfield.parent, "Ticket Line"))
+        .all()
+        .map((f) => f.fieldname)
+        .sort(),
+    ).toEqual(["note", "qty", "sku"]);
   });
 });

@@ -102,7 +102,9 @@ interface Planned {
 function deliveriesFromRouting(json: string): IngestedEvent["deliveries"] {
   try {
     const routing = JSON.parse(json) as RoutingEntry[];
-    return routing.filter((r) => r.matched && !r.reason && r.request_log).map((r) => ({ webhook: r.webhook, request_log: r.request_log ?? "" }));
+    return routing
+      .filter((r) => r.matched && !r.reason && r.request_log)
+      .map((r) => ({ webhook: r.webhook, request_log: r.request_log ?? "" }));
   } catch {
     return [];
   }
@@ -130,7 +132,11 @@ export async function ingestEvents(db: DB, actor: IngestActor, events: EventInpu
       const earlier = seenKeys.get(input.id);
       const stored = earlier ? undefined : s.byKey.get(input.id);
       if (earlier || stored) {
-        results.push(earlier ? { ...earlier, duplicate: true } : { id: stored?.id ?? "", deliveries: deliveriesFromRouting(stored?.routing ?? "[]"), duplicate: true });
+        results.push(
+          earlier
+            ? { ...earlier, duplicate: true }
+            : { id: stored?.id ?? "", deliveries: deliveriesFromRouting(stored?.routing ?? "[]"), duplicate: true },
+        );
         continue;
       }
     }
@@ -156,7 +162,9 @@ export async function ingestEvents(db: DB, actor: IngestActor, events: EventInpu
   // 2. Conditions, in the render pool (an empty condition costs no round trip).
   const planned: Planned[] = [];
   const withCondition = routed.filter((c) => c.webhook.row.condition.trim() !== "");
-  const verdicts = await runTasks(withCondition.map((c) => ({ kind: "condition", condition: c.webhook.row.condition.trim(), doc: c.work.doc })));
+  const verdicts = await runTasks(
+    withCondition.map((c) => ({ kind: "condition", condition: c.webhook.row.condition.trim(), doc: c.work.doc })),
+  );
   const verdictOf = new Map(withCondition.map((c, i) => [c, verdicts[i]]));
   // Last wins per (webhook, document) within the request, as Frappe does per transaction.
   const lastByTarget = new Map<string, Candidate>();
@@ -201,13 +209,25 @@ export async function ingestEvents(db: DB, actor: IngestActor, events: EventInpu
       kind: "request",
       spec: unsignedSpec(c.webhook.spec ?? ({} as never)),
       doc: c.work.doc,
-      ctx: { doctype: c.work.input.doctype, event: c.work.input.event, user: c.work.user, eventId: c.work.id, eventTime: new Date(now).toISOString() },
+      ctx: {
+        doctype: c.work.input.doctype,
+        event: c.work.input.event,
+        user: c.work.user,
+        eventId: c.work.id,
+        eventTime: new Date(now).toISOString(),
+      },
     })),
   );
   const renderOf = new Map(survivors.map((c, i) => [c, renders[i]]));
   for (const c of lastByTarget.values()) {
     const r = renderOf.get(c);
-    const why = !c.webhook.spec ? (c.webhook.specError ?? "The webhook could not be loaded") : !r ? "The request was not rendered" : r.ok ? "" : failure(r);
+    const why = !c.webhook.spec
+      ? (c.webhook.specError ?? "The webhook could not be loaded")
+      : !r
+        ? "The request was not rendered"
+        : r.ok
+          ? ""
+          : failure(r);
     if (why || !r?.ok) {
       c.entry.reason = "render_error";
       c.entry.error = why;
@@ -254,7 +274,16 @@ export async function ingestEvents(db: DB, actor: IngestActor, events: EventInpu
         created: now,
       };
       if (!p.request) {
-        insertLog(client, { ...common, url: w.row.requestUrl, method: w.row.requestMethod, headers: null, data: null, requestHeaders: null, status: LOG_STATUS.error, error: p.error ?? null });
+        insertLog(client, {
+          ...common,
+          url: w.row.requestUrl,
+          method: w.row.requestMethod,
+          headers: null,
+          data: null,
+          requestHeaders: null,
+          status: LOG_STATUS.error,
+          error: p.error ?? null,
+        });
         continue;
       }
       const deliveryId = newId("msg_");
@@ -271,7 +300,16 @@ export async function ingestEvents(db: DB, actor: IngestActor, events: EventInpu
           status: LOG_STATUS.queued,
           error: null,
         },
-        { id: deliveryId, webhook: w.row.name, queue: w.queue, timeoutMs: w.timeoutMs, maxRetries: w.maxRetries, manual: false, sign: true, dueAt: now },
+        {
+          id: deliveryId,
+          webhook: w.row.name,
+          queue: w.queue,
+          timeoutMs: w.timeoutMs,
+          maxRetries: w.maxRetries,
+          manual: false,
+          sign: true,
+          dueAt: now,
+        },
       );
       work.result.deliveries.push({ webhook: w.row.name, request_log: name });
       queued += 1;

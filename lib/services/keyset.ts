@@ -63,7 +63,12 @@ export function prepareCached(db: Database.Database, sql: string): Database.Stat
 export const whereSql = (where: string[]) => (where.length ? `WHERE ${where.join(" AND ")}` : "");
 
 /** Adds a From/To range on an epoch-ms column; a To date means the whole of that day. */
-export function addDateRange(col: string, range: { from?: DateBound; to?: DateBound }, where: string[], params: Record<string, string | number>): void {
+export function addDateRange(
+  col: string,
+  range: { from?: DateBound; to?: DateBound },
+  where: string[],
+  params: Record<string, string | number>,
+): void {
   if (range.from) {
     where.push(`${col} >= @from`);
     params.from = range.from.ms;
@@ -114,7 +119,12 @@ export function finishPage<R>(fetched: R[], limit: number, cursor: Cursor | unde
 }
 
 /** Rows of `table` matching the conditions, counted up to COUNT_CAP + 1 (`capped` when there are more). */
-export function cappedCount(db: Database.Database, table: string, where: string[], params: Record<string, string | number>): { count: number; capped: boolean } {
+export function cappedCount(
+  db: Database.Database,
+  table: string,
+  where: string[],
+  params: Record<string, string | number>,
+): { count: number; capped: boolean } {
   const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM ${table} ${whereSql(where)} LIMIT @cap)`;
   const row = prepareCached(db, sql).get({ ...params, cap: COUNT_CAP + 1 }) as { n: number } | undefined;
   const n = row?.n ?? 0;

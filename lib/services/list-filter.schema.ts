@@ -4,7 +4,12 @@
 import { z } from "@/lib/zod";
 
 /** A trimmed text filter; blank means "no filter". */
-export const optionalText = z.string().trim().max(255).optional().transform((v) => v || undefined);
+export const optionalText = z
+  .string()
+  .trim()
+  .max(255)
+  .optional()
+  .transform((v) => v || undefined);
 
 /** A date (YYYY-MM-DD, a day in server time), an ISO timestamp, or epoch ms. */
 export const dateBound = z
@@ -12,7 +17,14 @@ export const dateBound = z
   .optional()
   .transform((v, ctx) => {
     if (v === undefined || v === "") return undefined;
-    const ms = typeof v === "number" ? v : /^\d+$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00`).getTime() : Date.parse(v);
+    const ms =
+      typeof v === "number"
+        ? v
+        : /^\d+$/.test(v)
+          ? Number(v)
+          : /^\d{4}-\d{2}-\d{2}$/.test(v)
+            ? new Date(`${v}T00:00:00`).getTime()
+            : Date.parse(v);
     if (!Number.isFinite(ms)) {
       ctx.addIssue({ code: "custom", message: "must be a date (YYYY-MM-DD)" });
       return z.NEVER;

@@ -3,7 +3,15 @@ import "server-only";
 // purge itself is lib/delivery's; the daily run is the maintenance thread's (lib/dispatcher/thread.ts).
 import { getDb } from "@/db";
 import type { Actor } from "@/lib/auth/roles";
-import { LAST_RUN_KEY, RETENTION_KEY, purgeOldLogs, readSetting, retentionDays, writeSetting, type PurgeResult } from "@/lib/delivery/retention";
+import {
+  LAST_RUN_KEY,
+  RETENTION_KEY,
+  purgeOldLogs,
+  readSetting,
+  retentionDays,
+  writeSetting,
+  type PurgeResult,
+} from "@/lib/delivery/retention";
 import { zodToAppError } from "@/lib/errors";
 import { requireManager } from "./request-log-common";
 import { clearStatsCache } from "./request-log-stats";

@@ -23,7 +23,10 @@ export function listOptionsFromQuery(q: URLSearchParams): { cursor: string | nul
 }
 
 export const methodNotAllowed = (message: string) =>
-  NextResponse.json({ error: { code: "METHOD_NOT_ALLOWED", message } }, { status: ERROR_STATUS.METHOD_NOT_ALLOWED, headers: { Allow: "GET" } });
+  NextResponse.json(
+    { error: { code: "METHOD_NOT_ALLOWED", message } },
+    { status: ERROR_STATUS.METHOD_NOT_ALLOWED, headers: { Allow: "GET" } },
+  );
 
 /** Route params arrive decoded in Next 16; decoding again only if still encoded keeps odd names safe. */
 export function paramName(raw: string): string {

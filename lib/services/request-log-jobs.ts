@@ -39,7 +39,8 @@ function pickNames(raw: unknown): string[] {
   const rows = db
     .prepare(`SELECT name FROM webhook_request_log WHERE ${where.join(" AND ")} ORDER BY created DESC, name DESC LIMIT ${BULK_MAX + 1}`)
     .all(params) as { name: string }[];
-  if (rows.length > BULK_MAX) throw new AppError("VALIDATION_ERROR", `More than ${BULK_MAX.toLocaleString("en-US")} requests match; narrow the filters`);
+  if (rows.length > BULK_MAX)
+    throw new AppError("VALIDATION_ERROR", `More than ${BULK_MAX.toLocaleString("en-US")} requests match; narrow the filters`);
   return rows.map((r) => r.name);
 }
 

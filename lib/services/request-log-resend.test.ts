@@ -67,7 +67,10 @@ describe("resendLog", () => {
     const [d] = deliveries();
     expect(d).toMatchObject({ id: r.delivery, log: "log_1", body: '{"name": "SO-1", "status": "Draft"}', manual: 1, attempts: 0 });
     expect(JSON.parse(d?.headers ?? "{}")).toMatchObject({ "X-Custom": "abc" });
-    const log = env.db.$client.prepare(`SELECT status, headers FROM webhook_request_log WHERE name = 'log_1'`).get() as { status: string; headers: string };
+    const log = env.db.$client.prepare(`SELECT status, headers FROM webhook_request_log WHERE name = 'log_1'`).get() as {
+      status: string;
+      headers: string;
+    };
     expect(log.status).toBe(LOG_STATUS.queued);
     // A redelivery of the same message: the original webhook-id, and the stored request untouched.
     expect(r.delivery).toBe("msg_old");

@@ -51,8 +51,16 @@ const prettyBody = (body: string) => {
 const asText = (r: RequestView) =>
   [`${r.method} ${r.url}`, ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), "", prettyBody(r.body), ""].join("\n");
 
-const SEND_TIME = new Set(["webhook-id", "webhook-timestamp", "webhook-signature", "content-length", "user-agent", "x-frappe-webhook-signature"]);
-const withoutSendTime = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).filter(([k]) => !SEND_TIME.has(k.toLowerCase())));
+const SEND_TIME = new Set([
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+  "content-length",
+  "user-agent",
+  "x-frappe-webhook-signature",
+]);
+const withoutSendTime = (h: Record<string, string>) =>
+  Object.fromEntries(Object.entries(h).filter(([k]) => !SEND_TIME.has(k.toLowerCase())));
 
 /** Both requests with masked headers, and a diff (what is made per send — ids, signatures — left out). */
 export async function reRenderPreview(actor: Actor | null, name: string): Promise<ReRenderPreview> {
@@ -67,7 +75,12 @@ export async function reRenderPreview(actor: Actor | null, name: string): Promis
     headers: withoutSendTime(withoutHeader(parseHeaders(log.headers), "webhook-id")),
     body: log.data ?? "",
   };
-  const rerendered: RequestView = { method: req.method, url: req.url, headers: withoutSendTime(maskedHeaders(finalize(w.spec, req, { id: "", nowMs: Date.now() }).headers, w.spec)), body: req.body };
+  const rerendered: RequestView = {
+    method: req.method,
+    url: req.url,
+    headers: withoutSendTime(maskedHeaders(finalize(w.spec, req, { id: "", nowMs: Date.now() }).headers, w.spec)),
+    body: req.body,
+  };
   const a = asText(original);
   const b = asText(rerendered);
   // Without the "Index:/====" preamble: the dialog shows the unified diff itself.

@@ -104,7 +104,10 @@ export function apiFiltersFromQuery(q: URLSearchParams): Record<string, string |
       out.from = String(value[0]);
       out.to = String(value[1]);
     } else {
-      throw new AppError("BAD_REQUEST", `Unsupported filter ${f} ${op}: filter on ${[...EQ_FIELDS].join(", ")} with "=", or on creation with >=, <=, between`);
+      throw new AppError(
+        "BAD_REQUEST",
+        `Unsupported filter ${f} ${op}: filter on ${[...EQ_FIELDS].join(", ")} with "=", or on creation with >=, <=, between`,
+      );
     }
   }
   return out;

@@ -96,7 +96,8 @@ function hourData(db: Database.Database, webhook: string, firstHour: number, now
   // Keep at most the 7-day window (plus a day) per webhook.
   for (const h of cache.keys()) if (h < currentHour - 8 * 24 * HOUR) cache.delete(h);
   const out: { hour: number; data: HourData }[] = [];
-  for (let h = firstHour; h <= currentHour; h += HOUR) out.push({ hour: h, data: fresh.get(h) ?? cache.get(h) ?? { delivered: 0, failed: 0, durations: [] } });
+  for (let h = firstHour; h <= currentHour; h += HOUR)
+    out.push({ hour: h, data: fresh.get(h) ?? cache.get(h) ?? { delivered: 0, failed: 0, durations: [] } });
   return out;
 }
 
@@ -116,7 +117,13 @@ export function webhookStats(actor: Actor | null, webhook: string, range: string
     delivered += data.delivered;
     failed += data.failed;
     for (const d of data.durations) all.push(d);
-    return { hour, delivered: data.delivered, failed: data.failed, p50: percentile(data.durations, 50), p95: percentile(data.durations, 95) };
+    return {
+      hour,
+      delivered: data.delivered,
+      failed: data.failed,
+      p50: percentile(data.durations, 50),
+      p95: percentile(data.durations, 95),
+    };
   });
   all.sort(byNumber);
 

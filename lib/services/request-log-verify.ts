@@ -50,7 +50,13 @@ interface AttemptRow {
   signature: string | null;
 }
 
-export function verifyDelivery(actor: Actor | null, logName: string, input: unknown, db: DB = getDb(), nowMs = Date.now()): VerifyDeliveryResult {
+export function verifyDelivery(
+  actor: Actor | null,
+  logName: string,
+  input: unknown,
+  db: DB = getDb(),
+  nowMs = Date.now(),
+): VerifyDeliveryResult {
   requireManager(actor);
   const parsed = verifyInput.safeParse(input);
   if (!parsed.success) throw invalid("secret", parsed.error.issues[0]?.message ?? "Enter the receiver's secret");
@@ -60,8 +66,12 @@ export function verifyDelivery(actor: Actor | null, logName: string, input: unkn
   if (!log) throw notFound(`Webhook Request Log ${logName}`);
   const row = (
     wanted === undefined
-      ? c.prepare(`SELECT attempt, signature FROM webhook_request_attempt WHERE log = ? ORDER BY attempt DESC, id DESC LIMIT 1`).get(logName)
-      : c.prepare(`SELECT attempt, signature FROM webhook_request_attempt WHERE log = ? AND attempt = ? ORDER BY id DESC LIMIT 1`).get(logName, wanted)
+      ? c
+          .prepare(`SELECT attempt, signature FROM webhook_request_attempt WHERE log = ? ORDER BY attempt DESC, id DESC LIMIT 1`)
+          .get(logName)
+      : c
+          .prepare(`SELECT attempt, signature FROM webhook_request_attempt WHERE log = ? AND attempt = ? ORDER BY id DESC LIMIT 1`)
+          .get(logName, wanted)
   ) as AttemptRow | undefined;
   if (!row) {
     if (wanted !== undefined) throw notFound(`Attempt ${wanted} of ${logName}`);

@@ -16,7 +16,9 @@ const HOUR = 3_600_000;
 let env: ReturnType<typeof freshDb>;
 let seq = 0;
 
-function addLog(over: Partial<{ name: string; webhook: string; status: string; created: number; docname: string; user: string; event: string }> = {}) {
+function addLog(
+  over: Partial<{ name: string; webhook: string; status: string; created: number; docname: string; user: string; event: string }> = {},
+) {
   seq += 1;
   const row = {
     name: over.name ?? `log_${String(seq).padStart(6, "0")}`,
@@ -38,7 +40,9 @@ function addLog(over: Partial<{ name: string; webhook: string; status: string; c
 
 function addAttempt(log: string, started: number, success: boolean, durationMs: number, manual = false) {
   env.db.$client
-    .prepare(`INSERT INTO webhook_request_attempt (log, attempt, started, success, http_status, duration_ms, response, manual) VALUES (?, 1, ?, ?, ?, ?, 'ok', ?)`)
+    .prepare(
+      `INSERT INTO webhook_request_attempt (log, attempt, started, success, http_status, duration_ms, response, manual) VALUES (?, 1, ?, ?, ?, ?, 'ok', ?)`,
+    )
     .run(log, started, success ? 1 : 0, success ? 200 : 500, durationMs, manual ? 1 : 0);
 }
 
@@ -88,7 +92,10 @@ describe("listLogs", () => {
     for (let i = 0; i < 5; i++) addLog();
     const page = listLogs(admin, {}, { order: "asc", limit: 3 });
     expect(page.rows.map((r) => r.name)).toEqual(["log_000001", "log_000002", "log_000003"]);
-    expect(listLogs(admin, {}, { order: "asc", limit: 3, cursor: page.next }).rows.map((r) => r.name)).toEqual(["log_000004", "log_000005"]);
+    expect(listLogs(admin, {}, { order: "asc", limit: 3, cursor: page.next }).rows.map((r) => r.name)).toEqual([
+      "log_000004",
+      "log_000005",
+    ]);
   });
 
   it("filters by webhook, status, reference, user and date range, and counts", () => {
@@ -167,7 +174,9 @@ describe("events", () => {
       { webhook: "hook-b", matched: false, reason: "condition_false", condition: 'doc.status=="Open"', values: { "doc.status": "Draft" } },
     ];
     env.db.$client
-      .prepare(`INSERT INTO event (id, doctype, event, docname, user, routing, created) VALUES ('evt_1', 'Sales Order', 'on_update', 'SO-1', 'Administrator', ?, ?)`)
+      .prepare(
+        `INSERT INTO event (id, doctype, event, docname, user, routing, created) VALUES ('evt_1', 'Sales Order', 'on_update', 'SO-1', 'Administrator', ?, ?)`,
+      )
       .run(JSON.stringify(routing), Date.now());
     addLog({ name: "log_x", event: "evt_1" });
     const list = listEvents(admin, { doctype: "Sales Order" });
@@ -177,7 +186,9 @@ describe("events", () => {
     const second = e.routing[1];
     expect(second && reasonText(second)).toBe("Condition was False");
     expect(valuesText(second?.values)).toEqual(['doc.status = "Draft"']);
-    expect(reasonText({ webhook: "w", matched: false, reason: "other_event" }, ["on_submit"])).toBe("Subscribed to other events (on_submit)");
+    expect(reasonText({ webhook: "w", matched: false, reason: "other_event" }, ["on_submit"])).toBe(
+      "Subscribed to other events (on_submit)",
+    );
   });
 });
 
@@ -199,7 +210,9 @@ describe("retention", () => {
     env.db.$client
       .prepare(`INSERT INTO delivery (id, log, timeout_ms, max_retries, due_at, created) VALUES ('d1', ?, 1000, 1, 0, 0)`)
       .run(first.name);
-    env.db.$client.prepare(`INSERT INTO event (id, doctype, event, docname, routing, created) VALUES ('evt_old', 'X', 'on_update', 'a', '[]', ?)`).run(now - 40 * 86_400_000);
+    env.db.$client
+      .prepare(`INSERT INTO event (id, doctype, event, docname, routing, created) VALUES ('evt_old', 'X', 'on_update', 'a', '[]', ?)`)
+      .run(now - 40 * 86_400_000);
     const r = await purgeOldLogs(env.db.$client, 30, 5, now);
     expect(r).toMatchObject({ logs: 12, events: 1, deleted: 13 });
     const count = (t: string) => (env.db.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
@@ -222,7 +235,13 @@ describe("retention", () => {
 describe("REST filters", () => {
   it("accepts plain keys and Frappe's filters JSON", async () => {
     const { apiFiltersFromQuery } = await import("./request-log-rest");
-    const q = new URLSearchParams({ status: "Failed", filters: JSON.stringify([["Webhook Request Log", "webhook", "=", "h"], ["creation", ">=", "2026-01-01"]]) });
+    const q = new URLSearchParams({
+      status: "Failed",
+      filters: JSON.stringify([
+        ["Webhook Request Log", "webhook", "=", "h"],
+        ["creation", ">=", "2026-01-01"],
+      ]),
+    });
     expect(apiFiltersFromQuery(q)).toEqual({ status: "Failed", webhook: "h", from: "2026-01-01" });
     expect(apiFiltersFromQuery(new URLSearchParams({ filters: '{"reference_document": "SO-1"}' }))).toEqual({ reference_document: "SO-1" });
     expect(() => apiFiltersFromQuery(new URLSearchParams({ filters: '[["url", "like", "%x%"]]' }))).toThrow(/Unsupported filter/);

@@ -6,7 +6,18 @@ import { getDb } from "@/db";
 import { pendingDeliveryOf } from "@/lib/delivery";
 import type { Actor } from "@/lib/auth/roles";
 import { notFound, zodToAppError } from "@/lib/errors";
-import { addDateRange, cappedCount, decodeCursor, finishPage, pageLimit, prepareCached as prepare, seek, whereSql, type KeysetPage, type SortOrder } from "./keyset";
+import {
+  addDateRange,
+  cappedCount,
+  decodeCursor,
+  finishPage,
+  pageLimit,
+  prepareCached as prepare,
+  seek,
+  whereSql,
+  type KeysetPage,
+  type SortOrder,
+} from "./keyset";
 import { parseHeaders, requireManager } from "./request-log-common";
 import { logFiltersSchema, type LogFilters, type LogFiltersInput } from "./request-log.schema";
 
@@ -86,14 +97,17 @@ export function listLogs(
   const { where, params } = filterSql(f);
   const s = seek(cursor, opts.order === "asc" ? "asc" : "desc", { time: "created", key: "name" });
   const sql = `SELECT ${LIST_COLUMNS} FROM webhook_request_log ${whereSql([...where, ...s.where])} ${s.orderBy} LIMIT @limit`;
-  const fetched = (prepare(getDb().$client, sql).all({ ...params, ...s.params, limit: limit + 1 }) as (Omit<LogListRow, "isTest"> & { isTest: number })[]).map(
-    (r): LogListRow => ({ ...r, isTest: !!r.isTest }),
-  );
+  const fetched = (
+    prepare(getDb().$client, sql).all({ ...params, ...s.params, limit: limit + 1 }) as (Omit<LogListRow, "isTest"> & { isTest: number })[]
+  ).map((r): LogListRow => ({ ...r, isTest: !!r.isTest }));
   return finishPage(fetched, limit, cursor, (r) => ({ at: r.created, key: r.name }));
 }
 
 /** Rows matching the filters, counted up to COUNT_CAP + 1 (`capped` when there are more). */
-export function countLogs(actor: Actor | null, filters: LogFiltersInput | Record<string, unknown> = {}): { count: number; capped: boolean } {
+export function countLogs(
+  actor: Actor | null,
+  filters: LogFiltersInput | Record<string, unknown> = {},
+): { count: number; capped: boolean } {
   requireManager(actor);
   const { where, params } = filterSql(parseLogFilters(filters));
   return cappedCount(getDb().$client, "webhook_request_log", where, params);

@@ -44,19 +44,29 @@ afterEach(async () => {
 });
 
 function start() {
-  dispatcher = new Dispatcher({ db, config: { ...loadDispatcherConfig({}), retryScheduleMs: [100], jitter: false, pollMs: 20, leaseMarginMs: 500, drainMs: 2000 } });
+  dispatcher = new Dispatcher({
+    db,
+    config: { ...loadDispatcherConfig({}), retryScheduleMs: [100], jitter: false, pollMs: 20, leaseMarginMs: 500, drainMs: 2000 },
+  });
   dispatcher.start();
 }
 
-const hook = (f: Partial<WebhookFixture> = {}) => insertWebhook(db, { name: "seed4", url: `${rec.url}/hook`, structure: "Event Envelope", ...f });
+const hook = (f: Partial<WebhookFixture> = {}) =>
+  insertWebhook(db, { name: "seed4", url: `${rec.url}/hook`, structure: "Event Envelope", ...f });
 const post = (events: { event: string; doc: Record<string, unknown> }[]) =>
-  ingestEvents(db, { user: "Administrator" }, parseEventsBody(events.map((e) => ({ doctype: "Quotation", user: "jane@example.com", ...e }))));
+  ingestEvents(
+    db,
+    { user: "Administrator" },
+    parseEventsBody(events.map((e) => ({ doctype: "Quotation", user: "jane@example.com", ...e }))),
+  );
 const logs = () => db.select().from(webhookRequestLog).all();
 
 /** The Standard Webhooks verification algorithm, written out independently of lib/renderer. */
 function standardVerifies(headers: Record<string, string | string[] | undefined>, body: string, secret: string): boolean {
   const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
-  const expected = createHmac("sha256", key).update(`${String(headers["webhook-id"])}.${String(headers["webhook-timestamp"])}.${body}`).digest();
+  const expected = createHmac("sha256", key)
+    .update(`${String(headers["webhook-id"])}.${String(headers["webhook-timestamp"])}.${body}`)
+    .digest();
   return String(headers["webhook-signature"])
     .split(" ")
     .filter((s) => s.startsWith("v1,"))
@@ -81,12 +91,21 @@ describe("seed 004 on the wire", () => {
     expect(bodies.map((b) => b.event_type).sort()).toEqual(["Quotation.on_submit", "Quotation.on_update"]);
     for (const [i, b] of bodies.entries()) {
       expect(String(b.event_time)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
-      expect(b.current_context).toEqual({ user: "jane@example.com", doctype: "Quotation", name: "QTN-1", event_id: expect.stringMatching(/^evt_/) });
+      expect(b.current_context).toEqual({
+        user: "jane@example.com",
+        doctype: "Quotation",
+        name: "QTN-1",
+        event_id: expect.stringMatching(/^evt_/),
+      });
       expect(b.data).toMatchObject({ name: "QTN-1", doctype: "Quotation" });
       const g = got[i];
       expect(g?.headers["x-api-key"]).toBe("key-abcdefghijklmnop");
       expect(standardVerifies(g?.headers ?? {}, g?.body ?? "", SECRET)).toBe(true);
-      expect(g?.headers["x-frappe-webhook-signature"]).toBe(createHmac("sha256", SECRET).update(g?.body ?? "").digest("base64"));
+      expect(g?.headers["x-frappe-webhook-signature"]).toBe(
+        createHmac("sha256", SECRET)
+          .update(g?.body ?? "")
+          .digest("base64"),
+      );
     }
     await until(() => logs().filter((l) => l.status === "Delivered").length === 2, 10_000, "2 delivered");
     for (const l of logs()) expect(l.headers).not.toContain("key-abcdefghijklmnop");
@@ -128,7 +147,10 @@ describe("seed 004 on the wire", () => {
     expect(standardVerifies(g?.headers ?? {}, g?.body ?? "", "whsec_" + Buffer.alloc(24).toString("base64"))).toBe(false);
 
     // After the grace period only the new secret signs.
-    db.update(webhook).set({ previousSecretExpires: Date.now() - 1, modified: Date.now() + 5 }).where(eq(webhook.name, "seed4")).run();
+    db.update(webhook)
+      .set({ previousSecretExpires: Date.now() - 1, modified: Date.now() + 5 })
+      .where(eq(webhook.name, "seed4"))
+      .run();
     await post([{ event: "on_update", doc: { name: "QTN-4" } }]);
     const later = (await rec.waitFor(2))[1];
     expect(String(later?.headers["webhook-signature"]).split(" ")).toHaveLength(1);
@@ -139,15 +161,27 @@ describe("seed 004 on the wire", () => {
     hook({ secret: SECRET, scheme: "both" });
     insertWebhook(db, { name: "plain", url: `${rec.url}/plain` });
     const r = await post([{ event: "on_update", doc: { name: "QTN-5" } }]);
-    const [signedLog, plainLog] = [r.events[0]?.deliveries.find((d) => d.webhook === "seed4")?.request_log ?? "", r.events[0]?.deliveries.find((d) => d.webhook === "plain")?.request_log ?? ""];
+    const [signedLog, plainLog] = [
+      r.events[0]?.deliveries.find((d) => d.webhook === "seed4")?.request_log ?? "",
+      r.events[0]?.deliveries.find((d) => d.webhook === "plain")?.request_log ?? "",
+    ];
     expect(verifyDelivery(admin, signedLog, { secret: SECRET }, db)).toMatchObject({ ok: false, reason: VERDICT.notSent });
     start();
     await until(() => logs().every((l) => l.status === "Delivered"), 10_000, "delivered");
     const good = verifyDelivery(admin, signedLog, { secret: SECRET }, db);
-    expect(good).toMatchObject({ ok: true, scheme: "both", frappe: { ok: true, reason: VERDICT.matches }, standard: { ok: true, reason: VERDICT.matches } });
+    expect(good).toMatchObject({
+      ok: true,
+      scheme: "both",
+      frappe: { ok: true, reason: VERDICT.matches },
+      standard: { ok: true, reason: VERDICT.matches },
+    });
     expect(JSON.stringify(good)).not.toMatch(/v1,/);
     const bad = verifyDelivery(admin, signedLog, { secret: "whsec_" + Buffer.alloc(24, 1).toString("base64") }, db);
-    expect(bad).toMatchObject({ ok: false, frappe: { ok: false, reason: VERDICT.differs }, standard: { ok: false, reason: VERDICT.differs } });
+    expect(bad).toMatchObject({
+      ok: false,
+      frappe: { ok: false, reason: VERDICT.differs },
+      standard: { ok: false, reason: VERDICT.differs },
+    });
     expect(verifyDelivery(admin, plainLog, { secret: SECRET }, db)).toMatchObject({ ok: false, scheme: "none", reason: VERDICT.unsigned });
     expect(() => verifyDelivery(deskUser, signedLog, { secret: SECRET }, db)).toThrow(/System Manager/);
     expect(() => verifyDelivery(admin, signedLog, { secret: "" }, db)).toThrow(/secret/);
@@ -155,10 +189,20 @@ describe("seed 004 on the wire", () => {
 
   it("verifies the Standard Webhooks spec's published example stored as a delivery", () => {
     const now = Date.now();
-    db.insert(webhookRequestLog).values({ name: "log_vector", status: "Delivered", data: '{"test": 2432232314}', attempts: 1, created: now, modified: now }).run();
-    const signature = JSON.stringify({ id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1614265330, standard: "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=" });
+    db.insert(webhookRequestLog)
+      .values({ name: "log_vector", status: "Delivered", data: '{"test": 2432232314}', attempts: 1, created: now, modified: now })
+      .run();
+    const signature = JSON.stringify({
+      id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
+      timestamp: 1614265330,
+      standard: "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+    });
     db.insert(webhookRequestAttempt).values({ log: "log_vector", attempt: 1, started: now, success: true, signature }).run();
-    expect(verifyDelivery(admin, "log_vector", { secret: SECRET }, db)).toMatchObject({ ok: true, scheme: "standard", standard: { ok: true, reason: VERDICT.matches } });
+    expect(verifyDelivery(admin, "log_vector", { secret: SECRET }, db)).toMatchObject({
+      ok: true,
+      scheme: "standard",
+      standard: { ok: true, reason: VERDICT.matches },
+    });
     expect(verifyDelivery(admin, "log_vector", { secret: "whsec_" + Buffer.alloc(24, 7).toString("base64") }, db).standard?.ok).toBe(false);
   });
 

@@ -37,7 +37,15 @@ export async function createUserUnchecked(db: DB, input: CreateUserInput & { nam
     tx.insert(user).values({ name, email: v.email, fullName: v.fullName, passwordHash, enabled: v.enabled }).run();
     ensureRoles(tx as unknown as DB, v.roles);
     for (const r of v.roles) tx.insert(hasRole).values({ user: name, role: r }).run();
-    recordActivity({ operation: ACTIVITY.userCreated, ...by(actor), subject: `User/${name}`, detail: v.roles.length ? `Roles: ${v.roles.join(", ")}` : "No roles" }, tx);
+    recordActivity(
+      {
+        operation: ACTIVITY.userCreated,
+        ...by(actor),
+        subject: `User/${name}`,
+        detail: v.roles.length ? `Roles: ${v.roles.join(", ")}` : "No roles",
+      },
+      tx,
+    );
   });
   return name;
 }
@@ -108,7 +116,9 @@ export async function updateUser(actor: Actor | null, name: string, input: unkno
       removed = before.filter((r) => !v.roles?.includes(r));
       const added = v.roles.filter((r) => !before.includes(r));
       if (removed.length || added.length) {
-        const detail = [added.length ? `Added: ${added.join(", ")}` : "", removed.length ? `Removed: ${removed.join(", ")}` : ""].filter(Boolean).join("; ");
+        const detail = [added.length ? `Added: ${added.join(", ")}` : "", removed.length ? `Removed: ${removed.join(", ")}` : ""]
+          .filter(Boolean)
+          .join("; ");
         recordActivity({ operation: ACTIVITY.rolesChanged, ...who, subject: `User/${name}`, detail }, tx);
       }
     }
@@ -116,10 +126,23 @@ export async function updateUser(actor: Actor | null, name: string, input: unkno
     if (v.enabled === false && was?.enabled) recordActivity({ operation: ACTIVITY.userDisabled, ...who, subject }, tx);
     if (v.enabled === true && was && !was.enabled) recordActivity({ operation: ACTIVITY.userEnabled, ...who, subject }, tx);
     if (passwordHash) recordActivity({ operation: ACTIVITY.passwordChanged, ...who, subject }, tx);
-    const reasons = [passwordHash ? "password changed" : "", v.enabled === false ? "user disabled" : "", removed.length ? "role removed" : ""].filter(Boolean);
+    const reasons = [
+      passwordHash ? "password changed" : "",
+      v.enabled === false ? "user disabled" : "",
+      removed.length ? "role removed" : "",
+    ].filter(Boolean);
     if (reasons.length) {
       const ended = endUserSessions(tx, name);
-      if (ended) recordActivity({ operation: ACTIVITY.sessionsEnded, ...who, subject, detail: `${ended} session${ended === 1 ? "" : "s"} ended: ${reasons.join(", ")}` }, tx);
+      if (ended)
+        recordActivity(
+          {
+            operation: ACTIVITY.sessionsEnded,
+            ...who,
+            subject,
+            detail: `${ended} session${ended === 1 ? "" : "s"} ended: ${reasons.join(", ")}`,
+          },
+          tx,
+        );
       return { sessionsEnded: true };
     }
     return { sessionsEnded: false };
@@ -142,7 +165,16 @@ export function endAllUserSessions(actor: Actor | null, name: string, db = getDb
   if (!findUser(db, name)) throw notFound(`User ${name}`);
   return db.transaction((tx) => {
     const ended = endUserSessions(tx, name, name === actor.user ? actor.sid : undefined);
-    if (ended) recordActivity({ operation: ACTIVITY.sessionsEnded, ...by(actor), subject: `User/${name}`, detail: `${ended} session${ended === 1 ? "" : "s"} ended: logged out from all devices` }, tx);
+    if (ended)
+      recordActivity(
+        {
+          operation: ACTIVITY.sessionsEnded,
+          ...by(actor),
+          subject: `User/${name}`,
+          detail: `${ended} session${ended === 1 ? "" : "s"} ended: logged out from all devices`,
+        },
+        tx,
+      );
     return ended;
   });
 }
@@ -167,7 +199,11 @@ export function createApiKey(actor: Actor | null, userName: string, db = getDb()
 export function revokeApiKey(actor: Actor | null, userName: string, key: string, db = getDb()) {
   requireManager(actor);
   db.transaction((tx) => {
-    const removed = tx.delete(apiKey).where(and(eq(apiKey.key, key), eq(apiKey.user, userName))).run().changes;
-    if (removed) recordActivity({ operation: ACTIVITY.apiKeyRevoked, ...by(actor), subject: `User/${userName}`, detail: `API key ${key}` }, tx);
+    const removed = tx
+      .delete(apiKey)
+      .where(and(eq(apiKey.key, key), eq(apiKey.user, userName)))
+      .run().changes;
+    if (removed)
+      recordActivity({ operation: ACTIVITY.apiKeyRevoked, ...by(actor), subject: `User/${userName}`, detail: `API key ${key}` }, tx);
   });
 }

@@ -85,7 +85,6 @@ export function loadWebhook(db: DB, name: string): { row: Webhook; doc: WebhookD
   };
 }
 
-
 /** The columns a write sets (everything but name, secrets and lifecycle). */
 export function toColumns(v: WebhookValues) {
   return {
@@ -110,4 +109,3 @@ export function toColumns(v: WebhookValues) {
     apiKeyHeader: v.api_key_header || "X-API-Key",
   };
 }
-

@@ -139,9 +139,16 @@ export function listWebhooks(actor: Actor | null, query: WebhookListQuery = {}, 
   const offset = Math.max(0, query.offset ?? 0);
   return db.transaction((tx) => {
     const total = tx.select({ n: count() }).from(webhook).where(where).get()?.n ?? 0;
-    const base = tx.select().from(webhook).where(where).orderBy(...orderOf(query.orderBy));
+    const base = tx
+      .select()
+      .from(webhook)
+      .where(where)
+      .orderBy(...orderOf(query.orderBy));
     // SQLite's LIMIT -1 is "no limit" (Frappe's limit_page_length=0).
-    const rows = base.limit(limit > 0 ? limit : -1).offset(offset).all();
+    const rows = base
+      .limit(limit > 0 ? limit : -1)
+      .offset(offset)
+      .all();
     return { data: rows.map(toSummary), total };
   });
 }

@@ -39,7 +39,12 @@ export function lenient(raw: unknown): WebhookValues {
   const n = normalizeWebhookInput(raw);
   const input: Record<string, unknown> = n && typeof n === "object" ? { ...n } : {};
   const shape = webhookSchema.shape;
-  const fallback: Partial<Record<keyof typeof shape, unknown>> = { name: "", webhook_doctype: "", webhook_docevent: "on_update", request_url: "" };
+  const fallback: Partial<Record<keyof typeof shape, unknown>> = {
+    name: "",
+    webhook_doctype: "",
+    webhook_docevent: "on_update",
+    request_url: "",
+  };
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(shape) as (keyof typeof shape)[]) {
     const r = shape[key].safeParse(input[key]);
@@ -94,7 +99,12 @@ export async function previewWebhook(
     .get();
   if (!found) {
     const why = `${v.webhook_doctype || "Document"} ${documentName} not found`;
-    return { ...base, meets_condition: `Failed to evaluate conditions: ${why}`, request_body: `Failed to compute request body: ${why}`, error: why };
+    return {
+      ...base,
+      meets_condition: `Failed to evaluate conditions: ${why}`,
+      request_body: `Failed to compute request body: ${why}`,
+      error: why,
+    };
   }
   const doc = found.data;
 
@@ -108,7 +118,12 @@ export async function previewWebhook(
   try {
     const now = Date.now();
     const spec = toWebhookSpec(draftRow(v, stored, actor), v.webhook_headers, v.webhook_data, now);
-    const req = await prepare(spec, doc, { doctype: v.webhook_doctype, event: v.webhook_docevent, user: actor.user }, { id: newId("msg_"), nowMs: now });
+    const req = await prepare(
+      spec,
+      doc,
+      { doctype: v.webhook_doctype, event: v.webhook_docevent, user: actor.user },
+      { id: newId("msg_"), nowMs: now },
+    );
     return {
       ...base,
       meets_condition: meets,
@@ -156,11 +171,13 @@ export function doctypeFieldOptions(actor: Actor | null, doctypeName: string, db
     out.push({ value: f.fieldname, label: `${f.label} (${f.fieldtype})` });
     if (TABLE_TYPES.has(f.fieldtype) && f.options) {
       for (const c of fieldsOf(f.options)) {
-        if (!NO_VALUE.has(c.fieldtype) && !TABLE_TYPES.has(c.fieldtype)) out.push({ value: `${f.fieldname}.${c.fieldname}`, label: `${f.label} › ${c.label} (${c.fieldtype})` });
+        if (!NO_VALUE.has(c.fieldtype) && !TABLE_TYPES.has(c.fieldtype))
+          out.push({ value: `${f.fieldname}.${c.fieldname}`, label: `${f.label} › ${c.label} (${c.fieldtype})` });
       }
     }
   }
-  for (const [value, label, type] of STD_FIELDS) if (!fields.some((d) => d.fieldname === value)) out.push({ value, label: `${label} (${type})` });
+  for (const [value, label, type] of STD_FIELDS)
+    if (!fields.some((d) => d.fieldname === value)) out.push({ value, label: `${label} (${type})` });
   return out;
 }
 

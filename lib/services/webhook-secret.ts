@@ -26,7 +26,8 @@ export interface WebhookCredentials {
   apiKey: string | null;
 }
 
-const change = (before: string | null, after: string | null) => (before === after ? null : after === null ? "Cleared" : before === null ? "Set" : "Replaced");
+const change = (before: string | null, after: string | null) =>
+  before === after ? null : after === null ? "Cleared" : before === null ? "Set" : "Replaced";
 
 /**
  * Records which credentials a create or update wrote. Ciphertexts are compared, so saving
@@ -58,7 +59,13 @@ export interface RotateResult {
   signature_scheme: string;
 }
 
-export function rotateWebhookSecret(actor: Actor | null, name: string, input: unknown = {}, db: DB = getDb(), now = Date.now()): RotateResult {
+export function rotateWebhookSecret(
+  actor: Actor | null,
+  name: string,
+  input: unknown = {},
+  db: DB = getDb(),
+  now = Date.now(),
+): RotateResult {
   requireManager(actor);
   const parsed = rotateInput.safeParse(input ?? {});
   if (!parsed.success) throw invalid("webhook_secret", parsed.error.issues[0]?.message ?? "Invalid secret");
@@ -80,7 +87,10 @@ export function rotateWebhookSecret(actor: Actor | null, name: string, input: un
       })
       .where(eq(webhook.name, name))
       .run();
-    const data: VersionData = { comment: "webhook_secret rotated", changed: [["webhook_secret", row.webhookSecret ? REDACTED : "", REDACTED]] };
+    const data: VersionData = {
+      comment: "webhook_secret rotated",
+      changed: [["webhook_secret", row.webhookSecret ? REDACTED : "", REDACTED]],
+    };
     tx.insert(version).values({ refDoctype: "Webhook", docname: name, data, owner: actor.user, created: now }).run();
     recordActivity(
       {

@@ -10,7 +10,17 @@ import { getDb, type DB } from "@/db";
 import { document, webhook } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
-import { insertLog, logOutcome, maskedHeaders, notifyDeliveriesQueued, prepare, queueOf, sealHeaders, toWebhookSpec, type PreparedRequest } from "@/lib/delivery";
+import {
+  insertLog,
+  logOutcome,
+  maskedHeaders,
+  notifyDeliveriesQueued,
+  prepare,
+  queueOf,
+  sealHeaders,
+  toWebhookSpec,
+  type PreparedRequest,
+} from "@/lib/delivery";
 import { AppError, invalid } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { requireManager } from "./webhook-doc";
@@ -53,7 +63,12 @@ export async function sendTestWebhook(
   const id = newId("msg_");
   let req: PreparedRequest;
   try {
-    req = await prepare(spec, found.data, { doctype: v.webhook_doctype, event: v.webhook_docevent, user: actor.user, eventTime: new Date(now).toISOString() }, { id, nowMs: now });
+    req = await prepare(
+      spec,
+      found.data,
+      { doctype: v.webhook_doctype, event: v.webhook_docevent, user: actor.user, eventTime: new Date(now).toISOString() },
+      { id, nowMs: now },
+    );
   } catch (e) {
     throw new AppError("VALIDATION_ERROR", `Failed to compute request body: ${message(e)}`);
   }
@@ -95,10 +110,24 @@ export async function sendTestWebhook(
   for (;;) {
     const o = logOutcome(db.$client, name);
     if (o && o.status !== LOG_STATUS.queued) {
-      return { request_log: name, status: o.status, http_status: o.httpStatus, duration_ms: o.durationMs ?? 0, response: o.response, error: o.error };
+      return {
+        request_log: name,
+        status: o.status,
+        http_status: o.httpStatus,
+        duration_ms: o.durationMs ?? 0,
+        response: o.response,
+        error: o.error,
+      };
     }
     if (Date.now() > deadline) {
-      return { request_log: name, status: LOG_STATUS.queued, http_status: null, duration_ms: 0, response: null, error: "Queued: no dispatcher has sent it yet (is one running?)" };
+      return {
+        request_log: name,
+        status: LOG_STATUS.queued,
+        http_status: null,
+        duration_ms: 0,
+        response: null,
+        error: "Queued: no dispatcher has sent it yet (is one running?)",
+      };
     }
     await sleep(15);
   }

@@ -43,7 +43,9 @@ export function validateWebhook(db: DB, v: WebhookValues, opts: { storedSecret: 
   const out: WebhookValues = {
     ...v,
     // Frappe's docs write the key as "Content-Type:"; store the header name itself.
-    webhook_headers: v.webhook_headers.map((h) => ({ key: h.key.replace(/\s*:\s*$/, ""), value: h.value })).filter((h) => h.key !== "" || h.value.trim() !== ""),
+    webhook_headers: v.webhook_headers
+      .map((h) => ({ key: h.key.replace(/\s*:\s*$/, ""), value: h.value }))
+      .filter((h) => h.key !== "" || h.value.trim() !== ""),
     webhook_data: v.webhook_data
       .filter((d) => d.fieldname !== "" || d.key !== "")
       .map((d) => ({ fieldname: d.fieldname, key: d.key || d.fieldname })),
@@ -112,7 +114,11 @@ function sampleDocument(db: DB, v: WebhookValues): Record<string, unknown> | und
   const live = and(eq(document.doctype, v.webhook_doctype), eq(document.deleted, false));
   const preview = v.preview_document?.trim();
   if (preview) {
-    const row = db.select({ data: document.data }).from(document).where(and(live, eq(document.name, preview))).get();
+    const row = db
+      .select({ data: document.data })
+      .from(document)
+      .where(and(live, eq(document.name, preview)))
+      .get();
     if (row) return row.data;
   }
   return db.select({ data: document.data }).from(document).where(live).orderBy(desc(document.modified)).limit(1).get()?.data;

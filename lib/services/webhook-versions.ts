@@ -75,10 +75,15 @@ function diffTable(table: "webhook_headers" | "webhook_data", before: Row[], aft
 }
 
 /** What changed between two saved states, or null when nothing did. */
-export function webhookDiff(before: WebhookDoc, after: WebhookDoc, secrets: { secretChanged: boolean; apiKeyChanged: boolean }): VersionData | null {
+export function webhookDiff(
+  before: WebhookDoc,
+  after: WebhookDoc,
+  secrets: { secretChanged: boolean; apiKeyChanged: boolean },
+): VersionData | null {
   const out: Required<Omit<VersionData, "comment">> = { changed: [], added: [], removed: [], row_changed: [] };
   for (const k of SCALARS) if (!same(before[k], after[k])) out.changed.push([k, before[k], after[k]]);
-  if (secrets.secretChanged) out.changed.push(["webhook_secret", before.has_webhook_secret ? REDACTED : "", after.has_webhook_secret ? REDACTED : ""]);
+  if (secrets.secretChanged)
+    out.changed.push(["webhook_secret", before.has_webhook_secret ? REDACTED : "", after.has_webhook_secret ? REDACTED : ""]);
   if (secrets.apiKeyChanged) out.changed.push(["api_key", before.has_api_key ? REDACTED : "", after.has_api_key ? REDACTED : ""]);
   diffTable("webhook_headers", before.webhook_headers, after.webhook_headers, out);
   diffTable("webhook_data", before.webhook_data, after.webhook_data, out);

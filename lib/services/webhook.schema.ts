@@ -1,13 +1,7 @@
 // The Webhook's input, shared by the form (zodResolver) and the server, which parses again.
 // Drizzle-free and server-free so the client form can import it. Keys are Frappe fieldnames.
 import { z } from "@/lib/zod";
-import {
-  DOC_EVENTS,
-  NOTIFICATION_TYPES,
-  REQUEST_METHODS,
-  REQUEST_STRUCTURES,
-  SIGNATURE_SCHEMES,
-} from "@/lib/constants";
+import { DOC_EVENTS, NOTIFICATION_TYPES, REQUEST_METHODS, REQUEST_STRUCTURES, SIGNATURE_SCHEMES } from "@/lib/constants";
 
 const DUPLICATE_FIELD_MESSAGE = "Same Field is entered more than once";
 const TIMEOUT_MESSAGE = "Request Timeout must be a positive number of seconds";
@@ -28,7 +22,11 @@ const oneOf = (label: string, values: readonly string[]) => (issue: { input?: un
     ? `${label} is required`
     : `${label} must be one of ${values.map((v) => v || '""').join(", ")}`;
 
-const required = (label: string) => z.string({ error: `${label} is required` }).trim().min(1, `${label} is required`);
+const required = (label: string) =>
+  z
+    .string({ error: `${label} is required` })
+    .trim()
+    .min(1, `${label} is required`);
 
 export const webhookSchema = z
   .object({
@@ -47,7 +45,12 @@ export const webhookSchema = z
     // Blank is one more URL without a host: Frappe's message covers it.
     request_url: z.string({ error: "Check Request URL" }).trim().min(1, "Check Request URL").max(2000),
     is_dynamic_url: z.boolean().default(false),
-    timeout: z.number({ error: TIMEOUT_MESSAGE }).int(TIMEOUT_MESSAGE).positive(TIMEOUT_MESSAGE).max(3600, "Request Timeout must be at most 3600 seconds").default(5),
+    timeout: z
+      .number({ error: TIMEOUT_MESSAGE })
+      .int(TIMEOUT_MESSAGE)
+      .positive(TIMEOUT_MESSAGE)
+      .max(3600, "Request Timeout must be at most 3600 seconds")
+      .default(5),
     background_jobs_queue: z.string().trim().max(140).default("default"),
     request_method: z.enum(REQUEST_METHODS, { error: oneOf("Request Method", REQUEST_METHODS) }).default("POST"),
     request_structure: z.enum(REQUEST_STRUCTURES, { error: oneOf("Request Structure", REQUEST_STRUCTURES) }).default(""),
@@ -59,7 +62,12 @@ export const webhookSchema = z
     webhook_data: z.array(webhookDataSchema).max(500).default([]),
     webhook_json: z.string().max(100_000).default(""),
     preview_document: z.string().max(140).nullish(),
-    max_retries: z.number({ error: "Max Retries must be a whole number" }).int("Max Retries must be a whole number").min(0).max(50).default(5),
+    max_retries: z
+      .number({ error: "Max Retries must be a whole number" })
+      .int("Max Retries must be a whole number")
+      .min(0)
+      .max(50)
+      .default(5),
     notification_type: z.enum(NOTIFICATION_TYPES, { error: oneOf("Notification Type", NOTIFICATION_TYPES) }).default("REST"),
     /** Write-only like the secret. */
     api_key: z.string().max(1000).optional(),

@@ -56,8 +56,18 @@ describe("roles", () => {
 
 describe("createWebhook / getWebhook", () => {
   it("stores the webhook with its child tables and Frappe's defaults", () => {
-    const doc = createWebhook(admin, hook({ webhook_headers: [{ key: "X-Token", value: "abc" }], webhook_data: [{ fieldname: "name", key: "id" }] }));
-    expect(doc).toMatchObject({ enabled: true, timeout: 5, request_method: "POST", request_structure: "", background_jobs_queue: "default", owner: "Administrator" });
+    const doc = createWebhook(
+      admin,
+      hook({ webhook_headers: [{ key: "X-Token", value: "abc" }], webhook_data: [{ fieldname: "name", key: "id" }] }),
+    );
+    expect(doc).toMatchObject({
+      enabled: true,
+      timeout: 5,
+      request_method: "POST",
+      request_structure: "",
+      background_jobs_queue: "default",
+      owner: "Administrator",
+    });
     expect(getWebhook(admin, doc.name).webhook_headers).toEqual([{ key: "X-Token", value: "abc" }]);
     expect(getWebhook(admin, doc.name).webhook_data).toEqual([{ fieldname: "name", key: "id" }]);
   });
@@ -123,7 +133,10 @@ describe("Frappe's validations", () => {
 
   describe("3b. a dynamic URL is rendered against a real document when there is one (frappe#27449)", () => {
     const note = (name: string, data: Record<string, unknown>, modified: number) =>
-      db.insert(document).values({ doctype: "Note", name, data: { doctype: "Note", name, ...data }, modified }).run();
+      db
+        .insert(document)
+        .values({ doctype: "Note", name, data: { doctype: "Note", name, ...data }, modified })
+        .run();
     const noteHook = (request_url: string, extra: Record<string, unknown> = {}) =>
       hook({ webhook_doctype: "Note", is_dynamic_url: 1, request_url, ...extra });
 
@@ -149,7 +162,12 @@ describe("Frappe's validations", () => {
       for (const url of ["{{ doc.url }}", "{{ doc.base }}/hook", "https://x.test/{{ doc.name }}", "{{ doc.items[0].url }}"]) {
         expect(createWebhook(admin, noteHook(url)).request_url).toBe(url);
       }
-      for (const url of ["https://{{ doc.host }}", "https://{{ doc.host }}/hook", "ftp://{{ doc.host }}x.test", "localhost:8000/{{ doc.name }}"]) {
+      for (const url of [
+        "https://{{ doc.host }}",
+        "https://{{ doc.host }}/hook",
+        "ftp://{{ doc.host }}x.test",
+        "localhost:8000/{{ doc.name }}",
+      ]) {
         expect(errorOf(() => createWebhook(admin, noteHook(url))).fields).toEqual({ request_url: "Check Request URL" });
       }
     });
@@ -166,15 +184,26 @@ describe("Frappe's validations", () => {
     const err = rule({ request_structure: "JSON", webhook_json: '{\n  "id": "{{ doc.name }}",\n  "x": {% if %}\n}' });
     expect(err.message).toMatch(/^Syntax error in template at line 3: /);
     expect(err.fields?.webhook_json).toBe(err.message);
-    const json = createWebhook(admin, hook({ request_structure: "JSON", webhook_json: '{"id": "{{ doc.name }}"}', webhook_data: [{ fieldname: "name", key: "id" }] }));
+    const json = createWebhook(
+      admin,
+      hook({ request_structure: "JSON", webhook_json: '{"id": "{{ doc.name }}"}', webhook_data: [{ fieldname: "name", key: "id" }] }),
+    );
     expect(json.webhook_data).toEqual([]);
-    const form = createWebhook(admin, hook({ request_structure: "Form URL-Encoded", webhook_json: "{}", webhook_data: [{ fieldname: "name", key: "id" }] }));
+    const form = createWebhook(
+      admin,
+      hook({ request_structure: "Form URL-Encoded", webhook_json: "{}", webhook_data: [{ fieldname: "name", key: "id" }] }),
+    );
     expect(form.webhook_json).toBe("");
     expect(form.webhook_data).toHaveLength(1);
   });
 
   it("5. the same Fieldname twice in Data", () => {
-    const err = rule({ webhook_data: [{ fieldname: "name", key: "a" }, { fieldname: "name", key: "b" }] });
+    const err = rule({
+      webhook_data: [
+        { fieldname: "name", key: "a" },
+        { fieldname: "name", key: "b" },
+      ],
+    });
     expect(err.message).toBe("Same Field is entered more than once");
     expect(err.fields).toMatchObject({ webhook_data: "Same Field is entered more than once" });
   });
@@ -203,10 +232,17 @@ describe("Frappe's validations", () => {
 
 describe("updateWebhook", () => {
   it("applies only the fields sent and keeps, replaces or clears the secret", () => {
-    const { name } = createWebhook(admin, hook({ enable_security: 1, webhook_secret: "first", webhook_headers: [{ key: "A", value: "1" }] }));
+    const { name } = createWebhook(
+      admin,
+      hook({ enable_security: 1, webhook_secret: "first", webhook_headers: [{ key: "A", value: "1" }] }),
+    );
     const stored = () => db.select().from(webhook).where(eq(webhook.name, name)).get();
 
-    expect(updateWebhook(admin, name, { enabled: 0 })).toMatchObject({ enabled: false, has_webhook_secret: true, webhook_headers: [{ key: "A", value: "1" }] });
+    expect(updateWebhook(admin, name, { enabled: 0 })).toMatchObject({
+      enabled: false,
+      has_webhook_secret: true,
+      webhook_headers: [{ key: "A", value: "1" }],
+    });
     expect(decryptSecret(stored()?.webhookSecret)).toBe("first");
     updateWebhook(admin, name, { webhook_secret: "*****" }); // echoed back from a GET: keep
     expect(decryptSecret(stored()?.webhookSecret)).toBe("first");
@@ -223,7 +259,11 @@ describe("updateWebhook", () => {
 
   it("writes a version with the changed fields, secrets redacted", () => {
     const { name } = createWebhook(admin, hook({ enable_security: 1, webhook_secret: "first" }));
-    updateWebhook(admin, name, { request_url: "https://example.com/v2", webhook_secret: "second", webhook_headers: [{ key: "Authorization", value: "Bearer xyz" }] });
+    updateWebhook(admin, name, {
+      request_url: "https://example.com/v2",
+      webhook_secret: "second",
+      webhook_headers: [{ key: "Authorization", value: "Bearer xyz" }],
+    });
     updateWebhook(admin, name, { request_url: "https://example.com/v2" }); // no change, no version
     const versions = listVersions(admin, name);
     expect(versions).toHaveLength(1);
@@ -244,8 +284,20 @@ describe("Activity Log", () => {
   it("records secrets and API keys set, replaced, cleared and rotated: who, where, never the value", () => {
     const { name } = createWebhook(fromDesk, hook({ enable_security: 1, webhook_secret: "first-s3cret", api_key: "key-value-1" }));
     expect(entries()).toEqual([
-      expect.objectContaining({ operation: "Webhook Secret Set", actor: "Administrator", ip: "10.9.8.7", subject: `Webhook/${name}`, detail: "Webhook Secret set" }),
-      expect.objectContaining({ operation: "Webhook API Key Set", actor: "Administrator", ip: "10.9.8.7", subject: `Webhook/${name}`, detail: "API Key set" }),
+      expect.objectContaining({
+        operation: "Webhook Secret Set",
+        actor: "Administrator",
+        ip: "10.9.8.7",
+        subject: `Webhook/${name}`,
+        detail: "Webhook Secret set",
+      }),
+      expect.objectContaining({
+        operation: "Webhook API Key Set",
+        actor: "Administrator",
+        ip: "10.9.8.7",
+        subject: `Webhook/${name}`,
+        detail: "API Key set",
+      }),
     ]);
     updateWebhook(fromDesk, name, { enabled: 0 });
     updateWebhook(fromDesk, name, { webhook_secret: "*****" }); // echoed back from a GET: kept, not set
@@ -263,14 +315,17 @@ describe("Activity Log", () => {
       "Webhook API Key Set: API Key cleared",
     ]);
     const all = JSON.stringify(entries());
-    for (const secret of ["first-s3cret", "second-s3cret", "chosen-s3cret", rotated.secret, "key-value-1", "key-value-2"]) expect(all).not.toContain(secret);
+    for (const secret of ["first-s3cret", "second-s3cret", "chosen-s3cret", rotated.secret, "key-value-1", "key-value-2"])
+      expect(all).not.toContain(secret);
   });
 
   it("writes nothing when the change itself fails (one transaction)", () => {
     const { name } = createWebhook(fromDesk, hook());
     expect(errorOf(() => updateWebhook(fromDesk, name, { api_key: "never-saved", timeout: -1 })).code).toBe("VALIDATION_ERROR");
     expect(errorOf(() => rotateWebhookSecret(fromDesk, name)).code).toBe("CONFLICT"); // security is off
-    expect(errorOf(() => createWebhook(fromDesk, hook({ enable_security: 1, webhook_secret: "x", webhook_docevent: "bogus" }))).code).toBe("VALIDATION_ERROR");
+    expect(errorOf(() => createWebhook(fromDesk, hook({ enable_security: 1, webhook_secret: "x", webhook_docevent: "bogus" }))).code).toBe(
+      "VALIDATION_ERROR",
+    );
     expect(entries()).toEqual([]);
   });
 });
@@ -280,7 +335,10 @@ describe("listWebhooks / deleteWebhook", () => {
     createWebhook(admin, hook({ name: "alpha", webhook_doctype: "Note", request_url: "https://a.test/x" }));
     createWebhook(admin, hook({ name: "beta", enabled: false }));
     createWebhook(admin, hook({ name: "gamma" }));
-    const names = (q: Parameters<typeof listWebhooks>[1]) => listWebhooks(admin, q).data.map((w) => w.name).sort();
+    const names = (q: Parameters<typeof listWebhooks>[1]) =>
+      listWebhooks(admin, q)
+        .data.map((w) => w.name)
+        .sort();
     expect(names({ filters: [["webhook_doctype", "=", "Note"]] })).toEqual(["alpha"]);
     expect(names({ filters: parseFrappeFilters('[["Webhook","enabled","=",0]]') })).toEqual(["beta"]);
     expect(names({ filters: parseFrappeFilters('{"name": ["in", ["alpha", "gamma"]]}') })).toEqual(["alpha", "gamma"]);
@@ -312,7 +370,15 @@ describe("previewWebhook", () => {
   });
 
   it("evaluates the condition and renders the exact body of the unsaved form", async () => {
-    const p = await previewWebhook(admin, unsaved({ condition: 'doc.status=="Open"', request_structure: "JSON", webhook_json: '{"id": "{{ doc.name }}", "total": {{ doc.total }}}' }), "QTN-00003");
+    const p = await previewWebhook(
+      admin,
+      unsaved({
+        condition: 'doc.status=="Open"',
+        request_structure: "JSON",
+        webhook_json: '{"id": "{{ doc.name }}", "total": {{ doc.total }}}',
+      }),
+      "QTN-00003",
+    );
     expect(p.meets_condition).toBe("Yes");
     expect(JSON.parse(p.request_body)).toEqual({ id: "QTN-00003", total: 49000 });
     expect(p.request_body).toContain("\n"); // pretty-printed
@@ -322,7 +388,9 @@ describe("previewWebhook", () => {
   });
 
   it("reports failures in Frappe's words", async () => {
-    expect((await previewWebhook(admin, unsaved({ condition: "doc.total >" }), "QTN-00001")).meets_condition).toMatch(/^Failed to evaluate conditions: /);
+    expect((await previewWebhook(admin, unsaved({ condition: "doc.total >" }), "QTN-00001")).meets_condition).toMatch(
+      /^Failed to evaluate conditions: /,
+    );
     const bad = await previewWebhook(admin, unsaved({ request_structure: "JSON", webhook_json: '{\n"a": {{ doc.name }\n}' }), "QTN-00001");
     expect(bad.request_body).toMatch(/^Failed to compute request body: /);
     expect(bad.template_error?.line).toBe(2);
@@ -343,12 +411,26 @@ describe("lookups", () => {
     expect(options).toContainEqual({ value: "items", label: "Items (Table)" });
     expect(options).toContainEqual({ value: "status", label: "Status (Select)" });
     expect(options).toContainEqual({ value: "items.item_code", label: "Items › Item Code (Link)" });
-    const p = await previewWebhook(admin, hook({ name: "", webhook_data: [{ fieldname: "name", key: "id" }, { fieldname: "items.item_code", key: "codes" }] }), "QTN-00002");
+    const p = await previewWebhook(
+      admin,
+      hook({
+        name: "",
+        webhook_data: [
+          { fieldname: "name", key: "id" },
+          { fieldname: "items.item_code", key: "codes" },
+        ],
+      }),
+      "QTN-00002",
+    );
     expect(JSON.parse(p.request_body)).toEqual({ id: "QTN-00002", codes: ["LAPTOP-14", "DOCK-USB-C", "MONITOR-27"] });
   });
 
   it("searches stored documents of a DocType", () => {
     expect(searchDocuments(admin, "Quotation", "0002").map((d) => d.name)).toEqual(["QTN-00002"]);
-    expect(searchDocuments(admin, "Note").map((d) => d.name).sort()).toEqual(["Holiday schedule", "Quarterly targets"]);
+    expect(
+      searchDocuments(admin, "Note")
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(["Holiday schedule", "Quarterly targets"]);
   });
 });

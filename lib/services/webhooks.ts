@@ -63,8 +63,18 @@ function nextSecret(input: string | undefined, stored: string | null, keepIfBlan
 function writeChildren(tx: DB, name: string, v: WebhookValues) {
   tx.delete(webhookHeader).where(eq(webhookHeader.parent, name)).run();
   tx.delete(webhookData).where(eq(webhookData.parent, name)).run();
-  v.webhook_headers.forEach((h, i) => tx.insert(webhookHeader).values({ parent: name, idx: i + 1, key: h.key, value: h.value }).run());
-  v.webhook_data.forEach((d, i) => tx.insert(webhookData).values({ parent: name, idx: i + 1, fieldname: d.fieldname, key: d.key }).run());
+  v.webhook_headers.forEach((h, i) =>
+    tx
+      .insert(webhookHeader)
+      .values({ parent: name, idx: i + 1, key: h.key, value: h.value })
+      .run(),
+  );
+  v.webhook_data.forEach((d, i) =>
+    tx
+      .insert(webhookData)
+      .values({ parent: name, idx: i + 1, fieldname: d.fieldname, key: d.key })
+      .run(),
+  );
 }
 
 export function createWebhook(actor: Actor | null, input: unknown, db = getDb()): WebhookDoc {
@@ -78,7 +88,10 @@ export function createWebhook(actor: Actor | null, input: unknown, db = getDb())
       throw new AppError("CONFLICT", `Webhook ${name} already exists`, { name: `Webhook ${name} already exists` });
     }
     const v = validateWebhook(tx, parsed, { storedSecret: false });
-    const credentials = { secret: v.enable_security ? nextSecret(v.webhook_secret, null, false) : null, apiKey: nextSecret(v.api_key, null, false) };
+    const credentials = {
+      secret: v.enable_security ? nextSecret(v.webhook_secret, null, false) : null,
+      apiKey: nextSecret(v.api_key, null, false),
+    };
     tx.insert(webhook)
       .values({
         name,
@@ -107,7 +120,8 @@ export function createWebhook(actor: Actor | null, input: unknown, db = getDb())
 export function updateWebhook(actor: Actor | null, name: string, input: unknown, db = getDb()): WebhookDoc {
   requireManager(actor);
   const patch = normalizeWebhookInput(input);
-  if (!patch || typeof patch !== "object" || Array.isArray(patch)) throw new AppError("BAD_REQUEST", "Send the webhook's fields as a JSON object");
+  if (!patch || typeof patch !== "object" || Array.isArray(patch))
+    throw new AppError("BAD_REQUEST", "Send the webhook's fields as a JSON object");
   const now = Date.now();
   const result = db.transaction((t) => {
     const tx = t as unknown as DB;
@@ -118,7 +132,9 @@ export function updateWebhook(actor: Actor | null, name: string, input: unknown,
     for (const k of ["webhook_secret", "api_key"] as const) if (!(k in patch)) delete merged[k];
     const parsed = parse(merged);
     const v = validateWebhook(tx, parsed, { storedSecret: !!row.webhookSecret });
-    const secret = v.enable_security ? nextSecret(v.webhook_secret, row.webhookSecret, true) : nextSecret(v.webhook_secret, row.webhookSecret, false);
+    const secret = v.enable_security
+      ? nextSecret(v.webhook_secret, row.webhookSecret, true)
+      : nextSecret(v.webhook_secret, row.webhookSecret, false);
     const apiKey = nextSecret(v.api_key, row.apiKey, false);
     tx.update(webhook)
       .set({
@@ -157,7 +173,9 @@ export function deleteWebhook(actor: Actor | null, name: string, db = getDb()): 
     // Nothing of a deleted webhook is ever sent: its pending requests end Cancelled, now.
     cancelWebhook(db.$client, name, `Cancelled: the webhook ${name} was deleted`);
     // Its history goes with it, so a new webhook of the same name starts clean.
-    tx.delete(version).where(and(eq(version.refDoctype, "Webhook"), eq(version.docname, name))).run();
+    tx.delete(version)
+      .where(and(eq(version.refDoctype, "Webhook"), eq(version.docname, name)))
+      .run();
   });
   invalidateWebhookCache();
 }

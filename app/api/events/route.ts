@@ -34,7 +34,9 @@ export const POST = guard({ roles: [SYSTEM_MANAGER, EVENT_PUBLISHER], credential
     // large for JSON.stringify, a regex on a huge value) is the sender's problem, not a 500.
     if (err instanceof RangeError) console.error("[api/events] input rejected:", err);
     const known =
-      err instanceof RangeError ? new AppError("BAD_REQUEST", "The events could not be processed: a value is too large or nested too deeply") : err;
+      err instanceof RangeError
+        ? new AppError("BAD_REQUEST", "The events could not be processed: a value is too large or nested too deeply")
+        : err;
     return errorResponse(known);
   }
 });

@@ -48,13 +48,18 @@ export const POST = publicRoute(async (req) => {
 
   if (!result.ok) {
     if (wantsJson) return errorResponse(new AppError(result.code, result.message, undefined, result.retryAfterS));
-    const q = new URLSearchParams({ error: result.code === "TOO_MANY_REQUESTS" ? "locked" : result.code === "BAD_REQUEST" ? "missing" : "invalid" });
+    const q = new URLSearchParams({
+      error: result.code === "TOO_MANY_REQUESTS" ? "locked" : result.code === "BAD_REQUEST" ? "missing" : "invalid",
+    });
     if (result.retryAfterS) q.set("minutes", String(Math.ceil(result.retryAfterS / 60)));
     if (next !== "/app") q.set("next", next);
     return seeOther(`/login?${q}`);
   }
   const res = wantsJson
-    ? NextResponse.json({ message: "Logged In", home_page: next, full_name: result.actor.fullName || result.actor.user }, { headers: { "Cache-Control": "no-store" } })
+    ? NextResponse.json(
+        { message: "Logged In", home_page: next, full_name: result.actor.fullName || result.actor.user },
+        { headers: { "Cache-Control": "no-store" } },
+      )
     : seeOther(next);
   await startSession(res, result.actor.user, result.actor.fullName || result.actor.user, { ip, userAgent }, result.sid);
   return res;

@@ -12,10 +12,14 @@ export const dynamic = "force-dynamic";
 
 export const POST = publicRoute(async (req) => {
   if (!isSameOriginRequest(req)) throw new AppError("FORBIDDEN", "Cross-origin request refused: sign out from the desk's own pages");
-  const token = await decodeSessionToken(sessionCookieValue((n) => req.cookies.get(n)?.value), authSecret());
+  const token = await decodeSessionToken(
+    sessionCookieValue((n) => req.cookies.get(n)?.value),
+    authSecret(),
+  );
   const user = token ? endSession(token.sid) : null;
   if (user) recordActivity({ operation: ACTIVITY.logout, actor: user, subject: `User/${user}`, ip: clientAddress(req) });
-  const wantsJson = (req.headers.get("accept") ?? "").includes("application/json") || (req.headers.get("content-type") ?? "").includes("json");
+  const wantsJson =
+    (req.headers.get("accept") ?? "").includes("application/json") || (req.headers.get("content-type") ?? "").includes("json");
   const res = wantsJson ? NextResponse.json({ message: "ok" }) : new Response(null, { status: 303, headers: { Location: "/login" } });
   for (const c of clearSessionCookies()) res.headers.append("set-cookie", c);
   return res;

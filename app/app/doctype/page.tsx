@@ -10,9 +10,10 @@ export default async function DoctypeList({ searchParams }: { searchParams: Prom
   const actor = await requireDeskPage("/app/doctype");
   const params = await searchParams;
   const submittable = param(params, "is_submittable");
-  const all = listDoctypes(actor, { search: param(params, "search") || undefined, includeChild: param(params, "istable") === "1" || undefined }).filter(
-    (d) => !submittable || String(d.isSubmittable ? 1 : 0) === submittable,
-  );
+  const all = listDoctypes(actor, {
+    search: param(params, "search") || undefined,
+    includeChild: param(params, "istable") === "1" || undefined,
+  }).filter((d) => !submittable || String(d.isSubmittable ? 1 : 0) === submittable);
   const { page, limit, offset } = pageOf(params);
   return (
     <>
@@ -27,13 +28,25 @@ export default async function DoctypeList({ searchParams }: { searchParams: Prom
         rowHref={(d) => `/app/doctype/${encodeURIComponent(d.name)}`}
         filters={[
           { name: "search", label: "Search", type: "text" },
-          { name: "is_submittable", label: "Is Submittable", type: "select", options: [{ value: "1", label: "Yes" }, { value: "0", label: "No" }] },
+          {
+            name: "is_submittable",
+            label: "Is Submittable",
+            type: "select",
+            options: [
+              { value: "1", label: "Yes" },
+              { value: "0", label: "No" },
+            ],
+          },
           { name: "istable", label: "Child Tables", type: "select", options: [{ value: "1", label: "Include" }] },
         ]}
         columns={[
           { key: "name", label: "Name", render: (d) => d.name },
           { key: "module", label: "Module", render: (d) => d.module },
-          { key: "is_submittable", label: "Is Submittable", render: (d) => (d.isSubmittable ? <Indicator color="blue">Submittable</Indicator> : "") },
+          {
+            key: "is_submittable",
+            label: "Is Submittable",
+            render: (d) => (d.isSubmittable ? <Indicator color="blue">Submittable</Indicator> : ""),
+          },
           { key: "istable", label: "Type", render: (d) => (d.isChild ? "Child Table" : d.inferred ? "Inferred from events" : "Document") },
           { key: "fields", label: "Fields", render: (d) => d.fields },
           { key: "documents", label: "Documents", render: (d) => d.documents },

@@ -44,7 +44,9 @@ export default async function EventList({ searchParams }: { searchParams: Promis
           {
             key: "docname",
             label: "Document",
-            render: (e) => <Link href={`/app/document/${encodeURIComponent(e.doctype)}/${encodeURIComponent(e.docname)}`}>{e.docname}</Link>,
+            render: (e) => (
+              <Link href={`/app/document/${encodeURIComponent(e.doctype)}/${encodeURIComponent(e.docname)}`}>{e.docname}</Link>
+            ),
           },
           { key: "event", label: "Event", render: (e) => e.event },
           { key: "user", label: "User", render: (e) => e.user ?? "" },

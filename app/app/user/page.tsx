@@ -45,14 +45,26 @@ export default async function UserList({ searchParams }: { searchParams: Promise
         filters={[
           { name: "search", label: "Search", type: "text" },
           { name: "role", label: "Role", type: "select", options: ROLES.map((r) => ({ value: r, label: r })) },
-          { name: "enabled", label: "Enabled", type: "select", options: [{ value: "1", label: "Enabled" }, { value: "0", label: "Disabled" }] },
+          {
+            name: "enabled",
+            label: "Enabled",
+            type: "select",
+            options: [
+              { value: "1", label: "Enabled" },
+              { value: "0", label: "Disabled" },
+            ],
+          },
         ]}
         columns={[
           { key: "name", label: "Name", render: (u) => u.name },
           { key: "full_name", label: "Full Name", render: (u) => u.fullName },
           { key: "email", label: "Email", render: (u) => u.email },
           { key: "roles", label: "Roles", render: (u) => u.roles.join(", ") },
-          { key: "enabled", label: "Status", render: (u) => (u.enabled ? <Indicator color="green">Enabled</Indicator> : <Indicator color="gray">Disabled</Indicator>) },
+          {
+            key: "enabled",
+            label: "Status",
+            render: (u) => (u.enabled ? <Indicator color="green">Enabled</Indicator> : <Indicator color="gray">Disabled</Indicator>),
+          },
           { key: "created", label: "Created", render: (u) => formatDateTime(u.created) },
         ]}
         empty="No users yet."

@@ -51,7 +51,9 @@ export default async function RequestLogList({ searchParams }: { searchParams: P
   const hooks = webhookNames(actor);
   const now = Date.now();
   const webhookFilter: FilterDef =
-    hooks.length <= 200 ? { name: "webhook", label: "Webhook", type: "select", options: hooks.map((h) => ({ value: h, label: h })) } : { name: "webhook", label: "Webhook", type: "text" };
+    hooks.length <= 200
+      ? { name: "webhook", label: "Webhook", type: "select", options: hooks.map((h) => ({ value: h, label: h })) }
+      : { name: "webhook", label: "Webhook", type: "text" };
   return (
     <>
       {/* No New/Add: log rows are written by the dispatcher only, as in Frappe. */}

@@ -19,7 +19,13 @@ export default async function WebhookList({ searchParams }: { searchParams: Prom
   const filters: [string, string, unknown][] = [];
   for (const f of ["webhook_doctype", "webhook_docevent"]) if (param(params, f)) filters.push([f, "=", param(params, f)]);
   if (param(params, "enabled")) filters.push(["enabled", "=", param(params, "enabled") === "1"]);
-  const { data, total } = listWebhooks(actor, { q: param(params, "search") || undefined, filters, limit, offset, orderBy: `${sortField} ${order}` });
+  const { data, total } = listWebhooks(actor, {
+    q: param(params, "search") || undefined,
+    filters,
+    limit,
+    offset,
+    orderBy: `${sortField} ${order}`,
+  });
   const doctypes = webhookDoctypes(actor);
 
   return (
@@ -46,7 +52,15 @@ export default async function WebhookList({ searchParams }: { searchParams: Prom
           { name: "search", label: "Search", type: "text" },
           { name: "webhook_doctype", label: "DocType", type: "select", options: doctypes.map((d) => ({ value: d.name, label: d.name })) },
           { name: "webhook_docevent", label: "Doc Event", type: "select", options: DOC_EVENTS.map((e) => ({ value: e, label: e })) },
-          { name: "enabled", label: "Enabled", type: "select", options: [{ value: "1", label: "Enabled" }, { value: "0", label: "Disabled" }] },
+          {
+            name: "enabled",
+            label: "Enabled",
+            type: "select",
+            options: [
+              { value: "1", label: "Enabled" },
+              { value: "0", label: "Disabled" },
+            ],
+          },
         ]}
         columns={[
           { key: "name", label: "Name", sortable: true, render: (w) => w.name },
@@ -58,7 +72,11 @@ export default async function WebhookList({ searchParams }: { searchParams: Prom
             render: (w) => (w.webhook_events.length > 1 ? w.webhook_events.join(", ") : w.webhook_docevent),
           },
           { key: "request_url", label: "Request URL", render: (w) => <span className="mono">{w.request_url}</span> },
-          { key: "enabled", label: "Enabled", render: (w) => (w.enabled ? <Indicator color="green">Enabled</Indicator> : <Indicator color="gray">Disabled</Indicator>) },
+          {
+            key: "enabled",
+            label: "Enabled",
+            render: (w) => (w.enabled ? <Indicator color="green">Enabled</Indicator> : <Indicator color="gray">Disabled</Indicator>),
+          },
         ]}
         empty={
           <>

@@ -10,7 +10,20 @@ import { docBody, summaryJson, webhookJson } from "./webhook-json";
 /** Frappe's default: only the name; ask for more with fields=["name","enabled"] or ["*"]. */
 const DEFAULT_FIELDS = ["name"];
 /** Query parameters that are not a `field=value` filter. */
-const RESERVED = new Set(["filters", "or_filters", "fields", "limit_start", "limit_page_length", "limit", "start", "page_length", "order_by", "q", "as_dict", "debug"]);
+const RESERVED = new Set([
+  "filters",
+  "or_filters",
+  "fields",
+  "limit_start",
+  "limit_page_length",
+  "limit",
+  "start",
+  "page_length",
+  "order_by",
+  "q",
+  "as_dict",
+  "debug",
+]);
 
 function int(v: string | null, fallback: number, label: string): number {
   if (v === null || v.trim() === "") return fallback;
@@ -27,9 +40,17 @@ function fieldsOf(raw: string | null): string[] {
   } catch {
     parsed = raw.split(",");
   }
-  if (!Array.isArray(parsed) || !parsed.every((f) => typeof f === "string")) throw new AppError("BAD_REQUEST", "fields must be a JSON array of fieldnames");
+  if (!Array.isArray(parsed) || !parsed.every((f) => typeof f === "string"))
+    throw new AppError("BAD_REQUEST", "fields must be a JSON array of fieldnames");
   // "`tabWebhook`.name" and "name as id" are Frappe spellings; take the bare fieldname.
-  return parsed.map((f) => f.replace(/^`?tabWebhook`?\./, "").replace(/`/g, "").split(/\s+as\s+/i)[0]?.trim() ?? f);
+  return parsed.map(
+    (f) =>
+      f
+        .replace(/^`?tabWebhook`?\./, "")
+        .replace(/`/g, "")
+        .split(/\s+as\s+/i)[0]
+        ?.trim() ?? f,
+  );
 }
 
 export const GET = withRole((req: NextRequest, { actor }) => {

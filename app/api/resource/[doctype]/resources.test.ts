@@ -21,7 +21,11 @@ const get = (path: string) => new NextRequest(`http://desk.test/api/resource/${p
 describe("/api/resource/Activity Log", () => {
   it("lists entries with Frappe fieldnames, newest first, filtered by query keys", async () => {
     const add = (operation: string, at: number) =>
-      env.db.insert(activityLog).values({ at, operation, actor: "Administrator", subject: "Webhook/Orders", detail: "Replaced", ip: "10.0.0.1" }).returning().get();
+      env.db
+        .insert(activityLog)
+        .values({ at, operation, actor: "Administrator", subject: "Webhook/Orders", detail: "Replaced", ip: "10.0.0.1" })
+        .returning()
+        .get();
     add(ACTIVITY.webhookSecretSet, AT - 1000);
     const newest = add(ACTIVITY.webhookSecretRotated, AT);
     const res = resourceFor("Activity Log").list(get("Activity%20Log?with_count=1"), admin);

@@ -7,7 +7,13 @@ import type { Actor } from "@/lib/auth/roles";
 import { AppError } from "@/lib/errors";
 import { ACTIVITY_FILTER_KEYS, countActivity, getActivity, listActivity } from "@/lib/services/activity-log";
 import { countLogs, getLog, listLogs } from "@/lib/services/request-log";
-import { ACTIVITY_LOG_DOCTYPE, filtersFromQuery, listOptionsFromQuery, REQUEST_LOG_DOCTYPE, resourceDoctype } from "@/lib/services/request-log-http";
+import {
+  ACTIVITY_LOG_DOCTYPE,
+  filtersFromQuery,
+  listOptionsFromQuery,
+  REQUEST_LOG_DOCTYPE,
+  resourceDoctype,
+} from "@/lib/services/request-log-http";
 import { apiFiltersFromQuery, toFrappeDoc, toFrappeRow } from "@/lib/services/request-log-rest";
 import { frappeDatetime } from "../Webhook/webhook-json";
 
@@ -19,7 +25,11 @@ interface Resource {
 }
 
 /** A keyset page as JSON: Frappe's `data`, plus the cursors and, when asked, the count. */
-function pageJson<R>(page: { rows: R[]; next?: string; prev?: string }, row: (r: R) => unknown, count?: { count: number; capped: boolean }) {
+function pageJson<R>(
+  page: { rows: R[]; next?: string; prev?: string },
+  row: (r: R) => unknown,
+  count?: { count: number; capped: boolean },
+) {
   return NextResponse.json({ data: page.rows.map(row), next: page.next ?? null, prev: page.prev ?? null, ...(count ? { count } : {}) });
 }
 

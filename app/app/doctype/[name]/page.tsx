@@ -34,7 +34,11 @@ export default async function DoctypePage({ params }: { params: Promise<{ name: 
                 <td className="mono">{f.fieldname}</td>
                 <td>{f.fieldtype}</td>
                 <td>
-                  {f.fieldtype === "Table" && f.options ? <Link href={`/app/doctype/${encodeURIComponent(f.options)}`}>{f.options}</Link> : (f.options ?? "").replace(/\n/g, ", ")}
+                  {f.fieldtype === "Table" && f.options ? (
+                    <Link href={`/app/doctype/${encodeURIComponent(f.options)}`}>{f.options}</Link>
+                  ) : (
+                    (f.options ?? "").replace(/\n/g, ", ")
+                  )}
                 </td>
               </tr>
             ))}

@@ -34,8 +34,18 @@ export function SubmittableToggle(props: { name: string; module: string; isSubmi
             <dt>Type</dt>
             <dd>{props.isChild ? "Child Table" : "Document"}</dd>
           </div>
-          <CheckField id="is_submittable" label="Is Submittable" help="Submittable documents have on_submit, on_cancel and on_update_after_submit events.">
-            <input id="is_submittable" type="checkbox" checked={value} disabled={props.isChild} onChange={(e) => setValue(e.target.checked)} />
+          <CheckField
+            id="is_submittable"
+            label="Is Submittable"
+            help="Submittable documents have on_submit, on_cancel and on_update_after_submit events."
+          >
+            <input
+              id="is_submittable"
+              type="checkbox"
+              checked={value}
+              disabled={props.isChild}
+              onChange={(e) => setValue(e.target.checked)}
+            />
           </CheckField>
         </Section>
       </div>

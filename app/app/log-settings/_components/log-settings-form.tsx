@@ -41,7 +41,9 @@ export function LogSettingsForm({ settings }: { settings: { retention_days: numb
     mutationFn: () => api<{ deleted: number; logs: number; events: number }>("/api/log-settings?action=purge", { method: "POST" }),
     onSuccess: (r) => {
       setError(null);
-      setNotice(`Deleted ${r.logs} request log${r.logs === 1 ? "" : "s"} and ${r.events} event${r.events === 1 ? "" : "s"} (${r.deleted} rows).`);
+      setNotice(
+        `Deleted ${r.logs} request log${r.logs === 1 ? "" : "s"} and ${r.events} event${r.events === 1 ? "" : "s"} (${r.deleted} rows).`,
+      );
       router.refresh();
     },
     onError: (e) => setError(e.message),

@@ -68,7 +68,10 @@ export function UserForm({ user, sessions, roles, self }: { user: UserView; sess
   });
 
   const generate = useMutation({
-    mutationFn: () => api<{ data: { api_key: string; api_secret: string } }>(`/api/resource/User/${encodeURIComponent(user.name)}/api-key`, { method: "POST" }),
+    mutationFn: () =>
+      api<{ data: { api_key: string; api_secret: string } }>(`/api/resource/User/${encodeURIComponent(user.name)}/api-key`, {
+        method: "POST",
+      }),
     onSuccess: (r) => {
       setSecret(r.data);
       router.refresh();
@@ -83,7 +86,8 @@ export function UserForm({ user, sessions, roles, self }: { user: UserView; sess
   });
 
   const logoutAll = useMutation({
-    mutationFn: () => api<{ data: { ended: number } }>(`/api/resource/User/${encodeURIComponent(user.name)}/sessions`, { method: "DELETE" }),
+    mutationFn: () =>
+      api<{ data: { ended: number } }>(`/api/resource/User/${encodeURIComponent(user.name)}/sessions`, { method: "DELETE" }),
     onSuccess: (r) => {
       setError(null);
       setNotice(`${r.data.ended} session${r.data.ended === 1 ? "" : "s"} ended`);

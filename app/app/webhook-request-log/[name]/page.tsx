@@ -16,11 +16,7 @@ const fieldId = (label: string) => `f-${label.toLowerCase().replace(/[^a-z0-9]+/
 
 /** The value's accessible name comes from its <dt> (aria-labelledby on the <dd>). */
 function Code({ text }: { text: string | null }) {
-  return text ? (
-    <pre className="codeview">{prettyJson(text)}</pre>
-  ) : (
-    <span className="muted">—</span>
-  );
+  return text ? <pre className="codeview">{prettyJson(text)}</pre> : <span className="muted">—</span>;
 }
 
 export default async function RequestLogPage({ params }: { params: Promise<{ name: string }> }) {
@@ -34,7 +30,13 @@ export default async function RequestLogPage({ params }: { params: Promise<{ nam
     ["Reference DocType", log.referenceDoctype ?? ""],
     [
       "Reference Document",
-      ref ? <Link href={`/app/document/${encodeURIComponent(log.referenceDoctype ?? "")}/${encodeURIComponent(log.referenceDocument ?? "")}`}>{log.referenceDocument}</Link> : (log.referenceDocument ?? ""),
+      ref ? (
+        <Link href={`/app/document/${encodeURIComponent(log.referenceDoctype ?? "")}/${encodeURIComponent(log.referenceDocument ?? "")}`}>
+          {log.referenceDocument}
+        </Link>
+      ) : (
+        (log.referenceDocument ?? "")
+      ),
     ],
     ["Headers", <Code key="h" text={log.headersText} />],
     ["Data", <Code key="d" text={log.data} />],
@@ -42,7 +44,12 @@ export default async function RequestLogPage({ params }: { params: Promise<{ nam
     ["URL", log.url ?? ""],
     ["Response", <Code key="r" text={log.response} />],
     ["Error", log.error ? <pre className="codeview error-text">{log.error}</pre> : ""],
-    ["Status", <Indicator key="s" color={statusColor(log.status)}>{log.status}</Indicator>],
+    [
+      "Status",
+      <Indicator key="s" color={statusColor(log.status)}>
+        {log.status}
+      </Indicator>,
+    ],
     ["HTTP Status", log.httpStatus ?? ""],
     ["Attempts", log.attempts],
     ["Duration", formatMs(log.durationMs)],
@@ -95,12 +102,18 @@ export default async function RequestLogPage({ params }: { params: Promise<{ nam
                 <div className="row">
                   <strong>#{a.attempt}</strong>
                   <span>{formatDateTime(a.started)}</span>
-                  {a.httpStatus !== null ? <Indicator color={a.success ? "green" : "red"}>HTTP {a.httpStatus}</Indicator> : <Indicator color="red">No response</Indicator>}
+                  {a.httpStatus !== null ? (
+                    <Indicator color={a.success ? "green" : "red"}>HTTP {a.httpStatus}</Indicator>
+                  ) : (
+                    <Indicator color="red">No response</Indicator>
+                  )}
                   <span className="muted">{formatMs(a.durationMs)}</span>
                   {a.manual && <Indicator color="blue">manual</Indicator>}
                 </div>
                 {a.error && <div className="error-text">{a.error}</div>}
-                {a.response && <code className="excerpt">{a.response.length > EXCERPT ? `${a.response.slice(0, EXCERPT)}…` : a.response}</code>}
+                {a.response && (
+                  <code className="excerpt">{a.response.length > EXCERPT ? `${a.response.slice(0, EXCERPT)}…` : a.response}</code>
+                )}
               </li>
             ))}
           </ul>

@@ -82,13 +82,23 @@ export function BulkResend({ filters }: { filters: Record<string, string> }) {
         />
         Select page
       </label>
-      <button className="btn btn-sm" type="button" onClick={() => void ask()} disabled={busy || running} title="Resend the checked rows, or all Failed/Exhausted rows matching the filters">
+      <button
+        className="btn btn-sm"
+        type="button"
+        onClick={() => void ask()}
+        disabled={busy || running}
+        title="Resend the checked rows, or all Failed/Exhausted rows matching the filters"
+      >
         Resend
       </button>
       {job && (
         <span className="row bulk-progress" role="status" data-testid="bulk-resend-progress">
           <progress value={job.done} max={Math.max(1, job.total)} aria-label="Resend progress" />
-          {running ? `Resending… ${job.done} of ${job.total}` : job.status === "Completed" ? `Resent ${job.done - job.skipped} of ${job.total}` : `Stopped: ${job.error ?? ""}`}
+          {running
+            ? `Resending… ${job.done} of ${job.total}`
+            : job.status === "Completed"
+              ? `Resent ${job.done - job.skipped} of ${job.total}`
+              : `Stopped: ${job.error ?? ""}`}
         </span>
       )}
       {error && (
@@ -97,7 +107,10 @@ export function BulkResend({ filters }: { filters: Record<string, string> }) {
         </span>
       )}
       {confirm && (
-        <Modal title={confirm.count ? `Resend ${confirm.count} request${confirm.count === 1 ? "" : "s"}?` : "Nothing to resend"} onClose={() => setConfirm(null)}>
+        <Modal
+          title={confirm.count ? `Resend ${confirm.count} request${confirm.count === 1 ? "" : "s"}?` : "Nothing to resend"}
+          onClose={() => setConfirm(null)}
+        >
           <p className="muted">
             {confirm.count
               ? `The ${confirm.selected ? "selected" : "filtered"} Failed and Exhausted requests are sent again now, each as a new manual attempt.`

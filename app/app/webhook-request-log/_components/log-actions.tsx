@@ -43,7 +43,12 @@ export function LogActions({ name, pending }: { name: string; pending: boolean }
 
   return (
     <>
-      <button className="btn" type="button" disabled={busy} onClick={() => void run(() => api(`${base}/resend`, { method: "POST" }), "Queued: the stored request is sent again now.")}>
+      <button
+        className="btn"
+        type="button"
+        disabled={busy}
+        onClick={() => void run(() => api(`${base}/resend`, { method: "POST" }), "Queued: the stored request is sent again now.")}
+      >
         Resend
       </button>
       <button
@@ -76,7 +81,16 @@ export function LogActions({ name, pending }: { name: string; pending: boolean }
               <p className="muted">The current document and webhook give this request. Changes from the original (headers masked):</p>
               <pre className="codeview diff" data-testid="rerender-diff">
                 {preview.diff.split("\n").map((line, i) => (
-                  <span key={i} className={line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : undefined}>
+                  <span
+                    key={i}
+                    className={
+                      line.startsWith("+") && !line.startsWith("+++")
+                        ? "add"
+                        : line.startsWith("-") && !line.startsWith("---")
+                          ? "del"
+                          : undefined
+                    }
+                  >
                     {line}
                     {"\n"}
                   </span>

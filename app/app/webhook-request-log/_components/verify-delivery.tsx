@@ -29,7 +29,9 @@ export function VerifyDelivery({ name }: { name: string }) {
     setError(null);
     setResult(null);
     try {
-      const r = await api<{ data: VerifyDeliveryResult }>(`/api/webhook-request-log/${encodeURIComponent(name)}/verify`, { body: { secret } });
+      const r = await api<{ data: VerifyDeliveryResult }>(`/api/webhook-request-log/${encodeURIComponent(name)}/verify`, {
+        body: { secret },
+      });
       setResult(r.data);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -57,9 +59,22 @@ export function VerifyDelivery({ name }: { name: string }) {
       >
         <div className="field" style={{ flex: 1, marginBottom: 0 }}>
           <label htmlFor="verify_secret">Secret</label>
-          <input id="verify_secret" type="password" autoComplete="off" spellCheck={false} value={secret} onChange={(e) => setSecret(e.target.value)} />
+          <input
+            id="verify_secret"
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            value={secret}
+            onChange={(e) => setSecret(e.target.value)}
+          />
         </div>
-        <button className="btn btn-primary" type="button" disabled={busy || !secret} onClick={() => void verify()} style={{ alignSelf: "flex-end" }}>
+        <button
+          className="btn btn-primary"
+          type="button"
+          disabled={busy || !secret}
+          onClick={() => void verify()}
+          style={{ alignSelf: "flex-end" }}
+        >
           {busy ? "Verifying…" : "Verify"}
         </button>
       </div>
@@ -82,7 +97,9 @@ export function VerifyDelivery({ name }: { name: string }) {
             {result.standard && (
               <div className="muted">
                 Attempt #{result.attempt} · signed {result.age_seconds ?? 0}s ago
-                {(result.signatures_sent ?? 1) > 1 ? ` · ${result.signatures_sent} signatures sent (a secret rotation was in progress)` : ""}
+                {(result.signatures_sent ?? 1) > 1
+                  ? ` · ${result.signatures_sent} signatures sent (a secret rotation was in progress)`
+                  : ""}
               </div>
             )}
           </>

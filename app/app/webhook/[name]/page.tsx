@@ -10,7 +10,6 @@ export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ name: string }> };
 
-
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: decodeSegment((await params).name) };
 }

@@ -14,7 +14,13 @@ export function AdvancedSection({ hasApiKey }: { hasApiKey: boolean }) {
       <div className="columns">
         <div>
           {/* role + aria-label as well as the legend, so getByLabel and getByRole("group") both find it. */}
-          <fieldset className="field checks" data-fieldname="webhook_events" role="group" aria-label="Webhook Events" aria-describedby="webhook_events-help">
+          <fieldset
+            className="field checks"
+            data-fieldname="webhook_events"
+            role="group"
+            aria-label="Webhook Events"
+            aria-describedby="webhook_events-help"
+          >
             <legend className="label">Webhook Events</legend>
             <div className="check-grid">
               {DOC_EVENTS.map((e) => (
@@ -33,7 +39,12 @@ export function AdvancedSection({ hasApiKey }: { hasApiKey: boolean }) {
               </div>
             )}
           </fieldset>
-          <Field id="max_retries" label="Max Retries" error={errors.max_retries?.message} help="Failed requests are retried with backoff up to this many times.">
+          <Field
+            id="max_retries"
+            label="Max Retries"
+            error={errors.max_retries?.message}
+            help="Failed requests are retried with backoff up to this many times."
+          >
             <input id="max_retries" type="number" min={0} max={50} step={1} {...register("max_retries", { valueAsNumber: true })} />
           </Field>
         </div>
@@ -46,9 +57,22 @@ export function AdvancedSection({ hasApiKey }: { hasApiKey: boolean }) {
           <Field
             id="api_key"
             label="API Key"
-            help={hasApiKey ? <span data-testid="api-key-set">An API key is saved and never shown again. Type a new one to replace it.</span> : "Sent with every request in the header below."}
+            help={
+              hasApiKey ? (
+                <span data-testid="api-key-set">An API key is saved and never shown again. Type a new one to replace it.</span>
+              ) : (
+                "Sent with every request in the header below."
+              )
+            }
           >
-            <input id="api_key" type="password" autoComplete="new-password" spellCheck={false} placeholder={hasApiKey ? "•••••••• (saved)" : ""} {...register("api_key")} />
+            <input
+              id="api_key"
+              type="password"
+              autoComplete="new-password"
+              spellCheck={false}
+              placeholder={hasApiKey ? "•••••••• (saved)" : ""}
+              {...register("api_key")}
+            />
           </Field>
           <Field id="api_key_header" label="Header Name" error={errors.api_key_header?.message} help="The header that carries the API key.">
             <input id="api_key_header" type="text" autoComplete="off" spellCheck={false} {...register("api_key_header")} />

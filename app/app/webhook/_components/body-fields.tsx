@@ -36,8 +36,21 @@ export function HeadersSection() {
         onMove={move}
         error={tableError(formState.errors.webhook_headers)}
         columns={[
-          { key: "key", label: "Key", width: "35%", render: (i, label) => <input type="text" aria-label={label} autoComplete="off" spellCheck={false} {...register(`webhook_headers.${i}.key`)} /> },
-          { key: "value", label: "Value", render: (i, label) => <input type="text" aria-label={label} autoComplete="off" spellCheck={false} {...register(`webhook_headers.${i}.value`)} /> },
+          {
+            key: "key",
+            label: "Key",
+            width: "35%",
+            render: (i, label) => (
+              <input type="text" aria-label={label} autoComplete="off" spellCheck={false} {...register(`webhook_headers.${i}.key`)} />
+            ),
+          },
+          {
+            key: "value",
+            label: "Value",
+            render: (i, label) => (
+              <input type="text" aria-label={label} autoComplete="off" spellCheck={false} {...register(`webhook_headers.${i}.value`)} />
+            ),
+          },
         ]}
       />
     </Section>
@@ -72,7 +85,8 @@ export function DataSection({ templateMarkers }: { templateMarkers: CodeMarker[]
           error={jsonError}
           help={
             <>
-              Jinja template of the JSON body, e.g. <code>{'{"id": "{{ doc.name }}", "total": {{ doc.total }}}'}</code>. Wrap text fields in double quotes. Ctrl+M toggles whether Tab moves focus.
+              Jinja template of the JSON body, e.g. <code>{'{"id": "{{ doc.name }}", "total": {{ doc.total }}}'}</code>. Wrap text fields in
+              double quotes. Ctrl+M toggles whether Tab moves focus.
             </>
           }
         >
@@ -80,7 +94,18 @@ export function DataSection({ templateMarkers }: { templateMarkers: CodeMarker[]
             control={control}
             name="webhook_json"
             render={({ field }) => (
-              <CodeEditor id="webhook_json" ariaLabel="JSON Request Body" editorAriaLabel="Template editor" language="json" value={field.value ?? ""} onChange={field.onChange} onBlur={field.onBlur} markers={templateMarkers} invalid={!!jsonError} height="260px" />
+              <CodeEditor
+                id="webhook_json"
+                ariaLabel="JSON Request Body"
+                editorAriaLabel="Template editor"
+                language="json"
+                value={field.value ?? ""}
+                onChange={field.onChange}
+                onBlur={field.onBlur}
+                markers={templateMarkers}
+                invalid={!!jsonError}
+                height="260px"
+              />
             )}
           />
         </Field>
@@ -126,7 +151,13 @@ export function DataSection({ templateMarkers }: { templateMarkers: CodeMarker[]
                   );
                 },
               },
-              { key: "key", label: "Key", render: (i, label) => <input type="text" aria-label={label} autoComplete="off" spellCheck={false} {...register(`webhook_data.${i}.key`)} /> },
+              {
+                key: "key",
+                label: "Key",
+                render: (i, label) => (
+                  <input type="text" aria-label={label} autoComplete="off" spellCheck={false} {...register(`webhook_data.${i}.key`)} />
+                ),
+              },
             ]}
           />
           <div className="help">Each row sends one field of the document under its Key.</div>

@@ -27,7 +27,13 @@ export function DocEventsSection({ isNew, doctypes }: { isNew: boolean; doctypes
             label="DocType"
             required
             error={errors.webhook_doctype?.message}
-            help={selected ? (selected.is_submittable ? "Submittable" : "Not submittable: on_submit, on_cancel and on_update_after_submit do not apply") : undefined}
+            help={
+              selected
+                ? selected.is_submittable
+                  ? "Submittable"
+                  : "Not submittable: on_submit, on_cancel and on_update_after_submit do not apply"
+                : undefined
+            }
           >
             <select id="webhook_doctype" aria-invalid={!!errors.webhook_doctype} {...register("webhook_doctype")}>
               <option value="" />
@@ -61,8 +67,21 @@ export function ConditionSection() {
   return (
     <Section title="Conditions">
       <div className="columns">
-        <Field id="condition" label="Condition" error={error} help="The webhook is sent only when this Python expression is true. Leave blank to always send.">
-          <textarea id="condition" className="code" rows={3} spellCheck={false} aria-invalid={!!error} placeholder='doc.status=="Open"' {...register("condition")} />
+        <Field
+          id="condition"
+          label="Condition"
+          error={error}
+          help="The webhook is sent only when this Python expression is true. Leave blank to always send."
+        >
+          <textarea
+            id="condition"
+            className="code"
+            rows={3}
+            spellCheck={false}
+            aria-invalid={!!error}
+            placeholder='doc.status=="Open"'
+            {...register("condition")}
+          />
         </Field>
         <div className="field condition-examples" data-fieldname="html_condition">
           <p className="label">Condition Examples:</p>

@@ -10,7 +10,17 @@ import { useDebounced } from "./use-webhook-form";
  * awesomplete): type to search, ↑/↓ and Enter or click to choose. Typing a document's exact
  * name also chooses it.
  */
-export function DocumentCombobox({ id, doctype, value, onChange }: { id: string; doctype: string; value: string; onChange: (name: string) => void }) {
+export function DocumentCombobox({
+  id,
+  doctype,
+  value,
+  onChange,
+}: {
+  id: string;
+  doctype: string;
+  value: string;
+  onChange: (name: string) => void;
+}) {
   const listId = useId();
   const [text, setText] = useState(value);
   const [open, setOpen] = useState(false);

@@ -18,7 +18,13 @@ const SELECT_BODY = "Select a document to preview request data";
  * renderer the dispatcher uses. Also reports the body template's syntax error upward so
  * the editor can mark its line while the user types.
  */
-export function PreviewSection({ savedName, onTemplateError }: { savedName?: string; onTemplateError: (e: PreviewResult["template_error"] | null) => void }) {
+export function PreviewSection({
+  savedName,
+  onTemplateError,
+}: {
+  savedName?: string;
+  onTemplateError: (e: PreviewResult["template_error"] | null) => void;
+}) {
   const { control } = useWebhookForm();
   const values = useWatch({ control });
   const doctype = values.webhook_doctype ?? "";
@@ -61,18 +67,34 @@ export function PreviewSection({ savedName, onTemplateError }: { savedName?: str
     <Section title="Preview">
       <div className="columns">
         <div>
-          <Field id="preview_document" label="Select Document" help={doctype ? `A stored ${doctype} to render the request with.` : undefined}>
+          <Field
+            id="preview_document"
+            label="Select Document"
+            help={doctype ? `A stored ${doctype} to render the request with.` : undefined}
+          >
             <DocumentCombobox id="preview_document" doctype={doctype} value={doc} onChange={setDoc} />
           </Field>
           <Field id="meets_condition" label="Meets Condition?">
-            <textarea id="meets_condition" className={`static-value${meets === "Yes" ? " yes" : meets === "No" ? " no" : ""}`} rows={1} readOnly value={meets} />
+            <textarea
+              id="meets_condition"
+              className={`static-value${meets === "Yes" ? " yes" : meets === "No" ? " no" : ""}`}
+              rows={1}
+              readOnly
+              value={meets}
+            />
           </Field>
         </div>
         <div className="preview-request" aria-live="polite">
           <div className="row preview-head">
             <span className="label">Request</span>
             {preview.isFetching && <span className="muted">Updating…</span>}
-            <button type="button" className="btn btn-sm" style={{ marginLeft: "auto" }} onClick={() => void copyCurl()} disabled={!doc || !data?.curl}>
+            <button
+              type="button"
+              className="btn btn-sm"
+              style={{ marginLeft: "auto" }}
+              onClick={() => void copyCurl()}
+              disabled={!doc || !data?.curl}
+            >
               Copy as cURL
             </button>
           </div>

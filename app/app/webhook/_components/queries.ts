@@ -37,7 +37,12 @@ export const previewQuery = (body: PreviewRequest) =>
     queryKey: ["webhook-preview", body],
     // Its own fetch (not api()) so a superseded preview is aborted while the user types.
     queryFn: async ({ signal }): Promise<PreviewResult> => {
-      const res = await fetch("/api/webhook-preview", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal });
+      const res = await fetch("/api/webhook-preview", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        signal,
+      });
       const json: unknown = await res.json().catch(() => null);
       if (!res.ok) {
         const err = (json as { error?: { message?: string } } | null)?.error;

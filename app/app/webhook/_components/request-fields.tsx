@@ -33,18 +33,47 @@ export function RequestSection() {
             label="Request URL"
             required
             error={errors.request_url?.message}
-            help={dynamic ? <>A template rendered for each document, e.g. <code>{"https://example.com/orders/{{ doc.name }}"}</code></> : undefined}
+            help={
+              dynamic ? (
+                <>
+                  A template rendered for each document, e.g. <code>{"https://example.com/orders/{{ doc.name }}"}</code>
+                </>
+              ) : undefined
+            }
           >
-            <input id="request_url" type="text" inputMode="url" autoComplete="off" spellCheck={false} placeholder="https://example.com/webhooks/quotation" aria-invalid={!!errors.request_url} {...register("request_url")} />
+            <input
+              id="request_url"
+              type="text"
+              inputMode="url"
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="https://example.com/webhooks/quotation"
+              aria-invalid={!!errors.request_url}
+              {...register("request_url")}
+            />
           </Field>
           <CheckField id="is_dynamic_url" label="Is Dynamic URL?" help="Build the URL from the document with Jinja, like the JSON body.">
             <input id="is_dynamic_url" type="checkbox" {...register("is_dynamic_url")} />
           </CheckField>
           <Field id="timeout" label="Request Timeout" error={errors.timeout?.message} help="Seconds to wait for the response.">
-            <input id="timeout" type="number" min={1} step={1} inputMode="numeric" aria-invalid={!!errors.timeout} {...register("timeout", { valueAsNumber: true })} />
+            <input
+              id="timeout"
+              type="number"
+              min={1}
+              step={1}
+              inputMode="numeric"
+              aria-invalid={!!errors.timeout}
+              {...register("timeout", { valueAsNumber: true })}
+            />
           </Field>
           <Field id="background_jobs_queue" label="Background Jobs Queue" error={errors.background_jobs_queue?.message}>
-            <input id="background_jobs_queue" type="text" list="background_jobs_queue-options" autoComplete="off" {...register("background_jobs_queue")} />
+            <input
+              id="background_jobs_queue"
+              type="text"
+              list="background_jobs_queue-options"
+              autoComplete="off"
+              {...register("background_jobs_queue")}
+            />
             <datalist id="background_jobs_queue-options">
               {QUEUES.map((q) => (
                 <option key={q} value={q} />
@@ -59,7 +88,10 @@ export function RequestSection() {
             </select>
           </Field>
           <Field id="request_structure" label="Request Structure" error={errors.request_structure?.message}>
-            <select id="request_structure" {...register("request_structure", { onChange: (e: { target: { value: string } }) => onStructureChange(e.target.value) })}>
+            <select
+              id="request_structure"
+              {...register("request_structure", { onChange: (e: { target: { value: string } }) => onStructureChange(e.target.value) })}
+            >
               <Options values={REQUEST_STRUCTURES} labels={STRUCTURE_LABELS} />
             </select>
           </Field>
@@ -78,7 +110,11 @@ export function SecuritySection({ hasSecret, rotatable }: { hasSecret: boolean; 
     <Section title="Webhook Security">
       <div className="columns">
         <div>
-          <CheckField id="enable_security" label="Enable Security" help="Sign each request: X-Frappe-Webhook-Signature, Standard Webhooks (webhook-signature), or both.">
+          <CheckField
+            id="enable_security"
+            label="Enable Security"
+            help="Sign each request: X-Frappe-Webhook-Signature, Standard Webhooks (webhook-signature), or both."
+          >
             <input id="enable_security" type="checkbox" {...register("enable_security")} />
           </CheckField>
           {on && (
@@ -87,7 +123,15 @@ export function SecuritySection({ hasSecret, rotatable }: { hasSecret: boolean; 
               label="Webhook Secret"
               required
               error={errors.webhook_secret?.message}
-              help={hasSecret ? <span data-testid="secret-set">A secret is saved and never shown again. Leave blank to keep it, or type a new one to replace it.</span> : "Share it with the receiver to verify signatures."}
+              help={
+                hasSecret ? (
+                  <span data-testid="secret-set">
+                    A secret is saved and never shown again. Leave blank to keep it, or type a new one to replace it.
+                  </span>
+                ) : (
+                  "Share it with the receiver to verify signatures."
+                )
+              }
             >
               <input
                 id="webhook_secret"
@@ -105,7 +149,11 @@ export function SecuritySection({ hasSecret, rotatable }: { hasSecret: boolean; 
         </div>
         <div>
           {on && (
-            <Field id="signature_scheme" label="Signature Scheme" help="frappe: X-Frappe-Webhook-Signature; standard: Standard Webhooks (webhook-signature); both.">
+            <Field
+              id="signature_scheme"
+              label="Signature Scheme"
+              help="frappe: X-Frappe-Webhook-Signature; standard: Standard Webhooks (webhook-signature); both."
+            >
               <select id="signature_scheme" {...register("signature_scheme")}>
                 <Options values={SIGNATURE_SCHEMES} />
               </select>

@@ -55,7 +55,10 @@ export function RotateSecret({ name }: { name: string }) {
     setBusy(true);
     setError(null);
     try {
-      const r = await api<{ data: Rotated }>(`/api/resource/Webhook/${encodeURIComponent(name)}/rotate-secret`, { method: "POST", body: {} });
+      const r = await api<{ data: Rotated }>(`/api/resource/Webhook/${encodeURIComponent(name)}/rotate-secret`, {
+        method: "POST",
+        body: {},
+      });
       setRotated(r.data);
       router.refresh(); // the activity timeline is server-rendered
     } catch (e) {
@@ -81,7 +84,9 @@ export function RotateSecret({ name }: { name: string }) {
             New secret: <code data-testid="new-secret">{rotated.secret}</code>
           </div>
           <div>Copy it now: it is not shown again.</div>
-          {rotated.previous_secret_expires && <div>Previous secret keeps signing until {new Date(rotated.previous_secret_expires).toLocaleString()}.</div>}
+          {rotated.previous_secret_expires && (
+            <div>Previous secret keeps signing until {new Date(rotated.previous_secret_expires).toLocaleString()}.</div>
+          )}
         </div>
       )}
     </div>

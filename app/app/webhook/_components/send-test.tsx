@@ -25,7 +25,13 @@ export function SendTest({ request, disabled }: { request: PreviewRequest; disab
   return (
     <div className="field" data-fieldname="send_test">
       <div className="row">
-        <button type="button" className="btn" disabled={disabled || send.isPending} onClick={() => send.mutate(request)} title={disabled ? "Select a document first" : undefined}>
+        <button
+          type="button"
+          className="btn"
+          disabled={disabled || send.isPending}
+          onClick={() => send.mutate(request)}
+          title={disabled ? "Select a document first" : undefined}
+        >
           {send.isPending ? "Sending…" : "Send Test"}
         </button>
         <span className="muted">Sends this request to the Request URL now; the log marks it as a test.</span>

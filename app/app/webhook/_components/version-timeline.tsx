@@ -46,8 +46,16 @@ function Changes({ v }: { v: VersionEntry }) {
           ))}
         </span>
       )}
-      {added.length > 0 && <span>{changed.length ? ";" : ""} added rows to <strong>{tables(added)}</strong></span>}
-      {removed.length > 0 && <span>{changed.length || added.length ? ";" : ""} removed rows from <strong>{tables(removed)}</strong></span>}
+      {added.length > 0 && (
+        <span>
+          {changed.length ? ";" : ""} added rows to <strong>{tables(added)}</strong>
+        </span>
+      )}
+      {removed.length > 0 && (
+        <span>
+          {changed.length || added.length ? ";" : ""} removed rows from <strong>{tables(removed)}</strong>
+        </span>
+      )}
       {row_changed.length > 0 && (
         <span>
           {changed.length || added.length || removed.length ? ";" : ""} edited rows of <strong>{tables(row_changed)}</strong>

@@ -155,7 +155,10 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
           <DocEventsSection isNew={isNew} doctypes={doctypes} />
           <ConditionSection />
           <RequestSection />
-          <SecuritySection hasSecret={!!saved?.has_webhook_secret} {...(saved?.enable_security && saved.has_webhook_secret ? { rotatable: saved.name } : {})} />
+          <SecuritySection
+            hasSecret={!!saved?.has_webhook_secret}
+            {...(saved?.enable_security && saved.has_webhook_secret ? { rotatable: saved.name } : {})}
+          />
           <HeadersSection />
           <DataSection templateMarkers={markers} />
           <AdvancedSection hasApiKey={!!saved?.has_api_key} />

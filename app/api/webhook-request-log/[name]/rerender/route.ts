@@ -6,6 +6,10 @@ import { reRenderAndSend, reRenderPreview } from "@/lib/services/request-log-res
 
 type P = { name: string };
 
-export const GET = withRole<P>(async (_req, { actor, params }) => NextResponse.json({ data: await reRenderPreview(actor, paramName(params.name)) }));
+export const GET = withRole<P>(async (_req, { actor, params }) =>
+  NextResponse.json({ data: await reRenderPreview(actor, paramName(params.name)) }),
+);
 
-export const POST = withRole<P>(async (_req, { actor, params }) => NextResponse.json({ data: await reRenderAndSend(actor, paramName(params.name)) }));
+export const POST = withRole<P>(async (_req, { actor, params }) =>
+  NextResponse.json({ data: await reRenderAndSend(actor, paramName(params.name)) }),
+);

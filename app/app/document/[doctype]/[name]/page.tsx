@@ -21,7 +21,10 @@ export default async function StoredDocumentPage({ params }: { params: Promise<{
         breadcrumbs={[{ label: doc.doctype, href: `/app/doctype/${encodeURIComponent(doc.doctype)}` }]}
         indicator={doc.deleted ? <Indicator color="red">Deleted</Indicator> : undefined}
         actions={
-          <Link className="btn" href={`/app/webhook-request-log?reference_doctype=${encodeURIComponent(doc.doctype)}&reference_document=${encodeURIComponent(doc.name)}`}>
+          <Link
+            className="btn"
+            href={`/app/webhook-request-log?reference_doctype=${encodeURIComponent(doc.doctype)}&reference_document=${encodeURIComponent(doc.name)}`}
+          >
             Request Logs
           </Link>
         }
@@ -38,7 +41,8 @@ export default async function StoredDocumentPage({ params }: { params: Promise<{
         <ul>
           {doc.events.map((e) => (
             <li key={e.id}>
-              <Link href={`/app/event/${encodeURIComponent(e.id)}`}>{e.event}</Link> <span className="muted">{formatDateTime(e.created)}</span>
+              <Link href={`/app/event/${encodeURIComponent(e.id)}`}>{e.event}</Link>{" "}
+              <span className="muted">{formatDateTime(e.created)}</span>
             </li>
           ))}
         </ul>

@@ -7,4 +7,6 @@ type P = { name: string };
 
 export const GET = withRole<P>((_req, { actor, params }) => NextResponse.json({ data: listUserSessions(actor, params.name) }));
 
-export const DELETE = withRole<P>((_req, { actor, params }) => NextResponse.json({ data: { ended: endAllUserSessions(actor, params.name) } }));
+export const DELETE = withRole<P>((_req, { actor, params }) =>
+  NextResponse.json({ data: { ended: endAllUserSessions(actor, params.name) } }),
+);
