@@ -71,16 +71,34 @@ export async function startBenchReceiver(trackPaths: readonly string[] = ["/late
   return rec;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// Free sockets go after 4 s, before the server's 5 s keep-alive timeout closes them.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 4000 });
 
-export function postJson(
+/** Requests sent again because a reused keep-alive socket was reset before any answer. */
+export const clientStats = { reusedSocketRetries: 0 };
+
+export async function postJson(
   port: number,
   path: string,
   body: string,
   headers: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
+  const first = await postOnce(port, path, body, headers, timeoutMs);
+  if (first.ok) return first.answer;
+  // The server closed an idle socket as we reused it: it never read the request, so send it again.
+  if (!first.reusedReset) throw first.error;
+  clientStats.reusedSocketRetries += 1;
+  const again = await postOnce(port, path, body, headers, timeoutMs);
+  if (again.ok) return again.answer;
+  throw again.error;
+}
+
+type Attempt = { ok: true; answer: { status: number; text: string } } | { ok: false; error: Error; reusedReset: boolean };
+
+function postOnce(port: number, path: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<Attempt> {
+  return new Promise((resolve) => {
+    let answered = false;
     const req = http.request(
       {
         host: "127.0.0.1",
@@ -91,14 +109,18 @@ export function postJson(
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers },
       },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
+        res.on("end", () => resolve({ ok: true, answer: { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") } }));
+        res.on("error", (error) => resolve({ ok: false, error, reusedReset: false }));
       },
     );
     req.setTimeout(timeoutMs, () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      const reset = error.code === "ECONNRESET" || error.code === "EPIPE";
+      resolve({ ok: false, error, reusedReset: !answered && req.reusedSocket && reset });
+    });
     req.end(body);
   });
 }
@@ -183,17 +205,20 @@ export function cpuSecondsOf(pids: number[]): number {
 
 /**
  * Open loop: calls `fire(i)` at `ratePerS`, on schedule whatever earlier calls are doing,
- * while `more(i)` says so; resolves when every call has settled.
+ * while `more(i)` says so; resolves when every call has settled (rejects with the first failure).
  */
 export async function openLoop(ratePerS: number, more: (i: number) => boolean, fire: (i: number) => Promise<unknown>): Promise<void> {
   const pending: Promise<unknown>[] = [];
+  let failure: { error: unknown } | undefined;
   const t0 = performance.now();
   for (let i = 0; more(i); i++) {
     const wait = t0 + (i * 1000) / ratePerS - performance.now();
     if (wait > 0) await sleep(wait);
-    pending.push(fire(i));
+    // Handled at once (not only by the Promise.all below), so a failure can't go unhandled meanwhile.
+    pending.push(fire(i).catch((error: unknown) => void (failure ??= { error })));
   }
   await Promise.all(pending);
+  if (failure) throw failure.error;
 }
 
 /** Runs `node <args>` with extra environment; resolves with its stdout (killed after timeoutMs). */

@@ -69,6 +69,12 @@ export interface BenchServer {
   stop: () => Promise<void>;
 }
 
+// Whatever ends this process (a crash included), the servers and workers it started end too.
+const children = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
 const READY_DOCTYPE = "Bench Ready";
 const WARM_DOCTYPE = "Bench Warm";
 
@@ -151,6 +157,7 @@ export async function startBenchServer(opts: ServerOptions): Promise<BenchServer
       env: { ...env, HOST: "127.0.0.1", NODE_ENV: "production" },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    children.add(server);
     const collect = (c: Buffer) => (out = (out + c.toString()).slice(-200_000));
     server.stdout?.on("data", collect);
     server.stderr?.on("data", collect);
@@ -161,6 +168,7 @@ export async function startBenchServer(opts: ServerOptions): Promise<BenchServer
         env,
         stdio: ["ignore", "pipe", "pipe"],
       });
+      children.add(worker);
       worker.stdout?.on("data", collect);
       worker.stderr?.on("data", collect);
     }

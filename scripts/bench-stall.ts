@@ -3,7 +3,7 @@
 // accept→receive latency during the stall and counts false timeouts: attempts recorded as
 // "Timed out" although the receiver (which answers at once) got and answered the request.
 import { renderTemplate } from "@/lib/renderer";
-import { openLoop, percentile, postJson, sleep } from "./bench-lib";
+import { clientStats, openLoop, percentile, postJson, sleep } from "./bench-lib";
 import { doc, eventBody, log, startBenchServer, type BenchServer } from "./bench-server";
 import { deliveryLedger, round } from "./bench-throughput";
 
@@ -119,6 +119,7 @@ export async function runStall(workerMode: boolean) {
     // Accepted steady events → how long their POST took (ingest's share of the latency).
     const answeredIn = new Map<string, number>();
     let stopAt = Infinity;
+    const retries0 = clientStats.reusedSocketRetries;
     const steady = openLoop(
       STEADY_RATE,
       () => performance.now() < stopAt,
@@ -189,6 +190,8 @@ export async function runStall(workerMode: boolean) {
       // Steady POSTs not accepted (not in the ledger): count and the distinct reasons.
       steady_post_errors: postErrors.length,
       steady_post_error_reasons: postErrors.length ? [...new Set(postErrors)].slice(0, 5) : undefined,
+      // POSTs sent again after the server reset a reused keep-alive socket without answering.
+      reused_socket_retries: clientStats.reusedSocketRetries - retries0,
       ...timeouts,
       ledger,
       peak_rss_mb: Math.round(srv.peakRssMb().server),

@@ -14,6 +14,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { clientStats } from "./bench-lib";
 import { ROOT, bin, log } from "./bench-server";
 import { runNewConn } from "./bench-newconn";
 import { runStall } from "./bench-stall";
@@ -66,6 +67,7 @@ async function main() {
     if (r.status !== 0) throw new Error("next build failed");
   }
   const started = performance.now();
+  log(`${ROOT}: phases ${phases.join(", ")}${workerMode ? " (dispatcher in its own process)" : ""}`);
   const loadStart = os.loadavg().map((v) => Math.round(v * 100) / 100);
   // The figures are only as good as the machine is quiet (2 cores: server, clients, receiver).
   if ((loadStart[0] ?? 0) > 1)
@@ -122,6 +124,8 @@ async function main() {
       : { mode: "dispatcher in the server process" }),
     ...(t ? { ledger: t.ledger } : {}),
     missing,
+    // The bench's own POSTs sent again after a reused keep-alive socket was reset unanswered.
+    client_reused_socket_retries: clientStats.reusedSocketRetries,
     targets: TARGETS,
     pass,
     all_pass: Object.values(pass).every(Boolean),
