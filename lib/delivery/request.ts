@@ -36,13 +36,14 @@ export interface PreparedRequest extends BaseRequest {
 
 const USER_AGENT = "Webhook-Desk";
 /** Headers `finalize` writes; a stored or rendered copy of them is replaced. */
-const SEND_TIME = new Set([
+export const SEND_TIME_HEADERS: ReadonlySet<string> = new Set([
   "webhook-id",
   "webhook-timestamp",
   "webhook-signature",
   FRAPPE_SIGNATURE_HEADER.toLowerCase(),
   "content-length",
 ]);
+const SEND_TIME = SEND_TIME_HEADERS;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 const signsStandard = (spec: Pick<WebhookSpec, "enableSecurity" | "signatureScheme">): boolean =>
@@ -58,7 +59,7 @@ function headerValue(headers: Record<string, string>, name: string): string | un
   return key === undefined ? undefined : headers[key];
 }
 
-function without(headers: Record<string, string>, names: Set<string>): Record<string, string> {
+function without(headers: Record<string, string>, names: ReadonlySet<string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) if (!names.has(k.toLowerCase())) out[k] = v;
   return out;

@@ -8,7 +8,7 @@ import type Database from "better-sqlite3";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secret-box";
 import { parseHeaders } from "@/lib/headers";
 import { isSecretHeader } from "@/lib/renderer/mask";
-import type { AttemptSignature } from "./request";
+import { SEND_TIME_HEADERS, type AttemptSignature } from "./request";
 
 const SEALED = "v1:";
 
@@ -22,8 +22,6 @@ export function unsealHeaders(stored: string | null | undefined): Record<string,
   if (!stored) return undefined;
   return parseHeaders(stored.startsWith(SEALED) ? decryptSecret(stored) : stored);
 }
-
-const SEND_TIME = ["webhook-id", "webhook-timestamp", "webhook-signature", "x-frappe-webhook-signature", "content-length"];
 
 /**
  * Seals request headers stored in clear (written by migration 0004 from the old delivery
@@ -43,7 +41,7 @@ export function sealStoredRequestHeaders(db: Database.Database): number {
   let changed = 0;
   db.transaction(() => {
     for (const r of rows) {
-      const drop = new Set(SEND_TIME);
+      const drop = new Set(SEND_TIME_HEADERS);
       if (r.hasKey) drop.add((r.apiKeyHeader?.trim() || "X-API-Key").toLowerCase());
       const kept = Object.fromEntries(Object.entries(parseHeaders(r.headers)).filter(([k]) => !drop.has(k.toLowerCase())));
       const sealed = sealHeaders(kept, r.apiKeyHeader ? [r.apiKeyHeader] : []);

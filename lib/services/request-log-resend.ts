@@ -7,6 +7,7 @@ import { createTwoFilesPatch } from "diff";
 import { getDb } from "@/db";
 import type { Actor } from "@/lib/auth/roles";
 import { finalize, maskedHeaders, notifyDeliveriesQueued } from "@/lib/delivery";
+import { SEND_TIME_HEADERS } from "@/lib/delivery/request";
 import { loadLog, loadWebhookOf, rerender, rerenderAndQueue, resendStored, type ResendResult } from "@/lib/delivery/resend";
 import { parseHeaders, requireManager } from "./request-log-common";
 
@@ -51,14 +52,8 @@ const prettyBody = (body: string) => {
 const asText = (r: RequestView) =>
   [`${r.method} ${r.url}`, ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), "", prettyBody(r.body), ""].join("\n");
 
-const SEND_TIME = new Set([
-  "webhook-id",
-  "webhook-timestamp",
-  "webhook-signature",
-  "content-length",
-  "user-agent",
-  "x-frappe-webhook-signature",
-]);
+// What finalize makes per send (ids, signatures, lengths) and the User-Agent it adds.
+const SEND_TIME = new Set([...SEND_TIME_HEADERS, "user-agent"]);
 const withoutSendTime = (h: Record<string, string>) =>
   Object.fromEntries(Object.entries(h).filter(([k]) => !SEND_TIME.has(k.toLowerCase())));
 
