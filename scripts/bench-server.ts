@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openDatabase, type DB } from "@/db";
-import { createApiKeyUnchecked } from "@/lib/services/users";
+import { createApiKeyUnchecked } from "@/lib/services/user/users";
 import { insertWebhook, type WebhookFixture } from "@/lib/dispatcher/test-support";
 import {
   cpuSecondsOf,

@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { openDatabase } from "@/db";
 import { migrateDb } from "@/db/migrate";
-import { createApiKeyUnchecked, createUserUnchecked } from "@/lib/services/users";
+import { createApiKeyUnchecked, createUserUnchecked } from "@/lib/services/user/users";
 import { AppError } from "@/lib/errors";
 import { ZodError } from "zod";
 

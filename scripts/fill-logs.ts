@@ -12,8 +12,8 @@ import { migrateDb } from "@/db/migrate";
 import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
 import { newId } from "@/lib/ids";
-import { countLogs, listLogs, type LogFiltersInput } from "@/lib/services/request-log";
-import { webhookStats } from "@/lib/services/request-log-stats";
+import { countLogs, listLogs, type LogFiltersInput } from "@/lib/services/request-log/request-log";
+import { webhookStats } from "@/lib/services/request-log/request-log-stats";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -4,7 +4,7 @@ import type { DB } from "@/db";
 import { docfield, doctype, document, user } from "@/db/schema";
 import { randomPassword } from "@/lib/auth/password";
 import { SYSTEM_MANAGER } from "@/lib/constants";
-import { createUserUnchecked } from "@/lib/services/users";
+import { createUserUnchecked } from "@/lib/services/user/users";
 import { SEED_DOCTYPES, SEED_DOCUMENTS } from "./doctypes";
 
 const ADMINISTRATOR = "Administrator";

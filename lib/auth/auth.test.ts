@@ -14,7 +14,7 @@ import {
   listUserSessions,
   revokeApiKey,
   updateUser,
-} from "@/lib/services/users";
+} from "@/lib/services/user/users";
 import { apiSecretMatches, generateApiKey, parseTokenHeader } from "./api-key";
 import { hashPassword, verifyPassword } from "./password";
 import { hasRole } from "./roles";

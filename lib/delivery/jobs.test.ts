@@ -13,8 +13,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
 import { exited, insertWebhook, spawnWorker, startReceiver, until, type Receiver } from "@/lib/dispatcher/test-support";
-import { bulkResend } from "@/lib/services/request-log-jobs";
-import { deleteWebhook } from "@/lib/services/webhooks";
+import { bulkResend } from "@/lib/services/request-log/request-log-jobs";
+import { deleteWebhook } from "@/lib/services/webhook/webhooks";
 import { freshDb } from "@/test/db";
 import { BULK_BATCH, JOB_LEASE_MS, JOB_STATUS, createBulkResendJob, jobRow, runPendingJobs } from "./jobs";
 import { sealHeaders } from "./sealed";

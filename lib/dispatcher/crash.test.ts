@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DB } from "@/db";
 import { webhookRequestLog } from "@/db/schema";
-import { ingestEvents, parseEventsBody } from "@/lib/services/events";
+import { ingestEvents, parseEventsBody } from "@/lib/services/event/events";
 import { freshDb } from "@/test/db";
 import { insertWebhook, startReceiver, until, type Receiver } from "./test-support";
 

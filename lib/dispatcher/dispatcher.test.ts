@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DB } from "@/db";
 import { delivery, webhookRequestAttempt, webhookRequestLog } from "@/db/schema";
-import { ingestEvents, parseEventsBody } from "@/lib/services/events";
+import { ingestEvents, parseEventsBody } from "@/lib/services/event/events";
 import { resendStored } from "@/lib/delivery/resend";
 import { freshDb } from "@/test/db";
 import { loadDispatcherConfig } from "./config";

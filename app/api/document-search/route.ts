@@ -1,7 +1,7 @@
 // GET /api/document-search?doctype=X&q=Y — stored documents of a DocType for the Preview's Select Document
 import { NextResponse } from "next/server";
 import { withRole } from "@/lib/auth/guard";
-import { searchDocuments } from "@/lib/services/webhooks";
+import { searchDocuments } from "@/lib/services/webhook/webhooks";
 
 export const GET = withRole((req, { actor }) => {
   const p = req.nextUrl.searchParams;

@@ -5,7 +5,7 @@ import { errorResponse, guard } from "@/lib/auth/guard";
 import { EVENT_PUBLISHER, SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError } from "@/lib/errors";
 import { isJsonMediaType, readLimited } from "@/lib/http-body";
-import { MAX_BODY_BYTES, ingestEvents, parseEventsBody } from "@/lib/services/events";
+import { MAX_BODY_BYTES, ingestEvents, parseEventsBody } from "@/lib/services/event/events";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -2,7 +2,7 @@
 import { NextResponse } from "next/server";
 import { readJson, withRole } from "@/lib/auth/guard";
 import { AppError } from "@/lib/errors";
-import { getLogSettings, purgeNow, setLogSettings } from "@/lib/services/log-retention";
+import { getLogSettings, purgeNow, setLogSettings } from "@/lib/services/request-log/log-retention";
 
 export const GET = withRole((_req, { actor }) => NextResponse.json({ data: getLogSettings(actor) }));
 

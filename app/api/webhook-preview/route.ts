@@ -1,7 +1,7 @@
 // POST /api/webhook-preview — render the unsaved Webhook form against a stored document
 import { NextResponse } from "next/server";
 import { readJson, withRole } from "@/lib/auth/guard";
-import { previewWebhook } from "@/lib/services/webhooks";
+import { previewWebhook } from "@/lib/services/webhook/webhooks";
 import { unsavedFormBody } from "./form-body";
 
 export const POST = withRole(async (req, { actor }) => {

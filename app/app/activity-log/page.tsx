@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { requireDeskPage } from "@/lib/auth/guard";
 import { AppError } from "@/lib/errors";
-import { ACTIVITY_FILTER_KEYS, activityOperations, countActivity, listActivity, type ActivityPage } from "@/lib/services/activity-log";
-import { formatCount } from "@/lib/services/keyset";
+import { ACTIVITY_FILTER_KEYS, activityOperations, countActivity, listActivity, type ActivityPage } from "@/lib/services/user/activity-log";
+import { formatCount } from "@/lib/services/frappe-rest/keyset";
 import { formatDateTime, timeAgo } from "@/lib/format";
 import { Indicator, PageHead } from "@/components/desk/page-head";
 import { ListView, param, withParams, type SearchParams } from "@/components/desk/list-view";

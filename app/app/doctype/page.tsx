@@ -1,5 +1,5 @@
 import { requireDeskPage } from "@/lib/auth/guard";
-import { listDoctypes } from "@/lib/services/doctypes";
+import { listDoctypes } from "@/lib/services/doctype/doctypes";
 import { Indicator, PageHead } from "@/components/desk/page-head";
 import { ListView, pageOf, pagerHrefs, param, type SearchParams } from "@/components/desk/list-view";
 

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { requireDeskPage } from "@/lib/auth/guard";
 import { DOC_EVENTS } from "@/lib/constants";
-import { listEvents } from "@/lib/services/event-log";
+import { listEvents } from "@/lib/services/event/event-log";
 import { formatDateTime } from "@/lib/format";
 import { Indicator, PageHead } from "@/components/desk/page-head";
 import { ListView, param, withParams, type SearchParams } from "@/components/desk/list-view";

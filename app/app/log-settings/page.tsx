@@ -1,5 +1,5 @@
 import { requireDeskPage } from "@/lib/auth/guard";
-import { getLogSettings } from "@/lib/services/log-retention";
+import { getLogSettings } from "@/lib/services/request-log/log-retention";
 import { LogSettingsForm } from "./_components/log-settings-form";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { requireDeskPage } from "@/lib/auth/guard";
-import { listUsers } from "@/lib/services/users";
+import { listUsers } from "@/lib/services/user/users";
 import { ROLES } from "@/lib/constants";
 import { formatDateTime } from "@/lib/format";
 import { Indicator, PageHead } from "@/components/desk/page-head";

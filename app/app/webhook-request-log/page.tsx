@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { requireDeskPage } from "@/lib/auth/guard";
 import { AppError } from "@/lib/errors";
-import { countLogs, formatCount, listLogs, LOG_STATUSES, webhookNames, type LogPage } from "@/lib/services/request-log";
-import { filtersFromQuery } from "@/lib/services/request-log-http";
+import { countLogs, formatCount, listLogs, LOG_STATUSES, webhookNames, type LogPage } from "@/lib/services/request-log/request-log";
+import { filtersFromQuery } from "@/lib/services/request-log/request-log-http";
 import { formatDateTime } from "@/lib/format";
 import { statusColor } from "@/lib/log-status";
 import { Indicator, PageHead } from "@/components/desk/page-head";

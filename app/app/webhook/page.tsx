@@ -3,7 +3,7 @@ import { ListView, pageOf, pagerHrefs, param, type SearchParams } from "@/compon
 import { Indicator, PageHead } from "@/components/desk/page-head";
 import { requireDeskPage } from "@/lib/auth/guard";
 import { DOC_EVENTS } from "@/lib/constants";
-import { listWebhooks, webhookDoctypes, type WebhookSummary } from "@/lib/services/webhooks";
+import { listWebhooks, webhookDoctypes, type WebhookSummary } from "@/lib/services/webhook/webhooks";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Webhook" };

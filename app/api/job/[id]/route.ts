@@ -1,7 +1,7 @@
 // GET /api/job/<id> — progress of a background job (bulk resend)
 import { NextResponse } from "next/server";
 import { withRole } from "@/lib/auth/guard";
-import { getJob } from "@/lib/services/request-log-jobs";
+import { getJob } from "@/lib/services/request-log/request-log-jobs";
 
 export const GET = withRole<{ id: string }>((_req, { actor, params }) => {
   const job = getJob(actor, params.id);

@@ -4,7 +4,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { withWriteRetry } from "@/db/busy";
 import { readJson, withRole } from "@/lib/auth/guard";
 import { AppError } from "@/lib/errors";
-import { createWebhook, listWebhooks, parseFrappeFilters } from "@/lib/services/webhooks";
+import { createWebhook, listWebhooks, parseFrappeFilters } from "@/lib/services/webhook/webhooks";
 import { docBody, summaryJson, webhookJson } from "./webhook-json";
 
 /** Frappe's default: only the name; ask for more with fields=["name","enabled"] or ["*"]. */

@@ -1,6 +1,6 @@
 // The Webhook as Frappe's REST API writes it: snake_case fieldnames, 0/1 checks, datetimes
 // as "YYYY-MM-DD HH:MM:SS.ffffff" (UTC), child tables as arrays. Never any secret.
-import type { WebhookDoc, WebhookSummary } from "@/lib/services/webhooks";
+import type { WebhookDoc, WebhookSummary } from "@/lib/services/webhook/webhooks";
 
 const check = (b: boolean) => (b ? 1 : 0);
 

@@ -5,16 +5,16 @@ import { NextResponse, type NextRequest } from "next/server";
 import type { ActivityLogRow } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { AppError } from "@/lib/errors";
-import { ACTIVITY_FILTER_KEYS, countActivity, getActivity, listActivity } from "@/lib/services/activity-log";
-import { countLogs, getLog, listLogs } from "@/lib/services/request-log";
+import { ACTIVITY_FILTER_KEYS, countActivity, getActivity, listActivity } from "@/lib/services/user/activity-log";
+import { countLogs, getLog, listLogs } from "@/lib/services/request-log/request-log";
 import {
   ACTIVITY_LOG_DOCTYPE,
   filtersFromQuery,
   listOptionsFromQuery,
   REQUEST_LOG_DOCTYPE,
   resourceDoctype,
-} from "@/lib/services/request-log-http";
-import { apiFiltersFromQuery, toFrappeDoc, toFrappeRow } from "@/lib/services/request-log-rest";
+} from "@/lib/services/request-log/request-log-http";
+import { apiFiltersFromQuery, toFrappeDoc, toFrappeRow } from "@/lib/services/request-log/request-log-rest";
 import { frappeDatetime } from "../Webhook/webhook-json";
 
 interface Resource {

@@ -2,7 +2,7 @@
 // A dynamic segment because Next does not route a folder whose name has spaces; the static
 // resources (DocType, User, Webhook) still win over it, and any other name answers 404.
 import { withRole } from "@/lib/auth/guard";
-import { methodNotAllowed } from "@/lib/services/request-log-http";
+import { methodNotAllowed } from "@/lib/services/request-log/request-log-http";
 import { resourceFor } from "./resources";
 
 type P = { doctype: string };

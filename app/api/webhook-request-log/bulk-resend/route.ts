@@ -1,7 +1,7 @@
 // POST /api/webhook-request-log/bulk-resend — resend Failed/Exhausted rows ({names} or {filters}) as a job; {dry_run: true} counts them
 import { NextResponse } from "next/server";
 import { readJson, withRole } from "@/lib/auth/guard";
-import { bulkResend, bulkResendCount } from "@/lib/services/request-log-jobs";
+import { bulkResend, bulkResendCount } from "@/lib/services/request-log/request-log-jobs";
 
 export const POST = withRole(async (req, { actor }) => {
   const body = await readJson(req);

@@ -1,7 +1,7 @@
 import { decodeSegment } from "@/lib/format";
 import Link from "next/link";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
-import { getDoctype } from "@/lib/services/doctypes";
+import { getDoctype } from "@/lib/services/doctype/doctypes";
 import { SubmittableToggle } from "./submittable-toggle";
 
 export const dynamic = "force-dynamic";

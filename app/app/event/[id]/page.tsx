@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
-import { getEvent, reasonText, valuesText } from "@/lib/services/event-log";
+import { getEvent, reasonText, valuesText } from "@/lib/services/event/event-log";
 import { decodeSegment, formatDateTime } from "@/lib/format";
 import { statusColor } from "@/lib/log-status";
 import { Indicator, PageHead } from "@/components/desk/page-head";

@@ -8,7 +8,7 @@ import { useForm } from "react-hook-form";
 import type { z } from "zod";
 import { api } from "@/lib/api-client";
 import { formatDateTime } from "@/lib/format";
-import { logSettingsSchema } from "@/lib/services/request-log.schema";
+import { logSettingsSchema } from "@/lib/services/request-log/request-log.schema";
 import { Field, FormView, Section } from "@/components/desk/form-view";
 
 type Input = z.input<typeof logSettingsSchema>;

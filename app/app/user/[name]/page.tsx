@@ -1,6 +1,6 @@
 import { decodeSegment } from "@/lib/format";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
-import { getUser, listUserSessions, ROLES } from "@/lib/services/users";
+import { getUser, listUserSessions, ROLES } from "@/lib/services/user/users";
 import { UserForm } from "../_components/user-form";
 
 export const dynamic = "force-dynamic";

@@ -7,7 +7,7 @@ import { useState } from "react";
 import { useForm } from "react-hook-form";
 import type { z } from "zod";
 import { api, ApiError } from "@/lib/api-client";
-import { createUserSchema } from "@/lib/services/user.schema";
+import { createUserSchema } from "@/lib/services/user/user.schema";
 import { CheckField, Field, FormView, Section } from "@/components/desk/form-view";
 import { RolesField } from "./roles-field";
 

@@ -1,5 +1,5 @@
 import { requireDeskPage } from "@/lib/auth/guard";
-import { ROLES } from "@/lib/services/users";
+import { ROLES } from "@/lib/services/user/users";
 import { NewUserForm } from "../_components/new-user-form";
 
 export const dynamic = "force-dynamic";

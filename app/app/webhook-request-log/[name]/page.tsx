@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
-import { getLog, prettyJson } from "@/lib/services/request-log";
+import { getLog, prettyJson } from "@/lib/services/request-log/request-log";
 import { decodeSegment, formatDateTime, timeAgo } from "@/lib/format";
 import { formatMs, statusColor } from "@/lib/log-status";
 import { HELD_TEXT } from "@/lib/constants";

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { api } from "@/lib/api-client";
 // Type-only: erased at build, so the server-only service never reaches the browser.
-import type { Verdict, VerifyDeliveryResult } from "@/lib/services/request-log-verify";
+import type { Verdict, VerifyDeliveryResult } from "@/lib/services/request-log/request-log-verify";
 
 function VerdictRow({ label, v }: { label: string; v: Verdict }) {
   return (

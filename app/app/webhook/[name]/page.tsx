@@ -1,7 +1,7 @@
 import { decodeSegment } from "@/lib/format";
 import type { Metadata } from "next";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
-import { getWebhook, listVersions, webhookDoctypes } from "@/lib/services/webhooks";
+import { getWebhook, listVersions, webhookDoctypes } from "@/lib/services/webhook/webhooks";
 import { VersionTimeline } from "../_components/version-timeline";
 import { WebhookForm } from "../_components/webhook-form";
 import { WebhookDeliveryPanel } from "@/components/webhook-delivery-chart";

@@ -1,6 +1,6 @@
 // Converting between the stored webhook (service or REST JSON) and the form's values.
-import type { WebhookDoc } from "@/lib/services/webhook-doc";
-import { NEW_WEBHOOK, type WebhookInput, type WebhookValues } from "@/lib/services/webhook.schema";
+import type { WebhookDoc } from "@/lib/services/webhook/webhook-doc";
+import { NEW_WEBHOOK, type WebhookInput, type WebhookValues } from "@/lib/services/webhook/webhook.schema";
 
 type CheckField = "enabled" | "is_dynamic_url" | "enable_security" | "has_webhook_secret" | "has_api_key";
 /** The service's doc (booleans) or the REST resource's JSON (Frappe's 0/1 checks). */

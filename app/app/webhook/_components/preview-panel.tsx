@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useWatch } from "react-hook-form";
 import { Field, Section } from "@/components/desk/form-view";
-import type { PreviewResult } from "@/lib/services/webhook-preview";
+import type { PreviewResult } from "@/lib/services/webhook/webhook-preview";
 import { DocumentCombobox } from "./document-combobox";
 import { previewQuery, type PreviewRequest } from "./queries";
 import { SendTest } from "./send-test";

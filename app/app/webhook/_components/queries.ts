@@ -1,7 +1,7 @@
 // queryOptions factories: the one contract for the form's cache keys and endpoints.
 import { queryOptions } from "@tanstack/react-query";
 import { api } from "@/lib/api-client";
-import type { FieldOption, PreviewResult } from "@/lib/services/webhook-preview";
+import type { FieldOption, PreviewResult } from "@/lib/services/webhook/webhook-preview";
 
 const qs = (params: Record<string, string>) => new URLSearchParams(params).toString();
 

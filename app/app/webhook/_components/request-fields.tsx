@@ -2,7 +2,7 @@
 
 import { CheckField, Field, Section, Options } from "@/components/desk/form-view";
 import { QUEUES, REQUEST_METHODS, REQUEST_STRUCTURES, SIGNATURE_SCHEMES } from "@/lib/constants";
-import { contentTypeFor } from "@/lib/services/webhook.schema";
+import { contentTypeFor } from "@/lib/services/webhook/webhook.schema";
 import { GenerateSecretButton, RotateSecret } from "./secret-tools";
 import { useWebhookForm } from "./use-webhook-form";
 

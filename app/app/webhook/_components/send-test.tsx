@@ -5,7 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { Indicator } from "@/components/desk/page-head";
 import { api } from "@/lib/api-client";
-import type { TestSendResult } from "@/lib/services/webhook-test-send";
+import type { TestSendResult } from "@/lib/services/webhook/webhook-test-send";
 import type { PreviewRequest } from "./queries";
 
 function pretty(text: string): string {

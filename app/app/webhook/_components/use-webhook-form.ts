@@ -2,7 +2,7 @@
 // The form's typed context: every section reads the one react-hook-form instance.
 import { useEffect, useState } from "react";
 import { useFormContext } from "react-hook-form";
-import type { WebhookInput, WebhookValues } from "@/lib/services/webhook.schema";
+import type { WebhookInput, WebhookValues } from "@/lib/services/webhook/webhook.schema";
 
 export const useWebhookForm = () => useFormContext<WebhookInput, unknown, WebhookValues>();
 

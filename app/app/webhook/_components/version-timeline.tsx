@@ -1,6 +1,6 @@
 // Frappe's form timeline for a tracked DocType: who created it, then who changed what, when.
-import { WEBHOOK_LABELS } from "@/lib/services/webhook.schema";
-import type { VersionEntry } from "@/lib/services/webhook-versions";
+import { WEBHOOK_LABELS } from "@/lib/services/webhook/webhook.schema";
+import type { VersionEntry } from "@/lib/services/webhook/webhook-versions";
 
 const label = (f: string) => WEBHOOK_LABELS[f] ?? f;
 

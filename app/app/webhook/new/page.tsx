@@ -1,5 +1,5 @@
 import { requireDeskPage } from "@/lib/auth/guard";
-import { webhookDoctypes } from "@/lib/services/webhooks";
+import { webhookDoctypes } from "@/lib/services/webhook/webhooks";
 import { WebhookForm } from "../_components/webhook-form";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 // GET/PUT /api/resource/DocType/<name> — read a DocType, mark it submittable
 import { NextResponse } from "next/server";
 import { readJson, withRole } from "@/lib/auth/guard";
-import { doctypeJson, getDoctype, updateDoctype } from "@/lib/services/doctypes";
+import { doctypeJson, getDoctype, updateDoctype } from "@/lib/services/doctype/doctypes";
 
 type P = { name: string };
 

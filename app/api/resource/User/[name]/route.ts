@@ -2,7 +2,7 @@
 import { NextResponse } from "next/server";
 import { readJson, withRole } from "@/lib/auth/guard";
 import { startSession } from "@/lib/auth/login";
-import { getUser, updateUser } from "@/lib/services/users";
+import { getUser, updateUser } from "@/lib/services/user/users";
 
 type P = { name: string };
 

@@ -3,7 +3,7 @@ import { getDb } from "@/db";
 import { NextResponse } from "next/server";
 import { withWriteRetry } from "@/db/busy";
 import { readJson, withRole } from "@/lib/auth/guard";
-import { deleteWebhook, getWebhook, updateWebhook } from "@/lib/services/webhooks";
+import { deleteWebhook, getWebhook, updateWebhook } from "@/lib/services/webhook/webhooks";
 import { docBody, webhookJson } from "../webhook-json";
 
 type P = { name: string };

@@ -1,6 +1,6 @@
 // GET /api/resource/Webhook Request Log | Activity Log/<name> — one document; writes answer 405
 import { withRole } from "@/lib/auth/guard";
-import { methodNotAllowed, paramName } from "@/lib/services/request-log-http";
+import { methodNotAllowed, paramName } from "@/lib/services/request-log/request-log-http";
 import { resourceFor } from "../resources";
 
 type P = { doctype: string; name: string };

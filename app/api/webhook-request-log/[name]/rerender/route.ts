@@ -1,8 +1,8 @@
 // GET/POST /api/webhook-request-log/<name>/rerender — preview the re-rendered request as a diff; send it
 import { NextResponse } from "next/server";
 import { withRole } from "@/lib/auth/guard";
-import { paramName } from "@/lib/services/request-log-http";
-import { reRenderAndSend, reRenderPreview } from "@/lib/services/request-log-resend";
+import { paramName } from "@/lib/services/request-log/request-log-http";
+import { reRenderAndSend, reRenderPreview } from "@/lib/services/request-log/request-log-resend";
 
 type P = { name: string };
 

@@ -1,8 +1,8 @@
 // POST /api/webhook-request-log/<name>/verify — does a receiver's secret verify this delivery's signatures?
 import { NextResponse } from "next/server";
 import { readJson, withRole } from "@/lib/auth/guard";
-import { paramName } from "@/lib/services/request-log-http";
-import { verifyDelivery } from "@/lib/services/request-log-verify";
+import { paramName } from "@/lib/services/request-log/request-log-http";
+import { verifyDelivery } from "@/lib/services/request-log/request-log-verify";
 
 export const POST = withRole<{ name: string }>(async (req, { actor, params }) => {
   const result = verifyDelivery(actor, paramName(params.name), await readJson(req));

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
-import { getStoredDocument } from "@/lib/services/event-log";
-import { prettyJson } from "@/lib/services/request-log";
+import { getStoredDocument } from "@/lib/services/event/event-log";
+import { prettyJson } from "@/lib/services/request-log/request-log";
 import { decodeSegment, formatDateTime } from "@/lib/format";
 import { Indicator, PageHead } from "@/components/desk/page-head";
 

@@ -1,7 +1,7 @@
 // POST /api/resource/User/<name>/api-key — generate an API key + secret (the secret is shown once)
 import { NextResponse } from "next/server";
 import { withRole } from "@/lib/auth/guard";
-import { createApiKey } from "@/lib/services/users";
+import { createApiKey } from "@/lib/services/user/users";
 
 export const POST = withRole<{ name: string }>((_req, { actor, params }) => {
   const k = createApiKey(actor, params.name);

@@ -1,7 +1,7 @@
 // GET/DELETE /api/resource/User/<name>/sessions — a user's signed-in sessions; DELETE logs them out from all devices
 import { NextResponse } from "next/server";
 import { withRole } from "@/lib/auth/guard";
-import { endAllUserSessions, listUserSessions } from "@/lib/services/users";
+import { endAllUserSessions, listUserSessions } from "@/lib/services/user/users";
 
 type P = { name: string };
 

@@ -3,8 +3,8 @@ import { getDb } from "@/db";
 import { NextResponse } from "next/server";
 import { withWriteRetry } from "@/db/busy";
 import { readOptionalJson, withRole } from "@/lib/auth/guard";
-import { paramName } from "@/lib/services/request-log-http";
-import { rotateWebhookSecret } from "@/lib/services/webhook-secret";
+import { paramName } from "@/lib/services/request-log/request-log-http";
+import { rotateWebhookSecret } from "@/lib/services/webhook/webhook-secret";
 
 export const POST = withRole<{ name: string }>(async (req, { actor, params }) => {
   // The body is optional: { new_secret } to choose the secret, nothing to generate one.

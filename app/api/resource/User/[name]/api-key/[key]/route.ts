@@ -1,7 +1,7 @@
 // DELETE /api/resource/User/<name>/api-key/<key> — revoke an API key
 import { NextResponse } from "next/server";
 import { withRole } from "@/lib/auth/guard";
-import { revokeApiKey } from "@/lib/services/users";
+import { revokeApiKey } from "@/lib/services/user/users";
 
 export const DELETE = withRole<{ name: string; key: string }>((_req, { actor, params }) => {
   revokeApiKey(actor, params.name, params.key);

@@ -17,13 +17,13 @@ import {
   whereSql,
   type KeysetPage,
   type SortOrder,
-} from "./keyset";
+} from "../frappe-rest/keyset";
 import { parseHeaders, requireManager } from "./request-log-common";
 import { logFiltersSchema, type LogFilters, type LogFiltersInput } from "./request-log.schema";
 
 export { prettyJson } from "./request-log-common";
 export * from "./request-log.schema";
-export { decodeCursor, formatCount, type SortOrder } from "./keyset";
+export { decodeCursor, formatCount, type SortOrder } from "../frappe-rest/keyset";
 
 export interface LogListRow {
   name: string;

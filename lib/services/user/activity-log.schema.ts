@@ -1,7 +1,7 @@
 // Filters of the Activity Log list, shared by the list page, the REST route and the service
 // (which parses again). Drizzle-free so client components may import it.
 import { z } from "@/lib/zod";
-import { dateBound, optionalText } from "./list-filter.schema";
+import { dateBound, optionalText } from "../frappe-rest/list-filter.schema";
 
 export const activityFiltersSchema = z.object({
   /** Exact operation, e.g. "Login Failed". Free text: rows outlive renamed operations. */

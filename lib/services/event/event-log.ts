@@ -4,7 +4,7 @@ import "server-only";
 import { getDb } from "@/db";
 import type { Actor } from "@/lib/auth/roles";
 import { AppError, notFound } from "@/lib/errors";
-import { requireManager } from "./request-log-common";
+import { requireManager } from "../request-log/request-log-common";
 import type { RoutingEntry } from "./routing";
 
 export interface EventRow {

@@ -26,7 +26,7 @@ import {
 import { newId } from "@/lib/ids";
 import { renderPool, type RenderOutcome, type RenderTask } from "@/lib/renderer/pool";
 import type { Doc, RenderedRequest } from "@/lib/renderer/types";
-import { DoctypeRegistrar } from "./doctype-infer";
+import { DoctypeRegistrar } from "../doctype/doctype-infer";
 import type { EventInput } from "./event-input";
 import { conditionValues, type RoutingEntry } from "./routing";
 

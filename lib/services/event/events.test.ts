@@ -3,7 +3,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DB } from "@/db";
 import { delivery, docfield, doctype, document, event, user, webhookRequestLog } from "@/db/schema";
 import { insertWebhook } from "@/lib/dispatcher/test-support";
-import { createApiKeyUnchecked, createUserUnchecked } from "@/lib/services/users";
+import { createApiKeyUnchecked, createUserUnchecked } from "@/lib/services/user/users";
 import { freshDb } from "@/test/db";
 import { POST } from "@/app/api/events/route";
 import { ingestEvents, parseEventsBody, type RoutingEntry } from "./events";

@@ -19,7 +19,7 @@ import {
   whereSql,
   type KeysetPage,
   type SortOrder,
-} from "./keyset";
+} from "../frappe-rest/keyset";
 
 export * from "./activity-log.schema";
 

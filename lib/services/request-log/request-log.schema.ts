@@ -2,7 +2,7 @@
 // the service (which parses again). Drizzle-free so client components may import it.
 import { z } from "@/lib/zod";
 import { LOG_STATUS, type LogStatus } from "@/lib/constants";
-import { dateBound, optionalText } from "./list-filter.schema";
+import { dateBound, optionalText } from "../frappe-rest/list-filter.schema";
 
 export const LOG_STATUSES = Object.values(LOG_STATUS) as [LogStatus, ...LogStatus[]];
 

@@ -3,7 +3,7 @@ import { freshDb } from "@/test/db";
 import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
 import { countLogs, decodeCursor, getLog, listLogs } from "./request-log";
-import { getEvent, listEvents, reasonText, valuesText } from "./event-log";
+import { getEvent, listEvents, reasonText, valuesText } from "../event/event-log";
 import { purgeOldLogs } from "@/lib/delivery/retention";
 import { runRetentionIfDue } from "@/lib/dispatcher/maintenance";
 import { getLogSettings, setLogSettings } from "./log-retention";
