@@ -9,6 +9,7 @@ export default tseslint.config(
       ".next/**",
       "node_modules/**",
       "db/migrations/**",
+      "db/migrations-pg/**",
       "test-results/**",
       "playwright-report/**",
       "bench/results/**",
@@ -31,6 +32,30 @@ export default tseslint.config(
       "@typescript-eslint/no-non-null-assertion": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+    },
+  },
+  {
+    // One set of services on both dialects: queries are awaited (PostgreSQL's builders have
+    // no synchronous .all()/.get()/.run()), and raw connections stay in db/ and the SQLite
+    // delivery store. A forgotten await on an async data call is an error.
+    files: ["app/**/*.{ts,tsx}", "lib/**/*.{ts,tsx}", "scripts/**/*.ts"],
+    ignores: ["lib/delivery/store*.ts", "lib/delivery/sealed.ts", "**/*.test.ts", "scripts/bench*.ts", "scripts/fill-logs.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[arguments.length=0][callee.type='MemberExpression'][callee.property.name=/^(all|get|run|values)$/]",
+          message: "Await the query instead: PostgreSQL's drizzle builders have no synchronous .all()/.get()/.run() (db/index.ts).",
+        },
+        {
+          selector: "MemberExpression[property.name='$client']",
+          message: "Raw connections stay in db/ and the dialect stores; use drizzle, rawAll/rawRun (db/index.ts).",
+        },
+      ],
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: false }],
+      "@typescript-eslint/await-thenable": "error",
     },
   },
   {

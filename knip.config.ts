@@ -6,7 +6,7 @@ import type { KnipConfig } from "knip";
 //    forbidden….tsx, app/icon…), proxy.ts, instrumentation.ts;
 //  - Vitest: the `include` globs of vitest.config.ts (and its server-only alias);
 //  - Playwright: playwright.config.ts and the specs in its testDir (e2e/);
-//  - Drizzle: drizzle.config.ts and the schema it names;
+//  - Drizzle: drizzle.config.ts, drizzle.pg.config.ts and the schemas they name;
 //  - package.json scripts (scripts/start.mjs, scripts/worker.ts, scripts/cli.ts, …).
 // Listed here is what they cannot see.
 const config: KnipConfig = {
@@ -23,7 +23,7 @@ const config: KnipConfig = {
   vitest: { config: ["vitest.config.ts"] },
   // The "setup" project's testMatch (auth.setup.ts) as well as the default *.spec.ts.
   playwright: { config: ["playwright.config.ts"], entry: ["e2e/**/*.spec.ts", "e2e/**/*.setup.ts"] },
-  drizzle: { config: ["drizzle.config.ts"] },
+  drizzle: { config: ["drizzle.config.ts", "drizzle.pg.config.ts"] },
 };
 
 export default config;

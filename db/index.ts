@@ -1,12 +1,33 @@
 import "server-only";
+// The one data-layer entry point, for both dialects.
+//
+// SQLite (`DATABASE_URL=file:…`, the default) runs on better-sqlite3; PostgreSQL
+// (`postgres://…`) on node-postgres. Services are written once, typed against SQLite's
+// drizzle builders (db/schema exports pg tables under the same names on PostgreSQL) and
+// only ever `await` a query: never the synchronous `.all()/.get()/.run()` (ESLint refuses
+// them outside db/ and the SQLite delivery store).
+//
+// Transactions go through `tx()`: an async function gets a handle, and every `getDb()` made
+// inside it (however deep) returns that handle, so a service called from another service's
+// transaction joins it. On SQLite one connection serves the whole thread, so `tx()` also
+// queues transactions one after another (an awaited query lets other requests run), and
+// every write belongs inside one.
 import Database from "better-sqlite3";
-import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { drizzle as drizzleSqlite, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import type { SQL } from "drizzle-orm";
+import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
+import pg from "pg";
 import { databasePath } from "@/lib/config";
-import * as schema from "./schema";
+import { withWriteRetry } from "./busy";
+import { DIALECT, type Dialect } from "./dialect";
+import { pgSchema, sqliteSchema } from "./schema";
 
-export type DB = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+export { DIALECT, type Dialect } from "./dialect";
+
+export type DB = BetterSQLite3Database<typeof sqliteSchema> & { $client: Database.Database };
 
 export interface OpenOptions {
   /**
@@ -29,24 +50,191 @@ export function openDatabase(file = databasePath(), opts: OpenOptions = {}): DB 
   // Deleted rows (delivered requests, purged logs) are overwritten, not left in free pages.
   sqlite.pragma("secure_delete = ON");
   if (opts.autoCheckpoint === false) sqlite.pragma("wal_autocheckpoint = 0");
-  return drizzle(sqlite, { schema }) as DB;
+  return drizzleSqlite(sqlite, { schema: sqliteSchema }) as DB;
 }
 
 /** Tunes an open connection for the thread that will use it (see OpenOptions). */
 export function tuneConnection(db: DB, opts: OpenOptions): void {
+  if (dialectOfDb(db) !== "sqlite") return;
   if (opts.busyTimeoutMs !== undefined) db.$client.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs))}`);
   if (opts.autoCheckpoint !== undefined) db.$client.pragma(`wal_autocheckpoint = ${opts.autoCheckpoint ? 1000 : 0}`);
 }
 
-// One connection per process; cached on globalThis so dev hot reloads don't leak handles.
+// ─── PostgreSQL ─────────────────────────────────────────────────────────────────────────
+
+// int8 (count(*), bigint columns read through raw SQL) and numeric as JS numbers: epoch ms
+// and counts stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+const pools = new WeakMap<object, pg.Pool>();
+
+export interface PgOptions {
+  /** Connections in this process's pool (DATABASE_POOL_MAX, default 10). */
+  max?: number;
+  applicationName?: string;
+}
+
+/** A pool on `url` and its drizzle handle (typed as the SQLite one: see the top of this file). */
+export function openPg(url: string, opts: PgOptions = {}): DB {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? (Number(process.env.DATABASE_POOL_MAX) || 10),
+    application_name: opts.applicationName ?? "webhook-desk",
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client's error (the server restarted) must not crash the process; the pool drops it.
+  pool.on("error", (e) => console.error("[db] idle PostgreSQL connection failed:", e.message));
+  const db = drizzlePg(pool, { schema: pgSchema }) as unknown as DB;
+  pools.set(db, pool);
+  return db;
+}
+
+/** The pool behind a PostgreSQL handle (undefined for SQLite). */
+export function pgPool(db: DB = rootDb()): pg.Pool | undefined {
+  return pools.get(db);
+}
+
+export function dialectOfDb(db: DB): Dialect {
+  return pools.has(db) || pgClients.has(db) ? "pg" : "sqlite";
+}
+
+/** Opens the database named by DATABASE_URL. */
+export function openFromEnv(): DB {
+  return DIALECT === "pg" ? openPg(process.env.DATABASE_URL ?? "") : openDatabase();
+}
+
+/** Closes a handle's connections (SQLite file or PostgreSQL pool). */
+export async function closeDb(db: DB): Promise<void> {
+  const pool = pools.get(db);
+  if (pool) await pool.end();
+  else if (dialectOfDb(db) === "sqlite") db.$client.close();
+}
+
+// ─── The current handle ─────────────────────────────────────────────────────────────────
+
+interface Scope {
+  db: DB;
+  /** The transaction's connection on PostgreSQL. */
+  pg?: pg.PoolClient;
+}
+const scope = new AsyncLocalStorage<Scope>();
+const pgClients = new WeakMap<object, pg.PoolClient>();
+
+// One root handle per process; cached on globalThis so dev hot reloads don't leak handles.
 const g = globalThis as unknown as { __webhookDeskDb?: DB };
 
-export function getDb(): DB {
-  g.__webhookDeskDb ??= openDatabase();
+function rootDb(): DB {
+  g.__webhookDeskDb ??= openFromEnv();
   return g.__webhookDeskDb;
+}
+
+/** The open transaction's handle when called inside `tx()`, else the process's database. */
+export function getDb(): DB {
+  return scope.getStore()?.db ?? rootDb();
 }
 
 /** Tests swap in a fresh database. */
 export function setDb(db: DB | undefined): void {
   g.__webhookDeskDb = db;
+}
+
+/** The connection of the PostgreSQL transaction `db` belongs to (pg-boss enqueues on it). */
+export function pgClientOf(db: DB): pg.PoolClient | undefined {
+  return pgClients.get(db);
+}
+
+export const inTransaction = (): boolean => scope.getStore() !== undefined;
+
+// ─── Transactions ───────────────────────────────────────────────────────────────────────
+
+export interface TxOptions {
+  /** SQLite: how long to keep retrying while another connection holds the write lock, then 503 BUSY. */
+  budgetMs?: number;
+}
+
+const queues = new WeakMap<Database.Database, Promise<unknown>>();
+
+/**
+ * Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite; a pooled connection on
+ * PostgreSQL) and commits, or rolls back if it throws. Inside another `tx()` it joins it.
+ * Keep the body to queries: no network, no render pool (the write lock is held meanwhile).
+ */
+export async function tx<T>(fn: (t: DB) => Promise<T> | T, opts: TxOptions = {}, db: DB = getDb()): Promise<T> {
+  const open = scope.getStore();
+  if (open && (open.db === db || db === rootDb())) return fn(open.db);
+  const pool = pools.get(db);
+  return pool ? pgTx(pool, fn) : sqliteTx(db, fn, opts.budgetMs ?? 3000);
+}
+
+async function sqliteTx<T>(db: DB, fn: (t: DB) => Promise<T> | T, budgetMs: number): Promise<T> {
+  const client = db.$client;
+  const before = queues.get(client) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((r) => (done = r));
+  queues.set(client, mine);
+  await before;
+  try {
+    await withWriteRetry(client, () => client.prepare("BEGIN IMMEDIATE").run(), budgetMs);
+    try {
+      const out = await scope.run({ db }, () => fn(db));
+      client.prepare("COMMIT").run();
+      return out;
+    } catch (e) {
+      if (client.inTransaction) client.prepare("ROLLBACK").run();
+      throw e;
+    }
+  } finally {
+    if (queues.get(client) === mine) queues.delete(client);
+    done();
+  }
+}
+
+const RETRYABLE_PG = new Set(["40001", "40P01"]); // serialization failure, deadlock
+
+async function pgTx<T>(pool: pg.Pool, fn: (t: DB) => Promise<T> | T): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    const t = drizzlePg(client, { schema: pgSchema }) as unknown as DB;
+    pgClients.set(t, client);
+    try {
+      await client.query("BEGIN");
+      const out = await scope.run({ db: t, pg: client }, () => fn(t));
+      await client.query("COMMIT");
+      return out;
+    } catch (e) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      const code = (e as { code?: string }).code;
+      if (attempt < 3 && code && RETRYABLE_PG.has(code)) continue;
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+// ─── Raw SQL, both dialects ─────────────────────────────────────────────────────────────
+
+/** Rows of a raw query (drizzle `sql\`…\``). */
+export async function rawAll<T>(query: SQL, db: DB = getDb()): Promise<T[]> {
+  if (dialectOfDb(db) === "sqlite") return db.all<T>(query);
+  const res = (await (db as unknown as { execute: (q: SQL) => Promise<{ rows: T[] }> }).execute(query)) as { rows: T[] };
+  return res.rows;
+}
+
+export async function rawGet<T>(query: SQL, db: DB = getDb()): Promise<T | undefined> {
+  return (await rawAll<T>(query, db))[0];
+}
+
+/** Runs a raw statement; returns the number of rows it changed. */
+export async function rawRun(query: SQL, db: DB = getDb()): Promise<number> {
+  if (dialectOfDb(db) === "sqlite") return db.run(query).changes;
+  const res = await (db as unknown as { execute: (q: SQL) => Promise<{ rowCount: number | null }> }).execute(query);
+  return res.rowCount ?? 0;
+}
+
+/** Rows changed, from an awaited insert/update/delete of either dialect. */
+export function changes(result: unknown): number {
+  const r = result as { changes?: number; rowCount?: number | null };
+  return r.changes ?? r.rowCount ?? 0;
 }

@@ -1,11 +1,53 @@
 import "server-only";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import fs from "node:fs";
 import path from "node:path";
 import { sealStoredRequestHeaders } from "@/lib/delivery/sealed";
-import type { DB } from "./index";
+import { dialectOfDb, pgPool, type DB } from "./index";
 
 export const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
+export const PG_MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations-pg");
+
+/** Steps that must follow the schema on PostgreSQL (pg-boss's own schema); set by lib/delivery's PG store. */
+const afterPgMigrate: ((db: DB) => Promise<void>)[] = [];
+export function onPgMigrated(step: (db: DB) => Promise<void>): void {
+  afterPgMigrate.push(step);
+}
+
+/**
+ * Applies the committed migrations of the handle's dialect (db/migrations or db/migrations-pg)
+ * that it does not have yet; returns the names of those applied, oldest first.
+ */
+export async function migrateDatabase(db: DB, folder?: string): Promise<string[]> {
+  if (dialectOfDb(db) === "sqlite") return migrateDb(db, folder);
+  const migrationsFolder = folder ?? PG_MIGRATIONS_FOLDER;
+  const pool = pgPool(db);
+  if (!pool) throw new Error("migrateDatabase: a PostgreSQL transaction handle cannot be migrated");
+  const applied = async () => {
+    const exists = await pool.query(`SELECT to_regclass('drizzle.__drizzle_migrations') AS t`);
+    if (!exists.rows[0]?.t) return new Set<number>();
+    const rows = await pool.query<{ created_at: string | number }>(`SELECT created_at FROM drizzle.__drizzle_migrations`);
+    return new Set(rows.rows.map((r) => Number(r.created_at)));
+  };
+  // Several processes starting at once (web nodes, workers): one migrates, the others wait.
+  const lock = await pool.connect();
+  try {
+    await lock.query(`SELECT pg_advisory_lock(775533001)`);
+    const before = await applied();
+    await migratePg(db as never, { migrationsFolder });
+    for (const step of afterPgMigrate) await step(db);
+    const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, "meta", "_journal.json"), "utf8")) as Journal;
+    const tags = new Map(journal.entries.map((e) => [e.when, e.tag]));
+    return [...(await applied())]
+      .filter((at) => !before.has(at))
+      .sort((a, b) => a - b)
+      .map((at) => tags.get(at) ?? `migration of ${new Date(at).toISOString()}`);
+  } finally {
+    await lock.query(`SELECT pg_advisory_unlock(775533001)`).catch(() => undefined);
+    lock.release();
+  }
+}
 
 interface Journal {
   entries: { when: number; tag: string }[];

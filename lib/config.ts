@@ -14,6 +14,9 @@ export function databasePath(url = process.env.DATABASE_URL || DEFAULT_DATABASE_
 /** Where generated secrets live: DATA_DIR, else the database's folder. */
 function dataDir(): string {
   if (process.env.DATA_DIR) return path.resolve(process.env.DATA_DIR);
+  // On PostgreSQL every node must share the secrets: set them in the environment (README);
+  // the ./data files are a one-machine convenience.
+  if (/^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? "")) return path.resolve("data");
   const db = databasePath();
   return db === ":memory:" ? path.resolve("data") : path.dirname(db);
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { freshDb } from "@/test/db";
+import { freshDb, type FreshDb } from "@/test/db";
 import { activityLog, session } from "@/db/schema";
 import { EVENT_PUBLISHER, SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError } from "@/lib/errors";
@@ -65,9 +65,9 @@ describe("API keys", () => {
 });
 
 describe("users, roles, sessions and tokens against the database", () => {
-  let t: ReturnType<typeof freshDb>;
-  beforeEach(() => {
-    t = freshDb({ seed: false });
+  let t: FreshDb;
+  beforeEach(async () => {
+    t = await freshDb({ seed: false });
   });
   afterEach(() => t.close());
 
@@ -223,9 +223,9 @@ describe("users, roles, sessions and tokens against the database", () => {
 });
 
 describe("sign-in throttle", () => {
-  let t: ReturnType<typeof freshDb>;
-  beforeEach(() => {
-    t = freshDb({ seed: false });
+  let t: FreshDb;
+  beforeEach(async () => {
+    t = await freshDb({ seed: false });
   });
   afterEach(() => t.close());
 

@@ -14,7 +14,7 @@ import { insertWebhook, startReceiver, until, type Receiver, type WebhookFixture
 import { ingestEvents, parseEventsBody } from "@/lib/services/event/events";
 import { sendTestWebhook } from "@/lib/services/webhook/webhook-test-send";
 import { deleteWebhook, getWebhook, previewWebhook, updateWebhook } from "@/lib/services/webhook/webhooks";
-import { freshDb } from "@/test/db";
+import { freshDb, type FreshDb } from "@/test/db";
 import { prepare } from "./request";
 import { webhookByName } from "./webhook-spec";
 
@@ -28,7 +28,7 @@ const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const API_KEY = "outbound-api-key-5f1c0ffee";
 const AUTH = "Bearer custom-auth-token-77aa";
 
-let t: ReturnType<typeof freshDb>;
+let t: FreshDb;
 let db: DB;
 let rec: Receiver;
 let dispatcher: Dispatcher | undefined;
@@ -42,7 +42,7 @@ function start() {
 }
 
 beforeEach(async () => {
-  t = freshDb();
+  t = await freshDb();
   db = t.db;
   rec = await startReceiver();
 });

@@ -20,19 +20,18 @@ export { notifyDeliveriesQueued, onWork } from "./signal";
 export { queueOf, type QueueName } from "./queues";
 export {
   cancelWebhook,
-  cycle,
   holdWebhook,
   insertLog,
   logOutcome,
-  nextDueAt,
   pendingDeliveryOf,
-  releaseAll,
   releaseWebhook,
   type AttemptRecord,
   type ClaimedDelivery,
   type ClaimRequest,
   type Outcome,
 } from "./store";
+// The dispatcher's side (SQLite; the PostgreSQL dispatcher fetches pg-boss jobs).
+export { cycle, nextDueAt, releaseAll } from "./store-sqlite";
 export {
   invalidateWebhookCache,
   refreshWebhookCache,

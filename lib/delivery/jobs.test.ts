@@ -15,7 +15,7 @@ import { LOG_STATUS } from "@/lib/constants";
 import { exited, insertWebhook, spawnWorker, startReceiver, until, type Receiver } from "@/lib/dispatcher/test-support";
 import { bulkResend } from "@/lib/services/request-log/request-log-jobs";
 import { deleteWebhook } from "@/lib/services/webhook/webhooks";
-import { freshDb } from "@/test/db";
+import { freshDb, type FreshDb } from "@/test/db";
 import { BULK_BATCH, JOB_LEASE_MS, JOB_STATUS, createBulkResendJob, jobRow, runPendingJobs } from "./jobs";
 import { sealHeaders } from "./sealed";
 
@@ -26,10 +26,10 @@ beforeAll(() => {
   process.env.WEBHOOK_DESK_ENCRYPTION_KEY = KEY;
 });
 
-let t: ReturnType<typeof freshDb>;
+let t: FreshDb;
 let c: Database.Database;
-beforeEach(() => {
-  t = freshDb();
+beforeEach(async () => {
+  t = await freshDb();
   c = t.db.$client;
   delete process.env.WEBHOOK_JOB_LEASE_MS;
 });

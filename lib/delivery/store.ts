@@ -1,472 +1,70 @@
 import "server-only";
-// The only SQL that writes `delivery`, `webhook_request_log` and `webhook_request_attempt`.
-// Statuses change in two places: `insertLog` (a new row: Queued, or Error when nothing can
-// be sent) and `writeOutcome` (what an attempt, a hold or a cancel made of it); the verbs
-// below it (requeue, hold, release, cancel) are the desk's ways of moving a row on.
-//
-// Raw prepared statements, cached per connection: ingest and the dispatcher run these
-// thousands of times a second.
-//
-// A claim moves due_at to the lease's expiry, so leased rows sit behind the due ones in the
-// claim index and a lease left by a crashed process comes due exactly when it expires. A
-// claim never takes a lease of its own owner back: that request is in flight here, however
-// long this thread was stalled.
-import type Database from "better-sqlite3";
-import { LOG_STATUS, type LogStatus } from "@/lib/constants";
-import { unsealHeaders } from "./sealed";
+// The delivery store: the only code that writes `delivery`, `webhook_request_log` and
+// `webhook_request_attempt`. One implementation per dialect behind these async functions
+// (store-sqlite.ts: prepared statements on the thread's connection; store-pg.ts: the same
+// rows on PostgreSQL, with the deliveries carried by pg-boss jobs). Every function takes the
+// caller's handle, so it joins the caller's transaction (`tx()` in db/index.ts).
+import { dialectOfDb, type DB } from "@/db";
+import * as lite from "./store-sqlite";
+import type { NewDelivery, NewLog, PendingDelivery, Requeue } from "./store-sqlite";
 
-export interface NewLog {
-  name: string;
-  webhook: string | null;
-  referenceDoctype: string | null;
-  referenceDocument: string | null;
-  docEvent: string | null;
-  event: string | null;
-  user: string | null;
-  url: string;
-  method: string;
-  /** Masked, for display (JSON). */
-  headers: string | null;
-  data: string | null;
-  /** Sealed (lib/delivery/sealed.ts). */
-  requestHeaders: string | null;
-  status: LogStatus;
-  error: string | null;
-  isTest: boolean;
-  created: number;
+export type { AttemptRecord, ClaimedDelivery, ClaimRequest, NewDelivery, NewLog, Outcome, PendingDelivery, Requeue } from "./store-sqlite";
+
+function pgOnly(): never {
+  throw new Error("The PostgreSQL delivery store is not loaded");
 }
 
-export interface NewDelivery {
-  id: string;
-  webhook: string | null;
-  queue: string;
-  timeoutMs: number;
-  maxRetries: number;
-  manual: boolean;
-  sign: boolean;
-  dueAt: number;
-}
-
-export interface ClaimedDelivery {
-  id: string;
-  log: string;
-  webhook: string | null;
-  queue: string;
-  timeoutMs: number;
-  maxRetries: number;
-  attempts: number;
-  manual: boolean;
-  /** false: `headers` are complete (presigned); true: sign from the webhook now. */
-  sign: boolean;
-  method: string;
-  url: string;
-  /** The stored base headers, unsealed. */
-  headers: Record<string, string>;
-  body: string;
-}
-
-type OutcomeKind = "delivered" | "retry" | "exhausted" | "error" | "released" | "held" | "cancelled";
-
-/** One request the receiver could have seen. */
-export interface AttemptRecord {
-  started: number;
-  httpStatus?: number;
-  durationMs?: number;
-  /** Masked before it gets here. */
-  response?: string;
-  error?: string;
-  /** JSON of AttemptSignature. */
-  signature?: string;
-}
-
-export interface Outcome {
-  delivery: Pick<ClaimedDelivery, "id" | "log" | "manual">;
-  kind: OutcomeKind;
-  /** In order; the last one's figures go on the log row. Empty for released/held/cancelled. */
-  attempts: AttemptRecord[];
-  /** For "retry". */
-  nextDueAt?: number;
-  /** Masked JSON of the headers actually sent. */
-  sentHeaders?: string;
-  /** For "exhausted"/"error"/"cancelled": the log's error text (else the last attempt's). */
-  error?: string;
-}
-
-const STATUS: Record<"delivered" | "retry" | "exhausted" | "error" | "cancelled", LogStatus> = {
-  delivered: LOG_STATUS.delivered,
-  retry: LOG_STATUS.failed,
-  exhausted: LOG_STATUS.exhausted,
-  error: LOG_STATUS.error,
-  cancelled: LOG_STATUS.cancelled,
-};
-
-interface ClaimRow {
-  id: string;
-  log: string;
-  webhook: string | null;
-  queue: string;
-  timeout_ms: number;
-  max_retries: number;
-  attempts: number;
-  manual: number;
-  sign: number;
-}
-
-interface RequestRow {
-  name: string;
-  request_method: string | null;
-  url: string | null;
-  data: string | null;
-  request_headers: string | null;
-  headers: string | null;
-}
-
-function statements(db: Database.Database) {
-  return {
-    insertLog: db.prepare(
-      `INSERT INTO webhook_request_log (name, webhook, reference_document, headers, data, user, url, error, reference_doctype,
-         doc_event, request_method, event, status, attempts, is_test, request_headers, created, modified)
-       VALUES (@name, @webhook, @referenceDocument, @headers, @data, @user, @url, @error, @referenceDoctype,
-         @docEvent, @method, @event, @status, 0, @isTest, @requestHeaders, @created, @created)`,
-    ),
-    insertDelivery: db.prepare(
-      `INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created)
-       VALUES (@id, @log, @webhook, @queue, @timeoutMs, @maxRetries, 0, @manual, @sign, 0, @dueAt, @created)`,
-    ),
-    claim: db.prepare<{ owner: string; now: number; margin: number; queue: string; limit: number }, ClaimRow>(
-      `UPDATE delivery SET lease_owner = @owner, lease_until = @now + timeout_ms + @margin, due_at = @now + timeout_ms + @margin
-       WHERE id IN (
-         SELECT id FROM delivery
-         WHERE queue = @queue AND held = 0 AND due_at <= @now
-           AND (lease_until IS NULL OR (lease_until < @now AND lease_owner <> @owner))
-         ORDER BY due_at LIMIT @limit)
-       RETURNING id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign`,
-    ),
-    requests: db.prepare<[string], RequestRow>(
-      `SELECT name, request_method, url, data, request_headers, headers FROM webhook_request_log WHERE name IN (SELECT value FROM json_each(?))`,
-    ),
-    insertAttempt: db.prepare(
-      `INSERT INTO webhook_request_attempt (log, attempt, started, success, http_status, duration_ms, response, error, manual, signature)
-       SELECT name, attempts + @k, @started, @success, @httpStatus, @durationMs, @response, @error, @manual, @signature
-       FROM webhook_request_log WHERE name = @log`,
-    ),
-    finish: db.prepare(`DELETE FROM delivery WHERE id = ? AND lease_owner = ?`),
-    reschedule: db.prepare(
-      `UPDATE delivery SET due_at = @dueAt, attempts = attempts + 1, lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner`,
-    ),
-    release: db.prepare(`UPDATE delivery SET lease_owner = NULL, lease_until = NULL, due_at = ? WHERE id = ? AND lease_owner = ?`),
-    releaseAll: db.prepare(`UPDATE delivery SET lease_owner = NULL, lease_until = NULL, due_at = ? WHERE lease_owner = ?`),
-    holdOne: db.prepare(
-      `UPDATE delivery SET held = 1, lease_owner = NULL, lease_until = NULL, due_at = ? WHERE id = ? AND lease_owner = ?`,
-    ),
-    holdLog: db.prepare(`UPDATE webhook_request_log SET held = 1, next_retry = NULL, modified = ? WHERE name = ?`),
-    updateLog: db.prepare(
-      `UPDATE webhook_request_log SET status = @status, attempts = attempts + @n, next_retry = @nextRetry, held = 0,
-         http_status = coalesce(@httpStatus, CASE WHEN @n > 0 THEN NULL ELSE http_status END),
-         duration_ms = coalesce(@durationMs, CASE WHEN @n > 0 THEN NULL ELSE duration_ms END),
-         response = coalesce(@response, CASE WHEN @n > 0 THEN NULL ELSE response END),
-         error = @error, headers = coalesce(@headers, headers), modified = @now
-       WHERE name = @log`,
-    ),
-    countAttempts: db.prepare(`UPDATE webhook_request_log SET attempts = attempts + ?, modified = ? WHERE name = ?`),
-    nextDue: db.prepare<[string], { due: number | null }>(`SELECT min(due_at) AS due FROM delivery WHERE queue = ? AND held = 0`),
-  };
-}
-type Statements = ReturnType<typeof statements>;
-
-const cache = new WeakMap<Database.Database, Statements>();
-function stmts(db: Database.Database): Statements {
-  let s = cache.get(db);
-  if (!s) {
-    s = statements(db);
-    cache.set(db, s);
-  }
-  return s;
-}
+const isPg = (db: DB) => dialectOfDb(db) === "pg";
 
 /** A new log row, and its delivery when there is something to send. Inside the caller's transaction. */
-export function insertLog(db: Database.Database, log: NewLog, delivery?: NewDelivery): void {
-  const s = stmts(db);
-  s.insertLog.run({ ...log, isTest: log.isTest ? 1 : 0 });
-  if (delivery)
-    s.insertDelivery.run({
-      ...delivery,
-      log: log.name,
-      manual: delivery.manual ? 1 : 0,
-      sign: delivery.sign ? 1 : 0,
-      created: log.created,
-    });
+export async function insertLog(db: DB, log: NewLog, delivery?: NewDelivery): Promise<void> {
+  if (isPg(db)) return pgOnly();
+  lite.insertLog(db.$client, log, delivery);
 }
 
-/** Leases up to `limit` due deliveries of `queue` with their requests (expired leases of others included). */
-function claimDue(
-  db: Database.Database,
-  queue: string,
-  owner: string,
-  limit: number,
-  leaseMarginMs: number,
-  now = Date.now(),
-): ClaimedDelivery[] {
-  const s = stmts(db);
-  const rows = s.claim.all({ owner, now, margin: leaseMarginMs, queue, limit });
-  if (!rows.length) return [];
-  const requests = new Map(s.requests.all(JSON.stringify(rows.map((r) => r.log))).map((r) => [r.name, r]));
-  return rows.map((r) => {
-    const req = requests.get(r.log);
-    return {
-      id: r.id,
-      log: r.log,
-      webhook: r.webhook,
-      queue: r.queue,
-      timeoutMs: r.timeout_ms,
-      maxRetries: r.max_retries,
-      attempts: r.attempts,
-      manual: !!r.manual,
-      sign: !!r.sign,
-      method: req?.request_method || "POST",
-      url: req?.url ?? "",
-      headers: unsealHeaders(req?.request_headers) ?? legacyHeaders(req?.headers),
-      body: req?.data ?? "",
-    };
-  });
-}
-
-/** Rows from before request_headers: the displayed headers minus masked values (the webhook re-adds secrets). */
-function legacyHeaders(json: string | null | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(unsealHeaders(json) ?? {})) if (!v.startsWith("***")) out[k] = v;
-  return out;
-}
-
-/** When the next not-held delivery of `queue` comes due (epoch ms), or null. */
-export function nextDueAt(db: Database.Database, queue: string): number | null {
-  return stmts(db).nextDue.get(queue)?.due ?? null;
-}
-
-function writeOne(s: Statements, o: Outcome, owner: string, now: number): void {
-  const d = o.delivery;
-  if (o.kind === "released") {
-    s.release.run(now, d.id, owner);
-    return;
-  }
-  if (o.kind === "held") {
-    if (s.holdOne.run(now, d.id, owner).changes > 0) s.holdLog.run(now, d.log);
-    return;
-  }
-  o.attempts.forEach((a, i) =>
-    s.insertAttempt.run({
-      log: d.log,
-      k: i + 1,
-      started: a.started,
-      success: o.kind === "delivered" && i === o.attempts.length - 1 ? 1 : 0,
-      httpStatus: a.httpStatus ?? null,
-      durationMs: a.durationMs ?? null,
-      response: a.response ?? null,
-      error: a.error ?? null,
-      manual: d.manual ? 1 : 0,
-      signature: a.signature ?? null,
-    }),
-  );
-  // Only the lease holder moves the delivery on; if our lease expired and another worker
-  // took it over, the attempts are still counted but the other worker owns the outcome.
-  const held =
-    o.kind === "retry"
-      ? s.reschedule.run({ dueAt: o.nextDueAt ?? now, id: d.id, owner }).changes > 0
-      : s.finish.run(d.id, owner).changes > 0;
-  if (!held) {
-    if (o.attempts.length) s.countAttempts.run(o.attempts.length, now, d.log);
-    return;
-  }
-  const last = o.attempts[o.attempts.length - 1];
-  s.updateLog.run({
-    log: d.log,
-    status: STATUS[o.kind],
-    n: o.attempts.length,
-    nextRetry: o.kind === "retry" ? (o.nextDueAt ?? now) : null,
-    httpStatus: last?.httpStatus ?? null,
-    durationMs: last?.durationMs ?? null,
-    response: last?.response ?? null,
-    error: o.error ?? last?.error ?? null,
-    headers: o.sentHeaders ?? null,
-    now,
-  });
-}
-
-export interface ClaimRequest {
-  queue: string;
-  limit: number;
-}
-
-/**
- * One write transaction per dispatcher cycle: the outcomes of finished requests, then the
- * next claims. If the batch fails, outcomes are written one by one so a bad row cannot sink
- * the rest (and nothing is claimed this cycle).
- */
-export function cycle(
-  db: Database.Database,
-  outcomes: Outcome[],
-  claims: ClaimRequest[],
-  owner: string,
-  leaseMarginMs: number,
-  now = Date.now(),
-): Map<string, ClaimedDelivery[]> {
-  const s = stmts(db);
-  const claimed = new Map<string, ClaimedDelivery[]>();
-  try {
-    db.transaction(() => {
-      for (const o of outcomes) writeOne(s, o, owner, now);
-      for (const c of claims) if (c.limit > 0) claimed.set(c.queue, claimDue(db, c.queue, owner, c.limit, leaseMarginMs, now));
-    }).immediate();
-    return claimed;
-  } catch (batchError) {
-    if (!outcomes.length) throw batchError;
-    console.error("[delivery] batch write failed, writing outcomes one by one:", batchError);
-    for (const o of outcomes) {
-      try {
-        db.transaction(() => writeOne(s, o, owner, now)).immediate();
-      } catch (e) {
-        // The lease will expire and the delivery be sent again: at least once, never lost.
-        console.error(`[delivery] could not record the outcome of delivery ${o.delivery.id}:`, e);
-      }
-    }
-    return new Map();
-  }
-}
-
-/** Gives back every lease this owner holds (shutdown). */
-export function releaseAll(db: Database.Database, owner: string): number {
-  return stmts(db).releaseAll.run(Date.now(), owner).changes;
-}
-
-// ─── The desk's verbs on pending deliveries ────────────────────────────────────────────
-
-/** Disabling a webhook: its pending deliveries wait (not sent, not counted). In the caller's transaction. */
-export function holdWebhook(db: Database.Database, webhook: string, now = Date.now()): number {
-  const n = db.prepare(`UPDATE delivery SET held = 1 WHERE webhook = ? AND held = 0`).run(webhook).changes;
-  if (n) {
-    db.prepare(
-      `UPDATE webhook_request_log SET held = 1, next_retry = NULL, modified = ? WHERE name IN (SELECT log FROM delivery WHERE webhook = ?)`,
-    ).run(now, webhook);
-  }
-  return n;
+/** Disabling a webhook: its pending deliveries wait (not sent, not counted). */
+export async function holdWebhook(db: DB, webhook: string, now = Date.now()): Promise<number> {
+  if (isPg(db)) return pgOnly();
+  return lite.holdWebhook(db.$client, webhook, now);
 }
 
 /** Enabling it again: held deliveries go when due (at once if their time passed). */
-export function releaseWebhook(db: Database.Database, webhook: string, now = Date.now()): number {
-  const n = db.prepare(`UPDATE delivery SET held = 0 WHERE webhook = ? AND held = 1`).run(webhook).changes;
-  if (n) {
-    db.prepare(
-      `UPDATE webhook_request_log SET held = 0, modified = @now,
-         next_retry = CASE WHEN status = '${LOG_STATUS.failed}' THEN (SELECT max(d.due_at, @now) FROM delivery d WHERE d.log = webhook_request_log.name) ELSE NULL END
-       WHERE name IN (SELECT log FROM delivery WHERE webhook = @webhook)`,
-    ).run({ now, webhook });
-  }
-  return n;
+export async function releaseWebhook(db: DB, webhook: string, now = Date.now()): Promise<number> {
+  if (isPg(db)) return pgOnly();
+  return lite.releaseWebhook(db.$client, webhook, now);
 }
 
-/** Deleting a webhook: its pending deliveries end Cancelled, in the caller's transaction. */
-export function cancelWebhook(db: Database.Database, webhook: string, reason: string, now = Date.now()): number {
-  db.prepare(
-    `UPDATE webhook_request_log SET status = ?, next_retry = NULL, held = 0, error = ?, modified = ? WHERE name IN (SELECT log FROM delivery WHERE webhook = ?)`,
-  ).run(LOG_STATUS.cancelled, reason, now, webhook);
-  return db.prepare(`DELETE FROM delivery WHERE webhook = ?`).run(webhook).changes;
-}
-
-export interface PendingDelivery {
-  id: string;
-  leaseUntil: number | null;
-  dueAt: number;
-  held: boolean;
+/** Deleting a webhook: its pending deliveries end Cancelled. */
+export async function cancelWebhook(db: DB, webhook: string, reason: string, now = Date.now()): Promise<number> {
+  if (isPg(db)) return pgOnly();
+  return lite.cancelWebhook(db.$client, webhook, reason, now);
 }
 
 /** The delivery still queued for a log (a retry scheduled, a send in flight, or held), if any. */
-export function pendingDeliveryOf(db: Database.Database, log: string): PendingDelivery | undefined {
-  const row = db.prepare(`SELECT id, lease_until AS leaseUntil, due_at AS dueAt, held FROM delivery WHERE log = ? LIMIT 1`).get(log) as
-    (Omit<PendingDelivery, "held"> & { held: number }) | undefined;
-  return row ? { ...row, held: !!row.held } : undefined;
+export async function pendingDeliveryOf(db: DB, log: string): Promise<PendingDelivery | undefined> {
+  if (isPg(db)) return pgOnly();
+  return lite.pendingDeliveryOf(db.$client, log);
 }
 
-export interface Requeue {
-  log: string;
-  /** The delivery id (webhook-id): kept for a redelivery, new for a re-render. */
-  id: string;
-  webhook: string | null;
-  queue: string;
-  timeoutMs: number;
-  /** The request as it will be stored on the log; `displayHeaders` undefined keeps the shown ones. */
-  request: { method: string; url: string; body: string; requestHeaders: string; displayHeaders?: string };
-  now: number;
+/** Queues one manual attempt for a log now (see store-sqlite's requeue). */
+export async function requeue(db: DB, r: Requeue): Promise<void> {
+  if (isPg(db)) return pgOnly();
+  lite.requeue(db.$client, r);
 }
 
-/**
- * Queues one manual attempt for a log now (manual deliveries are never retried): moves up
- * its pending delivery when there is one (so a log never has two), else inserts one.
- */
-export function requeue(db: Database.Database, r: Requeue): void {
-  const pending = pendingDeliveryOf(db, r.log);
-  if (pending) {
-    // max_retries = attempts: the attempt about to be made is the last one.
-    db.prepare(`UPDATE delivery SET id = ?, manual = 1, sign = 1, held = 0, max_retries = attempts, due_at = ? WHERE id = ?`).run(
-      r.id,
-      r.now,
-      pending.id,
-    );
-  } else {
-    db.prepare(
-      `INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created)
-       VALUES (?, ?, ?, ?, ?, 0, 0, 1, 1, 0, ?, ?)`,
-    ).run(r.id, r.log, r.webhook, r.queue, r.timeoutMs, r.now, r.now);
-  }
-  db.prepare(
-    `UPDATE webhook_request_log SET status = ?, next_retry = NULL, held = 0, request_method = ?, url = ?, headers = coalesce(?, headers), data = ?,
-       request_headers = ?, modified = ? WHERE name = ?`,
-  ).run(
-    LOG_STATUS.queued,
-    r.request.method,
-    r.request.url,
-    r.request.displayHeaders ?? null,
-    r.request.body,
-    r.request.requestHeaders,
-    r.now,
-    r.log,
-  );
-}
-
-export function deliveryIdTaken(db: Database.Database, id: string): boolean {
-  return !!db.prepare(`SELECT 1 FROM delivery WHERE id = ?`).get(id);
+export async function deliveryIdTaken(db: DB, id: string): Promise<boolean> {
+  if (isPg(db)) return pgOnly();
+  return lite.deliveryIdTaken(db.$client, id);
 }
 
 /** The final state of a log row (Send Test waits for it). */
-export function logOutcome(db: Database.Database, log: string) {
-  return db
-    .prepare(
-      `SELECT status, http_status AS httpStatus, duration_ms AS durationMs, response, error, attempts FROM webhook_request_log WHERE name = ?`,
-    )
-    .get(log) as
-    | {
-        status: string;
-        httpStatus: number | null;
-        durationMs: number | null;
-        response: string | null;
-        error: string | null;
-        attempts: number;
-      }
-    | undefined;
+export async function logOutcome(db: DB, log: string): Promise<ReturnType<typeof lite.logOutcome>> {
+  if (isPg(db)) return pgOnly();
+  return lite.logOutcome(db.$client, log);
 }
 
-// ─── Retention ──────────────────────────────────────────────────────────────────────────
-
-/**
- * Deletes up to `limit` logs created before `cutoff` (their attempts and pending deliveries
- * go with them: ON DELETE CASCADE) in one transaction; returns how many.
- */
-export function purgeLogsBefore(db: Database.Database, cutoff: number, limit: number): number {
-  return db
-    .transaction(
-      () =>
-        db
-          .prepare(`DELETE FROM webhook_request_log WHERE name IN (SELECT name FROM webhook_request_log WHERE created < ? LIMIT ?)`)
-          .run(cutoff, limit).changes,
-    )
-    .immediate();
+/** Deletes up to `limit` logs created before `cutoff` with their attempts and deliveries; returns how many. */
+export async function purgeLogsBefore(db: DB, cutoff: number, limit: number): Promise<number> {
+  if (isPg(db)) return pgOnly();
+  return lite.purgeLogsBefore(db.$client, cutoff, limit);
 }

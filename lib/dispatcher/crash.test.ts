@@ -5,7 +5,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DB } from "@/db";
 import { webhookRequestLog } from "@/db/schema";
 import { ingestEvents, parseEventsBody } from "@/lib/services/event/events";
-import { freshDb } from "@/test/db";
+import { freshDb, type FreshDb } from "@/test/db";
 import { insertWebhook, startReceiver, until, type Receiver } from "./test-support";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -15,7 +15,7 @@ beforeAll(() => {
   process.env.WEBHOOK_DESK_ENCRYPTION_KEY = KEY;
 });
 
-let t: ReturnType<typeof freshDb>;
+let t: FreshDb;
 let db: DB;
 let rec: Receiver;
 const children: ChildProcess[] = [];
@@ -52,7 +52,7 @@ const exited = (c: ChildProcess) =>
   });
 
 beforeEach(async () => {
-  t = freshDb();
+  t = await freshDb();
   db = t.db;
   rec = await startReceiver();
 });

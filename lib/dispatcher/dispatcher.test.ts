@@ -5,7 +5,7 @@ import type { DB } from "@/db";
 import { delivery, webhookRequestAttempt, webhookRequestLog } from "@/db/schema";
 import { ingestEvents, parseEventsBody } from "@/lib/services/event/events";
 import { resendStored } from "@/lib/delivery/resend";
-import { freshDb } from "@/test/db";
+import { freshDb, type FreshDb } from "@/test/db";
 import { loadDispatcherConfig } from "./config";
 import { Dispatcher } from "./dispatcher";
 import { insertWebhook, sleep, startReceiver, until, type Receiver, type WebhookFixture } from "./test-support";
@@ -14,7 +14,7 @@ beforeAll(() => {
   process.env.WEBHOOK_DESK_ENCRYPTION_KEY = "dispatcher-test-key";
 });
 
-let t: ReturnType<typeof freshDb>;
+let t: FreshDb;
 let db: DB;
 let rec: Receiver;
 let dispatcher: Dispatcher;
@@ -38,7 +38,7 @@ function start(overrides: Partial<ReturnType<typeof loadDispatcherConfig>> = {})
 beforeEach(async () => {
   process.env.WEBHOOK_ALLOW_PRIVATE_NETWORK = "1";
   delete process.env.WEBHOOK_ALLOWED_HOSTS;
-  t = freshDb();
+  t = await freshDb();
   db = t.db;
   rec = await startReceiver();
 });

@@ -4,7 +4,7 @@ import type { DB } from "@/db";
 import { delivery, docfield, doctype, document, event, user, webhookRequestLog } from "@/db/schema";
 import { insertWebhook } from "@/lib/dispatcher/test-support";
 import { createApiKeyUnchecked, createUserUnchecked } from "@/lib/services/user/users";
-import { freshDb } from "@/test/db";
+import { freshDb, type FreshDb } from "@/test/db";
 import { POST } from "@/app/api/events/route";
 import { ingestEvents, parseEventsBody, type RoutingEntry } from "./events";
 
@@ -12,13 +12,13 @@ beforeAll(() => {
   process.env.WEBHOOK_DESK_ENCRYPTION_KEY = "events-test-key";
 });
 
-let t: ReturnType<typeof freshDb>;
+let t: FreshDb;
 let db: DB;
 let token = "";
 const URL_ = "http://127.0.0.1:9/hook";
 
 beforeEach(async () => {
-  t = freshDb();
+  t = await freshDb();
   db = t.db;
   await createUserUnchecked(db, { name: "Administrator", email: "admin@example.com", password: "password123", roles: ["System Manager"] });
   const k = createApiKeyUnchecked(db, "Administrator");

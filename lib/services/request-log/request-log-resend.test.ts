@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { freshDb } from "@/test/db";
+import { freshDb, type FreshDb } from "@/test/db";
 import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
 import { invalidateWebhookCache } from "@/lib/delivery";
@@ -10,7 +10,7 @@ import { bulkResend, getJob } from "./request-log-jobs";
 const admin: Actor = { user: "Administrator", fullName: "Administrator", roles: ["System Manager"], via: "session" };
 const deskUser: Actor = { user: "u@example.com", fullName: "U", roles: ["Desk User"], via: "session" };
 
-let env: ReturnType<typeof freshDb>;
+let env: FreshDb;
 
 function setup() {
   const c = env.db.$client;
@@ -53,8 +53,8 @@ const deliveries = () =>
     attempts: number;
   }[];
 
-beforeEach(() => {
-  env = freshDb();
+beforeEach(async () => {
+  env = await freshDb();
   setup();
 });
 afterEach(() => env.close());

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { freshDb } from "@/test/db";
+import { freshDb, type FreshDb } from "@/test/db";
 import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
 import { countLogs, decodeCursor, getLog, listLogs } from "./request-log";
@@ -13,7 +13,7 @@ const admin: Actor = { user: "Administrator", fullName: "Administrator", roles: 
 const deskUser: Actor = { user: "u@example.com", fullName: "U", roles: ["Desk User"], via: "session" };
 const HOUR = 3_600_000;
 
-let env: ReturnType<typeof freshDb>;
+let env: FreshDb;
 let seq = 0;
 
 function addLog(
@@ -46,8 +46,8 @@ function addAttempt(log: string, started: number, success: boolean, durationMs: 
     .run(log, started, success ? 1 : 0, success ? 200 : 500, durationMs, manual ? 1 : 0);
 }
 
-beforeEach(() => {
-  env = freshDb();
+beforeEach(async () => {
+  env = await freshDb();
   seq = 0;
 });
 afterEach(() => env.close());

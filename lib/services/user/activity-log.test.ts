@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { activityLog } from "@/db/schema";
 import { ACTIVITY, recordActivity } from "@/lib/auth/activity";
 import type { Actor } from "@/lib/auth/roles";
-import { freshDb } from "@/test/db";
+import { freshDb, type FreshDb } from "@/test/db";
 import { errorOf } from "@/test/errors";
 import { activityOperations, countActivity, getActivity, listActivity } from "./activity-log";
 
@@ -11,9 +11,9 @@ const deskUser: Actor = { user: "u@example.com", fullName: "U", roles: ["Desk Us
 const T = new Date("2026-03-10T12:00:00").getTime();
 const DAY = 86_400_000;
 
-let env: ReturnType<typeof freshDb>;
-beforeEach(() => {
-  env = freshDb({ seed: false });
+let env: FreshDb;
+beforeEach(async () => {
+  env = await freshDb({ seed: false });
 });
 afterEach(() => env.close());
 

@@ -10,7 +10,7 @@ import type { Actor } from "@/lib/auth/roles";
 import { loadDispatcherConfig } from "@/lib/dispatcher/config";
 import { Dispatcher } from "@/lib/dispatcher/dispatcher";
 import { insertWebhook, startReceiver, until, type Receiver, type WebhookFixture } from "@/lib/dispatcher/test-support";
-import { freshDb } from "@/test/db";
+import { freshDb, type FreshDb } from "@/test/db";
 import { ingestEvents, parseEventsBody } from "../event/events";
 import { VERDICT, verifyDelivery } from "../request-log/request-log-verify";
 import { ROTATION_GRACE_MS, rotateWebhookSecret } from "./webhook-secret";
@@ -25,14 +25,14 @@ const admin: Actor = { user: "Administrator", fullName: "Administrator", roles: 
 const deskUser: Actor = { user: "someone@example.com", fullName: "", roles: ["Desk User"], via: "session" };
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-let t: ReturnType<typeof freshDb>;
+let t: FreshDb;
 let db: DB;
 let rec: Receiver;
 let dispatcher: Dispatcher | undefined;
 
 beforeEach(async () => {
   process.env.WEBHOOK_ALLOW_PRIVATE_NETWORK = "1";
-  t = freshDb();
+  t = await freshDb();
   db = t.db;
   rec = await startReceiver();
 });

@@ -4,7 +4,7 @@ import type { DB } from "@/db";
 import { activityLog, document, version, webhook } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { decryptSecret } from "@/lib/crypto/secret-box";
-import { freshDb } from "@/test/db";
+import { freshDb, type FreshDb } from "@/test/db";
 import { errorOf } from "@/test/errors";
 import { rotateWebhookSecret } from "./webhook-secret";
 import { webhooksFor } from "@/lib/delivery";
@@ -28,11 +28,11 @@ beforeAll(() => {
 const admin: Actor = { user: "Administrator", fullName: "Administrator", roles: ["System Manager"], via: "session" };
 const deskUser: Actor = { user: "someone@example.com", fullName: "", roles: ["Desk User"], via: "session" };
 
-let t: ReturnType<typeof freshDb>;
+let t: FreshDb;
 let db: DB;
 let n = 0;
-beforeEach(() => {
-  t = freshDb();
+beforeEach(async () => {
+  t = await freshDb();
   db = t.db;
 });
 afterEach(() => t.close());

@@ -4,15 +4,15 @@ import { activityLog } from "@/db/schema";
 import { ACTIVITY } from "@/lib/auth/activity";
 import type { Actor } from "@/lib/auth/roles";
 import { AppError } from "@/lib/errors";
-import { freshDb } from "@/test/db";
+import { freshDb, type FreshDb } from "@/test/db";
 import { resourceFor } from "./resources";
 
 const admin: Actor = { user: "Administrator", fullName: "Administrator", roles: ["System Manager"], via: "token" };
 const AT = Date.UTC(2026, 2, 10, 12, 0, 0, 123);
 
-let env: ReturnType<typeof freshDb>;
-beforeEach(() => {
-  env = freshDb({ seed: false });
+let env: FreshDb;
+beforeEach(async () => {
+  env = await freshDb({ seed: false });
 });
 afterEach(() => env.close());
 

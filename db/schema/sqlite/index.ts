@@ -1,0 +1,5 @@
+export * from "./user";
+export * from "./doctype";
+export * from "./webhook";
+export * from "./request-log";
+export * from "./security";
