@@ -21,6 +21,7 @@ import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { databasePath } from "@/lib/config";
+import { dbErrorCode } from "@/lib/errors";
 import { withWriteRetry } from "./busy";
 import { DIALECT, type Dialect } from "./dialect";
 import { pgSchema, sqliteSchema } from "./schema";
@@ -115,6 +116,8 @@ export async function closeDb(db: DB): Promise<void> {
 
 interface Scope {
   db: DB;
+  /** False once the transaction ended: work it started that outlives it uses the root handle. */
+  open: boolean;
   /** The transaction's connection on PostgreSQL. */
   pg?: pg.PoolClient;
 }
@@ -131,7 +134,12 @@ function rootDb(): DB {
 
 /** The open transaction's handle when called inside `tx()`, else the process's database. */
 export function getDb(): DB {
-  return scope.getStore()?.db ?? rootDb();
+  return openScope()?.db ?? rootDb();
+}
+
+function openScope(): Scope | undefined {
+  const s = scope.getStore();
+  return s?.open ? s : undefined;
 }
 
 /** Tests swap in a fresh database. */
@@ -144,13 +152,20 @@ export function pgClientOf(db: DB): pg.PoolClient | undefined {
   return pgClients.get(db);
 }
 
-export const inTransaction = (): boolean => scope.getStore() !== undefined;
+export const inTransaction = (): boolean => openScope() !== undefined;
 
 // ─── Transactions ───────────────────────────────────────────────────────────────────────
 
 export interface TxOptions {
   /** SQLite: how long to keep retrying while another connection holds the write lock, then 503 BUSY. */
   budgetMs?: number;
+  /**
+   * PostgreSQL's isolation level. Default "serializable": transactions behave as if run one
+   * at a time, as they are on SQLite, so a service's read-then-write holds on both dialects
+   * (a serialization failure re-runs the body). Hot paths whose writes are safe without it
+   * (inserts of new rows, updates guarded in their WHERE) may ask for "read committed".
+   */
+  isolation?: "serializable" | "read committed";
 }
 
 const queues = new WeakMap<Database.Database, Promise<unknown>>();
@@ -161,10 +176,10 @@ const queues = new WeakMap<Database.Database, Promise<unknown>>();
  * Keep the body to queries: no network, no render pool (the write lock is held meanwhile).
  */
 export async function tx<T>(fn: (t: DB) => Promise<T> | T, opts: TxOptions = {}, db: DB = getDb()): Promise<T> {
-  const open = scope.getStore();
+  const open = openScope();
   if (open && (open.db === db || db === rootDb())) return fn(open.db);
   const pool = pools.get(db);
-  return pool ? pgTx(pool, fn) : sqliteTx(db, fn, opts.budgetMs ?? 3000);
+  return pool ? pgTx(pool, fn, opts.isolation ?? "serializable") : sqliteTx(db, fn, opts.budgetMs ?? 3000);
 }
 
 async function sqliteTx<T>(db: DB, fn: (t: DB) => Promise<T> | T, budgetMs: number): Promise<T> {
@@ -176,13 +191,16 @@ async function sqliteTx<T>(db: DB, fn: (t: DB) => Promise<T> | T, budgetMs: numb
   await before;
   try {
     await withWriteRetry(client, () => client.prepare("BEGIN IMMEDIATE").run(), budgetMs);
+    const s: Scope = { db, open: true };
     try {
-      const out = await scope.run({ db }, () => fn(db));
+      const out = await scope.run(s, () => fn(db));
       client.prepare("COMMIT").run();
       return out;
     } catch (e) {
       if (client.inTransaction) client.prepare("ROLLBACK").run();
       throw e;
+    } finally {
+      s.open = false;
     }
   } finally {
     if (queues.get(client) === mine) queues.delete(client);
@@ -192,22 +210,32 @@ async function sqliteTx<T>(db: DB, fn: (t: DB) => Promise<T> | T, budgetMs: numb
 
 const RETRYABLE_PG = new Set(["40001", "40P01"]); // serialization failure, deadlock
 
-async function pgTx<T>(pool: pg.Pool, fn: (t: DB) => Promise<T> | T): Promise<T> {
+// Each round of conflicting transactions commits at least one of them; jittered backoff
+// spreads the rest. A row everyone updates at once (a throttle under attack) still converges.
+const PG_ATTEMPTS = 30;
+
+async function pgTx<T>(pool: pg.Pool, fn: (t: DB) => Promise<T> | T, isolation: NonNullable<TxOptions["isolation"]>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     const t = drizzlePg(client, { schema: pgSchema }) as unknown as DB;
     pgClients.set(t, client);
+    const s: Scope = { db: t, pg: client, open: true };
     try {
-      await client.query("BEGIN");
-      const out = await scope.run({ db: t, pg: client }, () => fn(t));
+      await client.query(isolation === "serializable" ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN");
+      const out = await scope.run(s, () => fn(t));
       await client.query("COMMIT");
       return out;
     } catch (e) {
       await client.query("ROLLBACK").catch(() => undefined);
-      const code = (e as { code?: string }).code;
-      if (attempt < 3 && code && RETRYABLE_PG.has(code)) continue;
+      const code = dbErrorCode(e);
+      if (attempt < PG_ATTEMPTS && code && RETRYABLE_PG.has(code)) {
+        // Conflicting transactions retry at different moments.
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+        continue;
+      }
       throw e;
     } finally {
+      s.open = false;
       client.release();
     }
   }

@@ -42,10 +42,32 @@ export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not
 /** A validation failure at one field, as Frappe's `frappe.throw` does for a form. */
 export const invalid = (field: string, message: string) => new AppError("VALIDATION_ERROR", message, { [field]: message });
 
-/** SQLite's SQLITE_BUSY / SQLITE_LOCKED (another connection holds the write lock) as 503 BUSY. */
+/**
+ * The database error code of `err` or of what it wraps (drizzle wraps a failed query in
+ * DrizzleQueryError with the driver's error as `cause`): "SQLITE_BUSY", "23505", "ECONNREFUSED"…
+ */
+export function dbErrorCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
+}
+
+/**
+ * PostgreSQL codes that mean "not now" rather than "wrong": too many connections, the server
+ * starting or shutting down, a serialization conflict that kept failing, a lock timeout.
+ */
+const PG_BUSY = new Set(["53300", "57P01", "57P03", "40001", "40P01", "55P03", "57014", "ECONNREFUSED", "ECONNRESET"]);
+
+/** The database being busy or away (SQLite's lock, PostgreSQL's limits) and a full render pool as 503 BUSY. */
 export function asAppError(err: unknown): unknown {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (!(err instanceof AppError) && typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))) {
+  if (err instanceof AppError) return err;
+  const code = dbErrorCode(err);
+  if (code && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED") || PG_BUSY.has(code))) {
+    return new AppError("BUSY", "The database is busy right now; try again in a moment", undefined, 1);
+  }
+  if (err instanceof Error && /timeout exceeded when trying to connect/i.test(err.message)) {
     return new AppError("BUSY", "The database is busy right now; try again in a moment", undefined, 1);
   }
   if (err instanceof Error && err.name === "RenderPoolBusyError") {
