@@ -117,7 +117,7 @@ export async function startBenchServer(opts: ServerOptions): Promise<BenchServer
   if (boot.status !== 0) throw new Error("bootstrap failed");
 
   const db = openDatabase(dbFile);
-  const key = createApiKeyUnchecked(db, "Administrator");
+  const key = await createApiKeyUnchecked(db, "Administrator");
   const auth = { authorization: `token ${key.key}:${key.secret}` };
   const rec = await startBenchReceiver([...(opts.trackPaths ?? []), "/ready"]);
   const base = `http://127.0.0.1:${rec.port}`;

@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
         console.error(USAGE);
         return 2;
       }
-      const k = createApiKeyUnchecked(db, values.user);
+      const k = await createApiKeyUnchecked(db, values.user);
       console.log(`${k.key}:${k.secret}`);
       return 0;
     }

@@ -139,7 +139,7 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)] ?? 0;
 };
 
-function main() {
+async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "request-log-bench-"));
   const file = path.join(dir, "desk.db");
   const db = fill(file);
@@ -155,9 +155,9 @@ function main() {
   const day = `${mid.getFullYear()}-${String(mid.getMonth() + 1).padStart(2, "0")}-${String(mid.getDate()).padStart(2, "0")}`;
 
   // Page 50: walk 49 cursors first (not timed), then time the 50th page alone.
-  const cursorAt = (filters: LogFiltersInput, page: number) => {
+  const cursorAt = async (filters: LogFiltersInput, page: number) => {
     let cursor: string | undefined;
-    for (let i = 1; i < page; i++) cursor = listLogs(admin, filters, { cursor }).next;
+    for (let i = 1; i < page; i++) cursor = (await listLogs(admin, filters, { cursor })).next;
     return cursor;
   };
   const scenarios: { name: string; filters: LogFiltersInput; cursor?: string }[] = [
@@ -170,20 +170,21 @@ function main() {
     { name: "user", filters: { user: "user7@example.com" } },
     { name: "user, no rows", filters: { user: "nobody@example.com" } },
     { name: "reference document alone", filters: { reference_document: sample.dn } },
-    { name: "page 50 via cursor", filters: {}, cursor: cursorAt({}, 50) },
-    { name: "page 50, status = Failed", filters: { status: "Failed" }, cursor: cursorAt({ status: "Failed" }, 50) },
+    { name: "page 50 via cursor", filters: {}, cursor: await cursorAt({}, 50) },
+    { name: "page 50, status = Failed", filters: { status: "Failed" }, cursor: await cursorAt({ status: "Failed" }, 50) },
   ];
 
-  const results = scenarios.map((s) => {
+  const results = [];
+  for (const s of scenarios) {
     const list: number[] = [];
     const count: number[] = [];
     let rows = 0;
     let total = "";
     for (let i = 0; i < RUNS + 2; i++) {
       const t0 = performance.now();
-      const page = listLogs(admin, s.filters, { cursor: s.cursor });
+      const page = await listLogs(admin, s.filters, { cursor: s.cursor });
       const t1 = performance.now();
-      const n = countLogs(admin, s.filters);
+      const n = await countLogs(admin, s.filters);
       const t2 = performance.now();
       // The first two runs warm the page cache and prepared statements.
       if (i >= 2) {
@@ -195,7 +196,7 @@ function main() {
     }
     const l = median(list);
     const k = median(count);
-    return {
+    results.push({
       scenario: s.name,
       rows,
       count: total,
@@ -203,23 +204,24 @@ function main() {
       countMs: +k.toFixed(2),
       totalMs: +(l + k).toFixed(2),
       ok: l + k <= TARGET_MS,
-    };
-  });
+    });
+  }
 
   // The webhook form's chart on the busiest webhook (30% of all rows).
   // First call per range reads every hour; later calls reuse the settled hours.
-  const stats = (["7d", "24h"] as const).map((range) => {
+  const stats = [];
+  for (const range of ["7d", "24h"] as const) {
     const times: number[] = [];
     let attempts = 0;
     for (let i = 0; i < RUNS + 1; i++) {
       const t0 = performance.now();
-      const st = webhookStats(admin, "hook-0", range);
+      const st = await webhookStats(admin, "hook-0", range);
       times.push(performance.now() - t0);
       attempts = st.totals.delivered + st.totals.failed;
     }
     const [first = 0, ...rest] = times;
-    return { chart: `webhookStats(hook-0, ${range})`, attempts, firstMs: +first.toFixed(1), cachedMs: +median(rest).toFixed(1) };
-  });
+    stats.push({ chart: `webhookStats(hook-0, ${range})`, attempts, firstMs: +first.toFixed(1), cachedMs: +median(rest).toFixed(1) });
+  }
 
   console.log(
     `\nwebhook_request_log: ${ROWS.toLocaleString("en-US")} rows; median of ${RUNS} runs (ms); target ≤ ${TARGET_MS} ms per page\n`,
@@ -254,4 +256,7 @@ function main() {
   if (results.some((r) => !r.ok)) process.exitCode = 1;
 }
 
-main();
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

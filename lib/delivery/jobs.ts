@@ -3,8 +3,10 @@ import "server-only";
 // (the maintenance thread of any process) re-queues it in batches, and each batch's
 // progress (`done`, `skipped`) is written in the same transaction as its resends. So after
 // a restart or kill -9 the job resumes exactly where it stopped, and its progress is true.
+import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import type { DB } from "@/db";
+import { changes, rawRun, tx, type DB } from "@/db";
+import { job } from "@/db/schema";
 import { newId } from "@/lib/ids";
 import { resendStored } from "./resend";
 import { notifyDeliveriesQueued, notifyJobQueued } from "./signal";
@@ -37,20 +39,53 @@ export interface JobRow {
 }
 
 /** Stores a bulk resend of `names` (in order) and wakes a runner. */
-export function createBulkResendJob(db: DB, names: string[], owner: string, now = Date.now()): string {
+export async function createBulkResendJob(db: DB, names: string[], owner: string, now = Date.now()): Promise<string> {
   const id = newId("job_");
-  db.$client
-    .prepare(
-      `INSERT INTO job (id, kind, status, total, done, skipped, owner, payload, created, modified) VALUES (?, 'bulk_resend', ?, ?, 0, 0, ?, ?, ?, ?)`,
-    )
-    .run(id, names.length ? JOB_STATUS.queued : JOB_STATUS.completed, names.length, owner, JSON.stringify(names), now, now);
+  await tx(
+    (t) =>
+      t.insert(job).values({
+        id,
+        kind: "bulk_resend",
+        status: names.length ? JOB_STATUS.queued : JOB_STATUS.completed,
+        total: names.length,
+        done: 0,
+        skipped: 0,
+        owner,
+        payload: JSON.stringify(names),
+        created: now,
+        modified: now,
+      }),
+    {},
+    db,
+  );
   if (names.length) notifyJobQueued();
   return id;
 }
 
-export function jobRow(db: DB, id: string): JobRow | undefined {
-  return db.$client.prepare(`SELECT * FROM job WHERE id = ?`).get(id) as JobRow | undefined;
+/** The columns of a job row, under their SQL names. */
+const JOB_COLUMNS = {
+  id: job.id,
+  kind: job.kind,
+  status: job.status,
+  total: job.total,
+  done: job.done,
+  skipped: job.skipped,
+  error: job.error,
+  owner: job.owner,
+  payload: job.payload,
+  lease_owner: job.leaseOwner,
+  lease_until: job.leaseUntil,
+  created: job.created,
+  modified: job.modified,
+};
+
+export async function jobRow(db: DB, id: string): Promise<JobRow | undefined> {
+  const [row] = await db.select(JOB_COLUMNS).from(job).where(eq(job.id, id)).limit(1);
+  return row;
 }
+
+/** Error text as PostgreSQL text can hold it (no NUL), the same on SQLite. */
+const printable = (e: unknown) => (e instanceof Error ? e.message : String(e)).replaceAll("\u0000", "\uFFFD");
 
 const summary = (skipped: number, reasons: string[]) =>
   skipped ? `Skipped ${skipped}: ${reasons.join("; ")}${skipped > reasons.length ? "; …" : ""}` : null;
@@ -66,69 +101,105 @@ function reasonsOf(error: string | null): string[] {
     : [];
 }
 
-/** Takes the lease of one unfinished job whose lease is free or expired. */
-function claimJob(db: DB, owner: string, now: number): JobRow | undefined {
-  return db.$client
-    .prepare(
-      `UPDATE job SET lease_owner = @owner, lease_until = @until, status = '${JOB_STATUS.running}', modified = @now
-       WHERE id = (SELECT id FROM job WHERE status IN ('${JOB_STATUS.queued}', '${JOB_STATUS.running}') AND (lease_until IS NULL OR lease_until < @now)
-                   ORDER BY created LIMIT 1)
-       RETURNING *`,
-    )
-    .get({ owner, until: now + jobLeaseMs(), now }) as JobRow | undefined;
+const UNFINISHED = [JOB_STATUS.queued, JOB_STATUS.running];
+/** The lease is free, or its holder stopped renewing it. */
+const leaseFree = (now: number) => or(isNull(job.leaseUntil), lt(job.leaseUntil, now));
+
+/**
+ * Takes the lease of one unfinished job whose lease is free or expired, oldest first. The
+ * conditions are repeated on the updated row itself: of two runners (processes) claiming at
+ * once, the second's update finds the row leased once the first commits (PostgreSQL
+ * re-checks them on the row it waited for) and takes nothing.
+ */
+async function claimJob(db: DB, owner: string, now: number): Promise<JobRow | undefined> {
+  return tx(
+    async (t) => {
+      const next = t
+        .select({ id: job.id })
+        .from(job)
+        .where(and(inArray(job.status, UNFINISHED), leaseFree(now)))
+        .orderBy(asc(job.created), asc(job.id))
+        .limit(1);
+      const [row] = await t
+        .update(job)
+        .set({ leaseOwner: owner, leaseUntil: now + jobLeaseMs(), status: JOB_STATUS.running, modified: now })
+        .where(and(eq(job.id, sql`(${next})`), inArray(job.status, UNFINISHED), leaseFree(now)))
+        .returning(JOB_COLUMNS);
+      return row;
+    },
+    {},
+    db,
+  );
+}
+
+/** Runs `fn` under a savepoint of the open transaction: if it throws, only its writes are undone. */
+async function savepoint<T>(t: DB, fn: () => Promise<T>): Promise<T> {
+  await rawRun(sql`SAVEPOINT bulk_row`, t);
+  try {
+    const out = await fn();
+    await rawRun(sql`RELEASE SAVEPOINT bulk_row`, t);
+    return out;
+  } catch (e) {
+    await rawRun(sql`ROLLBACK TO SAVEPOINT bulk_row`, t);
+    await rawRun(sql`RELEASE SAVEPOINT bulk_row`, t);
+    throw e;
+  }
 }
 
 /** Runs one job to the end (or until its lease is lost or `signal` aborts). */
-async function runJob(db: DB, job: JobRow, owner: string, signal?: AbortSignal): Promise<void> {
-  const c = db.$client;
+async function runJob(db: DB, claimed: JobRow, owner: string, signal?: AbortSignal): Promise<void> {
   let names: string[];
   try {
-    const v: unknown = JSON.parse(job.payload ?? "[]");
+    const v: unknown = JSON.parse(claimed.payload ?? "[]");
     names = Array.isArray(v) ? v.map(String) : [];
   } catch {
     names = [];
   }
-  const progress = c.prepare(
-    `UPDATE job SET done = @done, skipped = @skipped, error = @error, status = @status, lease_until = @until, modified = @now
-     WHERE id = @id AND lease_owner = @owner`,
-  );
-  let done = job.done;
-  let skipped = job.skipped;
-  const reasons = reasonsOf(job.error);
+  let done = claimed.done;
+  let skipped = claimed.skipped;
+  const reasons = reasonsOf(claimed.error);
   try {
     while (done < names.length) {
       if (signal?.aborted) return;
       const batch = names.slice(done, done + BULK_BATCH);
       const now = Date.now();
-      const kept = c
-        .transaction(() => {
+      // The batch's resends and its progress commit together, or not at all.
+      const kept = await tx(
+        async (t) => {
           let s = 0;
+          const batchReasons = [...reasons];
           for (const name of batch) {
             try {
               // A savepoint per row: a row that cannot be re-queued is skipped alone.
-              c.transaction(() => resendStored(db, name, now))();
+              await savepoint(t, () => resendStored(t, name, now));
             } catch (e) {
               s += 1;
-              if (reasons.length < MAX_REASONS) reasons.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+              if (batchReasons.length < MAX_REASONS) batchReasons.push(printable(`${name}: ${printable(e)}`));
             }
           }
           const next = done + batch.length;
           const finished = next >= names.length;
-          const held = progress.run({
-            id: job.id,
-            owner,
-            done: next,
-            skipped: skipped + s,
-            error: summary(skipped + s, reasons),
-            status: finished ? JOB_STATUS.completed : JOB_STATUS.running,
-            until: finished ? null : now + jobLeaseMs(),
-            now,
-          }).changes;
+          const held = changes(
+            await t
+              .update(job)
+              .set({
+                done: next,
+                skipped: skipped + s,
+                error: summary(skipped + s, batchReasons),
+                status: finished ? JOB_STATUS.completed : JOB_STATUS.running,
+                leaseUntil: finished ? null : now + jobLeaseMs(),
+                modified: now,
+              })
+              .where(and(eq(job.id, claimed.id), eq(job.leaseOwner, owner))),
+          );
           // Lost the lease (another runner took the job over): undo this batch, stop.
           if (!held) throw new LeaseLost();
+          reasons.splice(0, reasons.length, ...batchReasons);
           return s;
-        })
-        .immediate();
+        },
+        {},
+        db,
+      );
       skipped += kept;
       done += batch.length;
       notifyDeliveriesQueued();
@@ -136,11 +207,23 @@ async function runJob(db: DB, job: JobRow, owner: string, signal?: AbortSignal):
     }
   } catch (e) {
     if (e instanceof LeaseLost) return;
-    console.error(`[bulk-resend] job ${job.id} failed:`, e);
+    console.error(`[bulk-resend] job ${claimed.id} failed:`, e);
     try {
-      c.prepare(
-        `UPDATE job SET status = ?, error = ?, lease_owner = NULL, lease_until = NULL, modified = ? WHERE id = ? AND lease_owner = ?`,
-      ).run(JOB_STATUS.failed, `Stopped: ${e instanceof Error ? e.message : String(e)}`, Date.now(), job.id, owner);
+      await tx(
+        (t) =>
+          t
+            .update(job)
+            .set({
+              status: JOB_STATUS.failed,
+              error: `Stopped: ${printable(e)}`,
+              leaseOwner: null,
+              leaseUntil: null,
+              modified: Date.now(),
+            })
+            .where(and(eq(job.id, claimed.id), eq(job.leaseOwner, owner))),
+        {},
+        db,
+      );
     } catch {
       // The database itself is gone (shutdown): the lease expires and the job resumes later.
     }
@@ -154,16 +237,22 @@ export async function runPendingJobs(db: DB, owner: string, signal?: AbortSignal
   let n = 0;
   for (;;) {
     if (signal?.aborted) return n;
-    const job = claimJob(db, owner, Date.now());
-    if (!job) return n;
-    await runJob(db, job, owner, signal);
+    const claimed = await claimJob(db, owner, Date.now());
+    if (!claimed) return n;
+    await runJob(db, claimed, owner, signal);
     n += 1;
   }
 }
 
 /** Gives back the leases of jobs this owner runs (shutdown), so the next start resumes them at once. */
-export function releaseJobs(db: DB, owner: string): void {
-  db.$client
-    .prepare(`UPDATE job SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND status IN (?, ?)`)
-    .run(owner, JOB_STATUS.queued, JOB_STATUS.running);
+export async function releaseJobs(db: DB, owner: string): Promise<void> {
+  await tx(
+    (t) =>
+      t
+        .update(job)
+        .set({ leaseOwner: null, leaseUntil: null })
+        .where(and(eq(job.leaseOwner, owner), inArray(job.status, UNFINISHED))),
+    {},
+    db,
+  );
 }

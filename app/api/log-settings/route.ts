@@ -4,9 +4,9 @@ import { readJson, withRole } from "@/lib/auth/guard";
 import { AppError } from "@/lib/errors";
 import { getLogSettings, purgeNow, setLogSettings } from "@/lib/services/request-log/log-retention";
 
-export const GET = withRole((_req, { actor }) => NextResponse.json({ data: getLogSettings(actor) }));
+export const GET = withRole(async (_req, { actor }) => NextResponse.json({ data: await getLogSettings(actor) }));
 
-export const PUT = withRole(async (req, { actor }) => NextResponse.json({ data: setLogSettings(actor, await readJson(req)) }));
+export const PUT = withRole(async (req, { actor }) => NextResponse.json({ data: await setLogSettings(actor, await readJson(req)) }));
 
 export const POST = withRole(async (req, { actor }) => {
   if (req.nextUrl.searchParams.get("action") !== "purge") throw new AppError("BAD_REQUEST", "Use POST ?action=purge to clear old logs now");

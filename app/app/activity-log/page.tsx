@@ -30,8 +30,10 @@ export default async function ActivityLogList({ searchParams }: { searchParams: 
   let count = { count: 0, capped: false };
   let problem: string | null = null;
   try {
-    page = listActivity(actor, filters, { cursor: param(params, "cursor") || null });
-    count = countActivity(actor, filters);
+    [page, count] = await Promise.all([
+      listActivity(actor, filters, { cursor: param(params, "cursor") || null }),
+      countActivity(actor, filters),
+    ]);
   } catch (e) {
     // A hand-edited URL (bad date or cursor) shows the reason, not an error page.
     if (!(e instanceof AppError) || e.status >= 500) throw e;

@@ -7,5 +7,5 @@ export const metadata = { title: "Log Settings" };
 
 export default async function LogSettingsPage() {
   const actor = await requireDeskPage("/app/log-settings");
-  return <LogSettingsForm settings={getLogSettings(actor)} />;
+  return <LogSettingsForm settings={await getLogSettings(actor)} />;
 }

@@ -15,7 +15,7 @@ export default async function UserList({ searchParams }: { searchParams: Promise
   const search = param(params, "search").toLowerCase();
   const enabled = param(params, "enabled");
   const role = param(params, "role");
-  const all = listUsers(actor).filter(
+  const all = (await listUsers(actor)).filter(
     (u) =>
       (!search || u.name.toLowerCase().includes(search) || u.email.includes(search) || u.fullName.toLowerCase().includes(search)) &&
       (!enabled || String(u.enabled ? 1 : 0) === enabled) &&

@@ -41,14 +41,16 @@ export default async function RequestLogList({ searchParams }: { searchParams: P
   let count = { count: 0, capped: false };
   let problem: string | null = null;
   try {
-    page = listLogs(actor, filters, { cursor: param(params, "cursor") || null, order });
-    count = countLogs(actor, filters);
+    [page, count] = await Promise.all([
+      listLogs(actor, filters, { cursor: param(params, "cursor") || null, order }),
+      countLogs(actor, filters),
+    ]);
   } catch (e) {
     // A hand-edited URL (bad date, status or cursor) shows the reason, not an error page.
     if (!(e instanceof AppError) || e.status >= 500) throw e;
     problem = e.message;
   }
-  const hooks = webhookNames(actor);
+  const hooks = await webhookNames(actor);
   const now = Date.now();
   const webhookFilter: FilterDef =
     hooks.length <= 200

@@ -23,27 +23,27 @@ export interface LogSettings {
   last_run: number | null;
 }
 
-export function getLogSettings(actor: Actor | null): LogSettings {
+export async function getLogSettings(actor: Actor | null): Promise<LogSettings> {
   requireManager(actor);
-  const db = getDb().$client;
-  const last = Number(readSetting(db, LAST_RUN_KEY));
-  return { retention_days: retentionDays(db), last_run: Number.isFinite(last) && last > 0 ? last : null };
+  const db = getDb();
+  const last = Number(await readSetting(db, LAST_RUN_KEY));
+  return { retention_days: await retentionDays(db), last_run: Number.isFinite(last) && last > 0 ? last : null };
 }
 
-export function setLogSettings(actor: Actor | null, input: unknown): LogSettings {
+export async function setLogSettings(actor: Actor | null, input: unknown): Promise<LogSettings> {
   requireManager(actor);
   const r = logSettingsSchema.safeParse(input);
   if (!r.success) throw zodToAppError(r.error);
-  writeSetting(getDb().$client, RETENTION_KEY, String(r.data.retention_days));
+  await writeSetting(getDb(), RETENTION_KEY, String(r.data.retention_days));
   return getLogSettings(actor);
 }
 
 /** "Clear Old Logs Now" from Log Settings. */
 export async function purgeNow(actor: Actor | null): Promise<PurgeResult> {
   requireManager(actor);
-  const db = getDb().$client;
-  writeSetting(db, LAST_RUN_KEY, String(Date.now()));
-  const result = await purgeOldLogs(db, retentionDays(db), 500);
+  const db = getDb();
+  await writeSetting(db, LAST_RUN_KEY, String(Date.now()));
+  const result = await purgeOldLogs(db, await retentionDays(db), 500);
   if (result.logs) clearStatsCache();
   return result;
 }

@@ -4,7 +4,7 @@ import "server-only";
 // current document through the current webhook, a new message), one log or in bulk
 // (request-log-jobs.ts). Each is exactly one manual attempt.
 import { createTwoFilesPatch } from "diff";
-import { getDb } from "@/db";
+import { getDb, tx } from "@/db";
 import type { Actor } from "@/lib/auth/roles";
 import { finalize, maskedHeaders, notifyDeliveriesQueued } from "@/lib/delivery";
 import { SEND_TIME_HEADERS } from "@/lib/delivery/request";
@@ -17,10 +17,9 @@ const withoutHeader = (h: Record<string, string>, name: string) =>
   Object.fromEntries(Object.entries(h).filter(([k]) => k.toLowerCase() !== name.toLowerCase()));
 
 /** Resend: the stored request again, now, as a new manual attempt. */
-export function resendLog(actor: Actor | null, name: string): ResendResult {
+export async function resendLog(actor: Actor | null, name: string): Promise<ResendResult> {
   requireManager(actor);
-  const db = getDb();
-  const result = db.$client.transaction(() => resendStored(db, name)).immediate();
+  const result = await tx((t) => resendStored(t, name));
   notifyDeliveriesQueued();
   return result;
 }
@@ -61,11 +60,11 @@ const withoutSendTime = (h: Record<string, string>) =>
 export async function reRenderPreview(actor: Actor | null, name: string): Promise<ReRenderPreview> {
   requireManager(actor);
   const db = getDb();
-  const log = loadLog(db.$client, name);
-  const w = loadWebhookOf(db, log);
+  const log = await loadLog(db, name);
+  const w = await loadWebhookOf(db, log);
   const req = await rerender(db, log, w.spec);
   const original: RequestView = {
-    method: log.request_method ?? "",
+    method: log.requestMethod ?? "",
     url: log.url ?? "",
     headers: withoutSendTime(withoutHeader(parseHeaders(log.headers), "webhook-id")),
     body: log.data ?? "",

@@ -1,10 +1,12 @@
 import "server-only";
 // Delivery statistics of one webhook for the chart on its form: attempts per hour
 // (delivered vs failed) with p50/p95 duration, its health, and its logs counted by status.
-import type Database from "better-sqlite3";
-import { getDb } from "@/db";
+import { and, count, desc, eq, gte, ne } from "drizzle-orm";
+import { getDb, type DB } from "@/db";
+import { webhookRequestAttempt as attempt, webhookRequestLog as log } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
+import { PURGED_KEY, readSetting } from "@/lib/delivery/retention";
 import { AppError } from "@/lib/errors";
 import type { WebhookStats } from "@/lib/log-status";
 import { requireManager } from "./request-log-common";
@@ -39,9 +41,15 @@ interface HourData {
 
 // Attempts that started in a past hour never change, so finished hours are computed once
 // per process and only the current hour (and any hour not seen yet) is read again: the 7-day
-// chart of a busy webhook costs one scan the first time, then a few milliseconds.
-// On globalThis so the retention purge (another bundle) can drop it; keyed by connection.
-const g = globalThis as unknown as { __webhookStatsCache?: WeakMap<object, Map<string, Map<number, HourData>>> };
+// chart of a busy webhook costs one scan the first time, then a few milliseconds. A purge
+// (this process's or another's) deletes attempts: the cache is kept only while the time of
+// the last purge (PURGED_KEY, written by lib/delivery/retention) stays the same.
+// On globalThis so a dev reload keeps it; keyed by database handle.
+interface HourCache {
+  purged: string | undefined;
+  byWebhook: Map<string, Map<number, HourData>>;
+}
+const g = globalThis as unknown as { __webhookStatsCache?: WeakMap<object, HourCache> };
 const MAX_CACHED_WEBHOOKS = 100;
 const SETTLE_MS = 5 * 60_000;
 
@@ -50,35 +58,35 @@ export function clearStatsCache(): void {
   g.__webhookStatsCache = undefined;
 }
 
-function hourCache(db: object, webhook: string): Map<number, HourData> {
+async function hourCache(db: DB, webhook: string): Promise<Map<number, HourData>> {
+  const purged = await readSetting(db, PURGED_KEY);
   g.__webhookStatsCache ??= new WeakMap();
-  let byWebhook = g.__webhookStatsCache.get(db);
-  if (!byWebhook) g.__webhookStatsCache.set(db, (byWebhook = new Map()));
-  let hours = byWebhook.get(webhook);
+  let c = g.__webhookStatsCache.get(db);
+  if (!c || c.purged !== purged) g.__webhookStatsCache.set(db, (c = { purged, byWebhook: new Map() }));
+  let hours = c.byWebhook.get(webhook);
   if (!hours) {
-    if (byWebhook.size >= MAX_CACHED_WEBHOOKS) {
-      const oldest = byWebhook.keys().next().value;
-      if (oldest !== undefined) byWebhook.delete(oldest);
+    if (c.byWebhook.size >= MAX_CACHED_WEBHOOKS) {
+      const oldest = c.byWebhook.keys().next().value;
+      if (oldest !== undefined) c.byWebhook.delete(oldest);
     }
-    byWebhook.set(webhook, (hours = new Map()));
+    c.byWebhook.set(webhook, (hours = new Map()));
   }
   return hours;
 }
 
-function hourData(db: Database.Database, webhook: string, firstHour: number, now: number): { hour: number; data: HourData }[] {
+async function hourData(db: DB, webhook: string, firstHour: number, now: number): Promise<{ hour: number; data: HourData }[]> {
   const currentHour = Math.floor(now / HOUR) * HOUR;
-  const cache = hourCache(db, webhook);
+  const cache = await hourCache(db, webhook);
   let from = firstHour;
   while (from < currentHour && cache.has(from)) from += HOUR;
   const fresh = new Map<number, HourData>();
   for (let h = from; h <= currentHour; h += HOUR) fresh.set(h, { delivered: 0, failed: 0, durations: [] });
-  const rows = db
-    .prepare(
-      `SELECT a.started AS started, a.success AS success, a.duration_ms AS durationMs
-       FROM webhook_request_log l JOIN webhook_request_attempt a ON a.log = l.name
-       WHERE l.webhook = ? AND l.created >= ? AND a.started >= ?`,
-    )
-    .all(webhook, from - RETRY_WINDOW, from) as { started: number; success: number; durationMs: number | null }[];
+  // Bucketed here rather than in SQL: the hour of an epoch-ms integer, the same on both dialects.
+  const rows = await db
+    .select({ started: attempt.started, success: attempt.success, durationMs: attempt.durationMs })
+    .from(log)
+    .innerJoin(attempt, eq(attempt.log, log.name))
+    .where(and(eq(log.webhook, webhook), gte(log.created, from - RETRY_WINDOW), gte(attempt.started, from)));
   for (const a of rows) {
     const b = fresh.get(Math.floor(a.started / HOUR) * HOUR);
     if (!b) continue;
@@ -101,15 +109,15 @@ function hourData(db: Database.Database, webhook: string, firstHour: number, now
   return out;
 }
 
-export function webhookStats(actor: Actor | null, webhook: string, range: string = "24h", now = Date.now()): WebhookStats {
+export async function webhookStats(actor: Actor | null, webhook: string, range: string = "24h", now = Date.now()): Promise<WebhookStats> {
   requireManager(actor);
   if (!(range in STATS_RANGES)) throw new AppError("BAD_REQUEST", "range must be 24h or 7d");
   const r = range as StatsRange;
-  const db = getDb().$client;
+  const db = getDb();
   const hours = STATS_RANGES[r];
   const firstHour = Math.floor(now / HOUR) * HOUR - (hours - 1) * HOUR;
 
-  const per = hourData(db, webhook, firstHour, now);
+  const per = await hourData(db, webhook, firstHour, now);
   const all: number[] = [];
   let delivered = 0;
   let failed = 0;
@@ -128,26 +136,29 @@ export function webhookStats(actor: Actor | null, webhook: string, range: string
   all.sort(byNumber);
 
   // Health from the newest finished logs (Queued ones have no outcome yet).
-  const recent = db
-    .prepare(`SELECT status, modified FROM webhook_request_log WHERE webhook = ? AND status != ? ORDER BY created DESC LIMIT 200`)
-    .all(webhook, LOG_STATUS.queued) as { status: string; modified: number }[];
+  const recent = await db
+    .select({ status: log.status, modified: log.modified })
+    .from(log)
+    .where(and(eq(log.webhook, webhook), ne(log.status, LOG_STATUS.queued)))
+    .orderBy(desc(log.created), desc(log.name))
+    .limit(200);
   let consecutiveFailures = 0;
   for (const l of recent) {
     if (!FAILURES.has(l.status)) break;
     consecutiveFailures += 1;
   }
   const lastTen = recent.slice(0, 10);
-  const lastSuccessRow = db
-    .prepare(`SELECT modified FROM webhook_request_log WHERE webhook = ? AND status = ? ORDER BY created DESC LIMIT 1`)
-    .get(webhook, LOG_STATUS.delivered) as { modified: number } | undefined;
+  const [lastSuccessRow] = await db
+    .select({ modified: log.modified })
+    .from(log)
+    .where(and(eq(log.webhook, webhook), eq(log.status, LOG_STATUS.delivered)))
+    .orderBy(desc(log.created), desc(log.name))
+    .limit(1);
   const lastFailure = recent.find((l) => FAILURES.has(l.status))?.modified ?? null;
 
   const counts: Record<string, number> = Object.fromEntries(Object.values(LOG_STATUS).map((s) => [s, 0]));
-  for (const c of db.prepare(`SELECT status, count(*) AS n FROM webhook_request_log WHERE webhook = ? GROUP BY status`).all(webhook) as {
-    status: string;
-    n: number;
-  }[])
-    counts[c.status] = c.n;
+  const byStatus = await db.select({ status: log.status, n: count() }).from(log).where(eq(log.webhook, webhook)).groupBy(log.status);
+  for (const c of byStatus) counts[c.status] = c.n;
 
   return {
     webhook,

@@ -2,8 +2,10 @@ import "server-only";
 // "Verify a Delivery": checks a receiver's secret against the signatures an attempt was
 // sent with, over the exact stored body. The secret typed is used for the check only:
 // never stored, logged or echoed. Signatures stay on the server; only the verdict leaves.
+import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, type DB } from "@/db";
+import { webhookRequestAttempt as attempt, webhookRequestLog as log } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { parseAttemptSignature } from "@/lib/delivery";
 import { invalid, notFound } from "@/lib/errors";
@@ -45,34 +47,26 @@ const verifyInput = z.object({
   attempt: z.coerce.number().int().positive().optional(),
 });
 
-interface AttemptRow {
-  attempt: number;
-  signature: string | null;
-}
-
-export function verifyDelivery(
+export async function verifyDelivery(
   actor: Actor | null,
   logName: string,
   input: unknown,
   db: DB = getDb(),
   nowMs = Date.now(),
-): VerifyDeliveryResult {
+): Promise<VerifyDeliveryResult> {
   requireManager(actor);
   const parsed = verifyInput.safeParse(input);
   if (!parsed.success) throw invalid("secret", parsed.error.issues[0]?.message ?? "Enter the receiver's secret");
   const { secret, attempt: wanted } = parsed.data;
-  const c = db.$client;
-  const log = c.prepare(`SELECT data FROM webhook_request_log WHERE name = ?`).get(logName) as { data: string | null } | undefined;
-  if (!log) throw notFound(`Webhook Request Log ${logName}`);
-  const row = (
-    wanted === undefined
-      ? c
-          .prepare(`SELECT attempt, signature FROM webhook_request_attempt WHERE log = ? ORDER BY attempt DESC, id DESC LIMIT 1`)
-          .get(logName)
-      : c
-          .prepare(`SELECT attempt, signature FROM webhook_request_attempt WHERE log = ? AND attempt = ? ORDER BY id DESC LIMIT 1`)
-          .get(logName, wanted)
-  ) as AttemptRow | undefined;
+  const [stored] = await db.select({ data: log.data }).from(log).where(eq(log.name, logName)).limit(1);
+  if (!stored) throw notFound(`Webhook Request Log ${logName}`);
+  // The newest attempt, or the one asked for (the last recorded when there are several).
+  const [row] = await db
+    .select({ attempt: attempt.attempt, signature: attempt.signature })
+    .from(attempt)
+    .where(and(eq(attempt.log, logName), wanted === undefined ? undefined : eq(attempt.attempt, wanted)))
+    .orderBy(desc(attempt.attempt), desc(attempt.id))
+    .limit(1);
   if (!row) {
     if (wanted !== undefined) throw notFound(`Attempt ${wanted} of ${logName}`);
     return { scheme: "none", attempt: null, ok: false, reason: VERDICT.notSent };
@@ -81,7 +75,7 @@ export function verifyDelivery(
   if (!sig) return { scheme: "none", attempt: row.attempt, ok: false, reason: VERDICT.unrecorded };
   if (!sig.frappe && !sig.standard) return { scheme: "none", attempt: row.attempt, ok: false, reason: VERDICT.unsigned };
 
-  const body = log.data ?? "";
+  const body = stored.data ?? "";
   const verdict = (ok: boolean): Verdict => ({ ok, reason: ok ? VERDICT.matches : VERDICT.differs });
   const out: VerifyDeliveryResult = {
     scheme: sig.frappe && sig.standard ? "both" : sig.frappe ? "frappe" : "standard",

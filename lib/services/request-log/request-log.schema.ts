@@ -31,7 +31,17 @@ export const LOG_FILTER_KEYS = ["webhook", "status", "reference_doctype", "refer
 
 export const bulkResendSchema = z
   .object({
-    names: z.array(z.string().min(1).max(255)).max(10_000).optional(),
+    // No NUL: no log has one (PostgreSQL text cannot hold it), so both dialects refuse it alike.
+    names: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(255)
+          .refine((n) => !n.includes("\u0000"), "must not contain a NUL character"),
+      )
+      .max(10_000)
+      .optional(),
     filters: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   })
   .refine((v) => v.names !== undefined || v.filters !== undefined, { message: "Send names or filters" });

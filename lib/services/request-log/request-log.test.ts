@@ -1,10 +1,13 @@
+import { eq, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { rawGet } from "@/db";
+import { delivery, doctype, event, webhook, webhookRequestAttempt, webhookRequestLog } from "@/db/schema";
 import { freshDb, type FreshDb } from "@/test/db";
 import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
 import { countLogs, decodeCursor, getLog, listLogs } from "./request-log";
 import { getEvent, listEvents, reasonText, valuesText } from "../event/event-log";
-import { purgeOldLogs } from "@/lib/delivery/retention";
+import { claimDailyRun, purgeOldLogs } from "@/lib/delivery/retention";
 import { runRetentionIfDue } from "@/lib/dispatcher/maintenance";
 import { getLogSettings, setLogSettings } from "./log-retention";
 import { percentile, webhookStats } from "./request-log-stats";
@@ -16,7 +19,7 @@ const HOUR = 3_600_000;
 let env: FreshDb;
 let seq = 0;
 
-function addLog(
+async function addLog(
   over: Partial<{ name: string; webhook: string; status: string; created: number; docname: string; user: string; event: string }> = {},
 ) {
   seq += 1;
@@ -29,47 +32,56 @@ function addLog(
     user: over.user ?? "Administrator",
     event: over.event ?? null,
   };
-  env.db.$client
-    .prepare(
-      `INSERT INTO webhook_request_log (name, webhook, reference_doctype, reference_document, headers, data, user, url, status, attempts, event, created, modified)
-       VALUES (@name, @webhook, 'Sales Order', @docname, '{"Content-Type":"application/json"}', '{"name":"x"}', @user, 'http://r.test/h', @status, 1, @event, @created, @created)`,
-    )
-    .run(row);
+  await env.db.insert(webhookRequestLog).values({
+    name: row.name,
+    webhook: row.webhook,
+    referenceDoctype: "Sales Order",
+    referenceDocument: row.docname,
+    headers: '{"Content-Type":"application/json"}',
+    data: '{"name":"x"}',
+    user: row.user,
+    url: "http://r.test/h",
+    status: row.status,
+    attempts: 1,
+    event: row.event,
+    created: row.created,
+    modified: row.created,
+  });
   return row;
 }
 
-function addAttempt(log: string, started: number, success: boolean, durationMs: number, manual = false) {
-  env.db.$client
-    .prepare(
-      `INSERT INTO webhook_request_attempt (log, attempt, started, success, http_status, duration_ms, response, manual) VALUES (?, 1, ?, ?, ?, ?, 'ok', ?)`,
-    )
-    .run(log, started, success ? 1 : 0, success ? 200 : 500, durationMs, manual ? 1 : 0);
+async function addAttempt(log: string, started: number, success: boolean, durationMs: number, manual = false) {
+  await env.db
+    .insert(webhookRequestAttempt)
+    .values({ log, attempt: 1, started, success, httpStatus: success ? 200 : 500, durationMs, response: "ok", manual });
 }
 
+const names = (p: { rows: { name: string }[] }) => p.rows.map((r) => r.name);
+
 beforeEach(async () => {
-  env = await freshDb();
+  env = await freshDb({ seed: false });
   seq = 0;
 });
 afterEach(() => env.close());
 
 describe("listLogs", () => {
-  it("requires System Manager", () => {
-    expect(() => listLogs(deskUser)).toThrow(/System Manager/);
-    expect(() => listLogs(null)).toThrow(/Login/);
+  it("requires System Manager", async () => {
+    await expect(listLogs(deskUser)).rejects.toThrow(/System Manager/);
+    await expect(listLogs(null)).rejects.toThrow(/Login/);
   });
 
-  it("pages newest first with keyset cursors, forwards and back, without gaps or repeats", () => {
+  it("pages newest first with keyset cursors, forwards and back, without gaps or repeats", async () => {
     const t = 1_700_000_000_000;
     // Ties on created are broken by name.
-    for (let i = 0; i < 45; i++) addLog({ created: t + Math.floor(i / 3) * 1000 });
+    for (let i = 0; i < 45; i++) await addLog({ created: t + Math.floor(i / 3) * 1000 });
     const seen: string[] = [];
-    let page = listLogs(admin, {}, { limit: 10 });
+    let page = await listLogs(admin, {}, { limit: 10 });
     expect(page.prev).toBeUndefined();
     const pages = [page];
     for (;;) {
-      seen.push(...page.rows.map((r) => r.name));
+      seen.push(...names(page));
       if (!page.next) break;
-      page = listLogs(admin, {}, { limit: 10, cursor: page.next });
+      page = await listLogs(admin, {}, { limit: 10, cursor: page.next });
       pages.push(page);
     }
     expect(seen).toHaveLength(45);
@@ -80,84 +92,121 @@ describe("listLogs", () => {
     // Back from the third page gives the second again.
     const third = pages[2];
     expect(third?.prev).toBeDefined();
-    const back = listLogs(admin, {}, { limit: 10, cursor: third?.prev });
-    expect(back.rows.map((r) => r.name)).toEqual(pages[1]?.rows.map((r) => r.name));
+    const back = await listLogs(admin, {}, { limit: 10, cursor: third?.prev });
+    expect(names(back)).toEqual(pages[1] && names(pages[1]));
     expect(back.next).toBeDefined();
-    const first = listLogs(admin, {}, { limit: 10, cursor: pages[1]?.prev });
+    const first = await listLogs(admin, {}, { limit: 10, cursor: pages[1]?.prev });
     expect(first.prev).toBeUndefined();
-    expect(first.rows.map((r) => r.name)).toEqual(pages[0]?.rows.map((r) => r.name));
+    expect(names(first)).toEqual(pages[0] && names(pages[0]));
   });
 
-  it("sorts oldest first on request", () => {
-    for (let i = 0; i < 5; i++) addLog();
-    const page = listLogs(admin, {}, { order: "asc", limit: 3 });
-    expect(page.rows.map((r) => r.name)).toEqual(["log_000001", "log_000002", "log_000003"]);
-    expect(listLogs(admin, {}, { order: "asc", limit: 3, cursor: page.next }).rows.map((r) => r.name)).toEqual([
-      "log_000004",
-      "log_000005",
-    ]);
+  it("breaks ties on created by name in byte order, the same on both dialects", async () => {
+    // Mixed case, punctuation and non-ASCII: a locale collation would order these differently.
+    const tie = ["log-b", "log_a", "Log_Z", "log_ä", "log a", "log_B"];
+    for (const name of tie) await addLog({ name, created: 1_700_000_000_000 });
+    const byteOrder = [...tie].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect(names(await listLogs(admin, {}, { order: "asc" }))).toEqual(byteOrder);
+    const walked: string[] = [];
+    let page = await listLogs(admin, {}, { order: "asc", limit: 2 });
+    for (;;) {
+      walked.push(...names(page));
+      if (!page.next) break;
+      page = await listLogs(admin, {}, { order: "asc", limit: 2, cursor: page.next });
+    }
+    expect(walked).toEqual(byteOrder);
   });
 
-  it("filters by webhook, status, reference, user and date range, and counts", () => {
+  it("sorts oldest first on request", async () => {
+    for (let i = 0; i < 5; i++) await addLog();
+    const page = await listLogs(admin, {}, { order: "asc", limit: 3 });
+    expect(names(page)).toEqual(["log_000001", "log_000002", "log_000003"]);
+    expect(names(await listLogs(admin, {}, { order: "asc", limit: 3, cursor: page.next }))).toEqual(["log_000004", "log_000005"]);
+  });
+
+  it("filters by webhook, status, reference, user and date range, and counts", async () => {
     const day = Date.parse("2026-03-10T12:00:00");
-    addLog({ webhook: "hook-a", status: LOG_STATUS.failed, created: day });
-    addLog({ webhook: "hook-b", status: LOG_STATUS.failed, created: day + 86_400_000, user: "x@example.com" });
-    addLog({ webhook: "hook-b", status: LOG_STATUS.delivered, created: day + 2 * 86_400_000, docname: "SO-X" });
-    expect(listLogs(admin, { webhook: "hook-b" }).rows).toHaveLength(2);
-    expect(listLogs(admin, { status: "Failed" }).rows).toHaveLength(2);
-    expect(listLogs(admin, { reference_doctype: "Sales Order", reference_document: "SO-X" }).rows).toHaveLength(1);
-    expect(listLogs(admin, { user: "x@example.com" }).rows).toHaveLength(1);
-    expect(listLogs(admin, { from: "2026-03-11", to: "2026-03-11" }).rows).toHaveLength(1);
-    expect(listLogs(admin, { from: "2026-03-11" }).rows).toHaveLength(2);
-    expect(countLogs(admin, { webhook: "hook-b", status: "Failed" })).toEqual({ count: 1, capped: false });
-    expect(() => listLogs(admin, { status: "Nope" })).toThrow();
-    expect(() => listLogs(admin, {}, { cursor: "garbage" })).toThrow(/cursor/);
+    await addLog({ webhook: "hook-a", status: LOG_STATUS.failed, created: day });
+    await addLog({ webhook: "hook-b", status: LOG_STATUS.failed, created: day + 86_400_000, user: "x@example.com" });
+    await addLog({ webhook: "hook-b", status: LOG_STATUS.delivered, created: day + 2 * 86_400_000, docname: "SO-X" });
+    const rows = async (f: Record<string, string>) => (await listLogs(admin, f)).rows;
+    expect(await rows({ webhook: "hook-b" })).toHaveLength(2);
+    expect(await rows({ status: "Failed" })).toHaveLength(2);
+    expect(await rows({ reference_doctype: "Sales Order", reference_document: "SO-X" })).toHaveLength(1);
+    expect(await rows({ user: "x@example.com" })).toHaveLength(1);
+    expect(await rows({ from: "2026-03-11", to: "2026-03-11" })).toHaveLength(1);
+    expect(await rows({ from: "2026-03-11" })).toHaveLength(2);
+    expect(await countLogs(admin, { webhook: "hook-b", status: "Failed" })).toEqual({ count: 1, capped: false });
+    expect(await countLogs(admin)).toEqual({ count: 3, capped: false });
+    await expect(listLogs(admin, { status: "Nope" })).rejects.toThrow();
+    await expect(listLogs(admin, {}, { cursor: "garbage" })).rejects.toThrow(/cursor/);
   });
 
-  it("decodes what it encodes", () => {
-    addLog({ name: "log with spaces/ü" });
-    addLog();
-    const p = listLogs(admin, {}, { limit: 1, order: "asc" });
+  it("finds a reference document without its DocType through registered DocTypes and those of webhooks", async () => {
+    await addLog({ docname: "SO-Y" });
+    await addLog({ docname: "SE-Y" });
+    await env.db.update(webhookRequestLog).set({ referenceDoctype: "Stock Entry" }).where(eq(webhookRequestLog.referenceDocument, "SE-Y"));
+    await env.db.insert(doctype).values({ name: "Stock Entry" });
+    // "Stock Entry" is a registered DocType; no webhook or DocType "Sales Order" made a log yet.
+    expect(names(await listLogs(admin, { reference_document: "SE-Y" }))).toHaveLength(1);
+    expect(names(await listLogs(admin, { reference_document: "SO-Y" }))).toHaveLength(0);
+    await env.db
+      .insert(webhook)
+      .values({ name: "hook-a", webhookDoctype: "Sales Order", webhookDocevent: "on_update", requestUrl: "http://r.test/h" });
+    expect(names(await listLogs(admin, { reference_document: "SO-Y" }))).toHaveLength(1);
+    expect(await countLogs(admin, { reference_document: "SO-Y" })).toEqual({ count: 1, capped: false });
+  });
+
+  it("decodes what it encodes", async () => {
+    await addLog({ name: "log with spaces/ü" });
+    await addLog();
+    const p = await listLogs(admin, {}, { limit: 1, order: "asc" });
     expect(decodeCursor(p.next)?.key).toBe("log with spaces/ü");
   });
 });
 
 describe("getLog", () => {
-  it("returns the log with attempts in order, and 404s on an unknown name", () => {
-    const l = addLog({ status: LOG_STATUS.failed });
-    addAttempt(l.name, l.created, false, 30);
-    addAttempt(l.name, l.created + 1000, true, 20, true);
-    const d = getLog(admin, l.name);
+  it("returns the log with attempts in order, and 404s on an unknown name", async () => {
+    const l = await addLog({ status: LOG_STATUS.failed });
+    await addAttempt(l.name, l.created, false, 30);
+    await addAttempt(l.name, l.created + 1000, true, 20, true);
+    const d = await getLog(admin, l.name);
     expect(d.headers["Content-Type"]).toBe("application/json");
     expect(d.attemptList.map((a) => [a.success, a.manual])).toEqual([
       [false, false],
       [true, true],
     ]);
+    expect(d.isTest).toBe(false);
+    expect(d.held).toBe(false);
     expect(d.pending).toBe(false);
-    expect(() => getLog(admin, "nope")).toThrow(/not found/);
+    await expect(getLog(admin, "nope")).rejects.toThrow(/not found/);
   });
 });
 
 describe("webhookStats", () => {
-  it("buckets attempts per hour and flags a failing webhook", () => {
+  it("buckets attempts per hour and flags a failing webhook", async () => {
     const now = Date.parse("2026-03-10T12:30:00Z");
     for (let i = 0; i < 6; i++) {
-      const l = addLog({ status: LOG_STATUS.exhausted, created: now - (6 - i) * 60_000 });
-      addAttempt(l.name, l.created, false, 100 + i);
+      const l = await addLog({ status: LOG_STATUS.exhausted, created: now - (6 - i) * 60_000 });
+      await addAttempt(l.name, l.created, false, 100 + i);
     }
-    const ok = addLog({ status: LOG_STATUS.delivered, created: now - 3 * HOUR });
-    addAttempt(ok.name, ok.created, true, 10);
-    env.db.$client.prepare(`UPDATE webhook_request_log SET created = ? WHERE name = ?`).run(now - 3 * HOUR, ok.name);
-    const s = webhookStats(admin, "hook-a", "24h", now);
+    const ok = await addLog({ status: LOG_STATUS.delivered, created: now - 3 * HOUR });
+    await addAttempt(ok.name, ok.created, true, 10);
+    await env.db
+      .update(webhookRequestLog)
+      .set({ created: now - 3 * HOUR })
+      .where(eq(webhookRequestLog.name, ok.name));
+    const s = await webhookStats(admin, "hook-a", "24h", now);
     expect(s.buckets).toHaveLength(24);
     expect(s.totals).toMatchObject({ delivered: 1, failed: 6 });
     expect(s.buckets[23]).toMatchObject({ failed: 6, delivered: 0 });
+    expect(s.buckets[20]).toMatchObject({ hour: Date.parse("2026-03-10T09:00:00Z"), delivered: 1, p50: 10 });
+    expect(s.totals).toMatchObject({ p50: 102, p95: 105 });
     expect(s.health.consecutiveFailures).toBe(6);
     expect(s.health.flagged).toBe(true);
     expect(s.health.lastSuccess).not.toBeNull();
     expect(s.counts).toMatchObject({ Exhausted: 6, Delivered: 1, Failed: 0 });
-    expect(webhookStats(admin, "hook-a", "7d", now).buckets).toHaveLength(168);
-    expect(() => webhookStats(admin, "hook-a", "1y")).toThrow(/range/);
+    expect((await webhookStats(admin, "hook-a", "7d", now)).buckets).toHaveLength(168);
+    await expect(webhookStats(admin, "hook-a", "1y")).rejects.toThrow(/range/);
   });
 
   it("computes nearest-rank percentiles", () => {
@@ -168,20 +217,26 @@ describe("webhookStats", () => {
 });
 
 describe("events", () => {
-  it("lists events with matched counts and shows the routing trail with its logs", () => {
+  it("lists events with matched counts and shows the routing trail with its logs", async () => {
     const routing = [
       { webhook: "hook-a", matched: true, request_log: "log_x" },
       { webhook: "hook-b", matched: false, reason: "condition_false", condition: 'doc.status=="Open"', values: { "doc.status": "Draft" } },
     ];
-    env.db.$client
-      .prepare(
-        `INSERT INTO event (id, doctype, event, docname, user, routing, created) VALUES ('evt_1', 'Sales Order', 'on_update', 'SO-1', 'Administrator', ?, ?)`,
-      )
-      .run(JSON.stringify(routing), Date.now());
-    addLog({ name: "log_x", event: "evt_1" });
-    const list = listEvents(admin, { doctype: "Sales Order" });
+    await env.db
+      .insert(event)
+      .values({
+        id: "evt_1",
+        doctype: "Sales Order",
+        event: "on_update",
+        docname: "SO-1",
+        user: "Administrator",
+        routing,
+        created: Date.now(),
+      });
+    await addLog({ name: "log_x", event: "evt_1" });
+    const list = await listEvents(admin, { doctype: "Sales Order" });
     expect(list.rows).toEqual([expect.objectContaining({ id: "evt_1", matched: 1, webhooks: 2 })]);
-    const e = getEvent(admin, "evt_1");
+    const e = await getEvent(admin, "evt_1");
     expect(e.logs.map((l) => l.name)).toEqual(["log_x"]);
     const second = e.routing[1];
     expect(second && reasonText(second)).toBe("Condition was False");
@@ -193,40 +248,49 @@ describe("events", () => {
 });
 
 describe("retention", () => {
-  it("defaults to 30 days and validates the setting", () => {
-    expect(getLogSettings(admin).retention_days).toBe(30);
-    expect(setLogSettings(admin, { retention_days: "7" }).retention_days).toBe(7);
-    expect(() => setLogSettings(admin, { retention_days: 0 })).toThrow();
-    expect(() => setLogSettings(deskUser, { retention_days: 5 })).toThrow(/System Manager/);
+  it("defaults to 30 days and validates the setting", async () => {
+    expect((await getLogSettings(admin)).retention_days).toBe(30);
+    expect((await setLogSettings(admin, { retention_days: "7" })).retention_days).toBe(7);
+    expect((await setLogSettings(admin, { retention_days: 9 })).retention_days).toBe(9);
+    await expect(setLogSettings(admin, { retention_days: 0 })).rejects.toThrow();
+    await expect(setLogSettings(deskUser, { retention_days: 5 })).rejects.toThrow(/System Manager/);
   });
 
   it("deletes old logs with their attempts and deliveries, and old events, in batches", async () => {
     const now = Date.now();
-    const old = Array.from({ length: 12 }, () => addLog({ created: now - 40 * 86_400_000 }));
-    const fresh = addLog({ created: now });
-    for (const l of old) addAttempt(l.name, l.created, true, 5);
+    const old = [];
+    for (let i = 0; i < 12; i++) old.push(await addLog({ created: now - 40 * 86_400_000 }));
+    const fresh = await addLog({ created: now });
+    for (const l of old) await addAttempt(l.name, l.created, true, 5);
     const first = old[0];
     if (!first) throw new Error("no rows");
-    env.db.$client
-      .prepare(`INSERT INTO delivery (id, log, timeout_ms, max_retries, due_at, created) VALUES ('d1', ?, 1000, 1, 0, 0)`)
-      .run(first.name);
-    env.db.$client
-      .prepare(`INSERT INTO event (id, doctype, event, docname, routing, created) VALUES ('evt_old', 'X', 'on_update', 'a', '[]', ?)`)
-      .run(now - 40 * 86_400_000);
-    const r = await purgeOldLogs(env.db.$client, 30, 5, now);
+    await env.db.insert(delivery).values({ id: "d1", log: first.name, timeoutMs: 1000, maxRetries: 1, dueAt: 0, created: 0 });
+    await env.db
+      .insert(event)
+      .values({ id: "evt_old", doctype: "X", event: "on_update", docname: "a", routing: [], created: now - 40 * 86_400_000 });
+    const r = await purgeOldLogs(env.db, 30, 5, now);
     expect(r).toMatchObject({ logs: 12, events: 1, deleted: 13 });
-    const count = (t: string) => (env.db.$client.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
-    expect(count("webhook_request_log")).toBe(1);
-    expect(count("webhook_request_attempt")).toBe(0);
-    expect(count("delivery")).toBe(0);
-    expect(listLogs(admin).rows.map((l) => l.name)).toEqual([fresh.name]);
+    const count = async (t: string) => (await rawGet<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.identifier(t)}`))?.n;
+    expect(await count("webhook_request_log")).toBe(1);
+    expect(await count("webhook_request_attempt")).toBe(0);
+    expect(await count("delivery")).toBe(0);
+    expect(names(await listLogs(admin))).toEqual([fresh.name]);
+  });
+
+  it("claims the daily run once a day, for exactly one of several claiming at once", async () => {
+    const now = Date.now();
+    const both = (at: number) => Promise.all([claimDailyRun(env.db, at), claimDailyRun(env.db, at)]);
+    expect((await both(now)).sort()).toEqual([false, true]);
+    expect(await claimDailyRun(env.db, now + 3_600_000)).toBe(false);
+    expect((await both(now + 86_400_000)).sort()).toEqual([false, true]);
+    expect((await getLogSettings(admin)).last_run).toBe(now + 86_400_000);
   });
 
   it("runs the daily purge at most once a day", async () => {
     const now = Date.now();
-    addLog({ created: now - 40 * 86_400_000 });
+    await addLog({ created: now - 40 * 86_400_000 });
     expect(await runRetentionIfDue(env.db, now)).toMatchObject({ logs: 1 });
-    addLog({ created: now - 40 * 86_400_000 });
+    await addLog({ created: now - 40 * 86_400_000 });
     expect(await runRetentionIfDue(env.db, now + 3_600_000)).toBeNull();
     expect(await runRetentionIfDue(env.db, now + 86_400_000)).toMatchObject({ logs: 1 });
   });
@@ -249,12 +313,25 @@ describe("REST filters", () => {
 });
 
 describe("webhookStats cache", () => {
-  it("reuses settled hours and still sees new attempts in the current hour", () => {
+  it("reuses settled hours and still sees new attempts in the current hour", async () => {
     const now = Date.parse("2026-03-10T12:30:00Z");
-    const l = addLog({ status: LOG_STATUS.failed, created: now - 2 * HOUR });
-    addAttempt(l.name, now - 2 * HOUR, false, 10);
-    expect(webhookStats(admin, "hook-a", "24h", now).totals).toMatchObject({ failed: 1, delivered: 0 });
-    addAttempt(l.name, now - 60_000, true, 12);
-    expect(webhookStats(admin, "hook-a", "24h", now).totals).toMatchObject({ failed: 1, delivered: 1 });
+    const l = await addLog({ status: LOG_STATUS.failed, created: now - 2 * HOUR });
+    await addAttempt(l.name, now - 2 * HOUR, false, 10);
+    expect((await webhookStats(admin, "hook-a", "24h", now)).totals).toMatchObject({ failed: 1, delivered: 0 });
+    await addAttempt(l.name, now - 60_000, true, 12);
+    expect((await webhookStats(admin, "hook-a", "24h", now)).totals).toMatchObject({ failed: 1, delivered: 1 });
+  });
+
+  it("forgets settled hours once any process purged logs", async () => {
+    const now = Date.now();
+    const l = await addLog({ status: LOG_STATUS.failed, created: now - 2 * HOUR });
+    await addAttempt(l.name, now - 2 * HOUR, false, 10);
+    expect((await webhookStats(admin, "hook-a", "24h", now)).totals).toMatchObject({ failed: 1 });
+    // The settled hour is cached: a row gone behind its back is still counted...
+    await env.db.delete(webhookRequestAttempt).where(eq(webhookRequestAttempt.log, l.name));
+    expect((await webhookStats(admin, "hook-a", "24h", now)).totals).toMatchObject({ failed: 1 });
+    // ...until a purge (here or in another process: it stores when it ran) deletes logs.
+    expect(await purgeOldLogs(env.db, 1, 500, now + 86_400_000 - HOUR)).toMatchObject({ logs: 1 });
+    expect((await webhookStats(admin, "hook-a", "24h", now)).totals).toMatchObject({ failed: 0 });
   });
 });

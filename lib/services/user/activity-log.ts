@@ -2,30 +2,19 @@ import "server-only";
 // The Activity Log, read side: who signed in (or failed to), which keys, users, roles and
 // webhook secrets changed, when and from where. Rows are appended by recordActivity
 // (lib/auth/activity.ts) inside the change's own transaction; nobody edits them.
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import { getDb } from "@/db";
-import type { ActivityLogRow } from "@/db/schema";
+import { activityLog as log, type ActivityLogRow } from "@/db/schema";
 import { ACTIVITY } from "@/lib/auth/activity";
 import { requireManager, type Actor } from "@/lib/auth/roles";
 import { notFound, zodToAppError } from "@/lib/errors";
+import { decodeCursor, finishPage, pageLimit, type KeysetPage, type SortOrder } from "../frappe-rest/keyset";
+import { cappedCount, dateRange, seek } from "../request-log/keyset-sql";
 import { activityFiltersSchema, type ActivityFilters, type ActivityFiltersInput } from "./activity-log.schema";
-import {
-  addDateRange,
-  cappedCount,
-  decodeCursor,
-  finishPage,
-  pageLimit,
-  prepareCached,
-  seek,
-  whereSql,
-  type KeysetPage,
-  type SortOrder,
-} from "../frappe-rest/keyset";
 
 export * from "./activity-log.schema";
 
 export type ActivityPage = KeysetPage<ActivityLogRow>;
-
-const COLUMNS = "id, at, operation, actor, subject, detail, ip";
 
 function parseFilters(input: ActivityFiltersInput | Record<string, unknown>): ActivityFilters {
   const r = activityFiltersSchema.safeParse(input);
@@ -36,60 +25,54 @@ function parseFilters(input: ActivityFiltersInput | Record<string, unknown>): Ac
 /** `%`, `_` and `\` in a LIKE pattern match themselves. */
 const likeContains = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** SQL conditions; an operation filter is served by the (operation, at) index, the rest by (at). */
-function filterSql(f: ActivityFilters): { where: string[]; params: Record<string, string | number> } {
-  const where: string[] = [];
-  const params: Record<string, string | number> = {};
-  for (const [col, v] of [
-    ["operation", f.operation],
-    ["actor", f.user],
-    ["ip", f.ip],
-  ] as const) {
-    if (v === undefined) continue;
-    where.push(`${col} = @${col}`);
-    params[col] = v;
-  }
-  if (f.subject !== undefined) {
-    where.push(`subject LIKE @subject ESCAPE '\\'`);
-    params.subject = likeContains(f.subject);
-  }
-  addDateRange("at", f, where, params);
-  return { where, params };
+/**
+ * Conditions; an operation filter is served by the (operation, at) index, the rest by (at).
+ * The subject matches case-insensitively on both dialects (lower() on both sides: SQLite's
+ * LIKE ignores ASCII case, PostgreSQL's does not).
+ */
+function filterWhere(f: ActivityFilters): SQL[] {
+  const where: SQL[] = [];
+  if (f.operation !== undefined) where.push(eq(log.operation, f.operation));
+  if (f.user !== undefined) where.push(eq(log.actor, f.user));
+  if (f.ip !== undefined) where.push(eq(log.ip, f.ip));
+  if (f.subject !== undefined) where.push(sql`lower(${log.subject}) like lower(${likeContains(f.subject)}) escape '\\'`);
+  where.push(...dateRange(log.at, f));
+  return where;
 }
 
 /** One page, newest first unless asked otherwise; keyset on (at, id). */
-export function listActivity(
+export async function listActivity(
   actor: Actor | null,
   filters: ActivityFiltersInput | Record<string, unknown> = {},
   options: { cursor?: string | null; limit?: number; order?: SortOrder } = {},
-): ActivityPage {
+): Promise<ActivityPage> {
   requireManager(actor);
   const f = parseFilters(filters);
   const cursor = decodeCursor(options.cursor);
   const limit = pageLimit(options.limit);
-  const { where, params } = filterSql(f);
-  const s = seek(cursor, options.order === "asc" ? "asc" : "desc", { time: "at", key: "id" }, true);
-  const sql = `SELECT ${COLUMNS} FROM activity_log ${whereSql([...where, ...s.where])} ${s.orderBy} LIMIT @limit`;
-  const fetched = prepareCached(getDb().$client, sql).all({ ...params, ...s.params, limit: limit + 1 }) as ActivityLogRow[];
+  const s = seek(cursor, options.order === "asc" ? "asc" : "desc", { time: log.at, key: log.id }, true);
+  const fetched = await getDb()
+    .select()
+    .from(log)
+    .where(and(...filterWhere(f), s.where))
+    .orderBy(...s.orderBy)
+    .limit(limit + 1);
   return finishPage(fetched, limit, cursor, (r) => ({ at: r.at, key: r.id }));
 }
 
 /** Entries matching the filters, counted up to COUNT_CAP (`capped` when there are more). */
-export function countActivity(
+export async function countActivity(
   actor: Actor | null,
   filters: ActivityFiltersInput | Record<string, unknown> = {},
-): { count: number; capped: boolean } {
+): Promise<{ count: number; capped: boolean }> {
   requireManager(actor);
-  const { where, params } = filterSql(parseFilters(filters));
-  return cappedCount(getDb().$client, "activity_log", where, params);
+  return cappedCount(log, and(...filterWhere(parseFilters(filters))));
 }
 
-export function getActivity(actor: Actor | null, id: string | number): ActivityLogRow {
+export async function getActivity(actor: Actor | null, id: string | number): Promise<ActivityLogRow> {
   requireManager(actor);
   const n = typeof id === "number" ? id : /^\d{1,15}$/.test(id) ? Number(id) : NaN;
-  const row = Number.isSafeInteger(n)
-    ? (prepareCached(getDb().$client, `SELECT ${COLUMNS} FROM activity_log WHERE id = ?`).get(n) as ActivityLogRow | undefined)
-    : undefined;
+  const [row] = Number.isSafeInteger(n) ? await getDb().select().from(log).where(eq(log.id, n)).limit(1) : [];
   if (!row) throw notFound(`Activity Log ${id}`);
   return row;
 }

@@ -6,8 +6,8 @@ import { bulkResend, bulkResendCount } from "@/lib/services/request-log/request-
 export const POST = withRole(async (req, { actor }) => {
   const body = await readJson(req);
   if (body && typeof body === "object" && (body as { dry_run?: unknown }).dry_run === true) {
-    return NextResponse.json({ count: bulkResendCount(actor, body) });
+    return NextResponse.json({ count: await bulkResendCount(actor, body) });
   }
-  const job = bulkResend(actor, body);
+  const job = await bulkResend(actor, body);
   return NextResponse.json({ job, data: job }, { status: 202 });
 });

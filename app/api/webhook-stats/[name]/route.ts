@@ -4,6 +4,6 @@ import { withRole } from "@/lib/auth/guard";
 import { paramName } from "@/lib/services/request-log/request-log-http";
 import { webhookStats } from "@/lib/services/request-log/request-log-stats";
 
-export const GET = withRole<{ name: string }>((req, { actor, params }) =>
-  NextResponse.json({ data: webhookStats(actor, paramName(params.name), req.nextUrl.searchParams.get("range") ?? "24h") }),
+export const GET = withRole<{ name: string }>(async (req, { actor, params }) =>
+  NextResponse.json({ data: await webhookStats(actor, paramName(params.name), req.nextUrl.searchParams.get("range") ?? "24h") }),
 );

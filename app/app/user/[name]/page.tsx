@@ -9,6 +9,7 @@ export default async function UserPage({ params }: { params: Promise<{ name: str
   const { name: raw } = await params;
   const name = decodeSegment(raw);
   const actor = await requireDeskPage(`/app/user/${raw}`);
-  const user = orNotFound(() => getUser(actor, name));
-  return <UserForm user={user} sessions={listUserSessions(actor, name)} roles={[...ROLES]} self={actor.user === name} />;
+  const user = await orNotFound(() => getUser(actor, name));
+  const sessions = await listUserSessions(actor, name);
+  return <UserForm user={user} sessions={sessions} roles={[...ROLES]} self={actor.user === name} />;
 }

@@ -23,7 +23,7 @@ export default async function RequestLogPage({ params }: { params: Promise<{ nam
   const { name: raw } = await params;
   const name = decodeSegment(raw);
   const actor = await requireDeskPage(`/app/webhook-request-log/${raw}`);
-  const log = orNotFound(() => getLog(actor, name));
+  const log = await orNotFound(() => getLog(actor, name));
   const ref = log.referenceDoctype && log.referenceDocument;
   const fields: [string, ReactNode][] = [
     ["Webhook", log.webhook ? <Link href={`/app/webhook/${encodeURIComponent(log.webhook)}`}>{log.webhook}</Link> : ""],

@@ -4,6 +4,6 @@ import { withRole } from "@/lib/auth/guard";
 import { paramName } from "@/lib/services/request-log/request-log-http";
 import { resendLog } from "@/lib/services/request-log/request-log-resend";
 
-export const POST = withRole<{ name: string }>((_req, { actor, params }) =>
-  NextResponse.json({ data: resendLog(actor, paramName(params.name)) }),
+export const POST = withRole<{ name: string }>(async (_req, { actor, params }) =>
+  NextResponse.json({ data: await resendLog(actor, paramName(params.name)) }),
 );

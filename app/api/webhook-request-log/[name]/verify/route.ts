@@ -5,7 +5,7 @@ import { paramName } from "@/lib/services/request-log/request-log-http";
 import { verifyDelivery } from "@/lib/services/request-log/request-log-verify";
 
 export const POST = withRole<{ name: string }>(async (req, { actor, params }) => {
-  const result = verifyDelivery(actor, paramName(params.name), await readJson(req));
+  const result = await verifyDelivery(actor, paramName(params.name), await readJson(req));
   // Flat like /api/webhook-preview, and under `data` like the other action routes.
   return NextResponse.json({ ...result, data: result }, { headers: { "Cache-Control": "no-store" } });
 });

@@ -3,7 +3,7 @@ import { NextResponse } from "next/server";
 import { withRole } from "@/lib/auth/guard";
 import { createApiKey } from "@/lib/services/user/users";
 
-export const POST = withRole<{ name: string }>((_req, { actor, params }) => {
-  const k = createApiKey(actor, params.name);
+export const POST = withRole<{ name: string }>(async (_req, { actor, params }) => {
+  const k = await createApiKey(actor, params.name);
   return NextResponse.json({ data: { api_key: k.key, api_secret: k.secret } }, { status: 201 });
 });

@@ -5,8 +5,8 @@ import { endAllUserSessions, listUserSessions } from "@/lib/services/user/users"
 
 type P = { name: string };
 
-export const GET = withRole<P>((_req, { actor, params }) => NextResponse.json({ data: listUserSessions(actor, params.name) }));
+export const GET = withRole<P>(async (_req, { actor, params }) => NextResponse.json({ data: await listUserSessions(actor, params.name) }));
 
-export const DELETE = withRole<P>((_req, { actor, params }) =>
-  NextResponse.json({ data: { ended: endAllUserSessions(actor, params.name) } }),
+export const DELETE = withRole<P>(async (_req, { actor, params }) =>
+  NextResponse.json({ data: { ended: await endAllUserSessions(actor, params.name) } }),
 );

@@ -3,7 +3,7 @@ import { NextResponse } from "next/server";
 import { withRole } from "@/lib/auth/guard";
 import { revokeApiKey } from "@/lib/services/user/users";
 
-export const DELETE = withRole<{ name: string; key: string }>((_req, { actor, params }) => {
-  revokeApiKey(actor, params.name, params.key);
+export const DELETE = withRole<{ name: string; key: string }>(async (_req, { actor, params }) => {
+  await revokeApiKey(actor, params.name, params.key);
   return NextResponse.json({ message: "ok" });
 });
