@@ -11,9 +11,11 @@ export const dynamic = "force-dynamic";
 export default async function Home() {
   const actor = await requireDeskPage("/app");
   const db = getDb();
-  const hooks = db.select({ n: count() }).from(webhook).get()?.n ?? 0;
-  const logs = db.select({ n: count() }).from(webhookRequestLog).get()?.n ?? 0;
-  const failing = db.select({ n: count() }).from(webhookRequestLog).where(eq(webhookRequestLog.status, LOG_STATUS.failed)).get()?.n ?? 0;
+  const [[hooks], [logs], [failing]] = await Promise.all([
+    db.select({ n: count() }).from(webhook),
+    db.select({ n: count() }).from(webhookRequestLog),
+    db.select({ n: count() }).from(webhookRequestLog).where(eq(webhookRequestLog.status, LOG_STATUS.failed)),
+  ]);
   return (
     <>
       <PageHead title="Integrations" breadcrumbs={[]} />
@@ -23,7 +25,7 @@ export default async function Home() {
           <h2>
             <Link href="/app/webhook">Webhook</Link>
           </h2>
-          <p className="muted">{hooks} configured. Send document events to other systems.</p>
+          <p className="muted">{hooks?.n ?? 0} configured. Send document events to other systems.</p>
           <Link className="btn btn-primary" href="/app/webhook/new">
             + Add Webhook
           </Link>
@@ -33,7 +35,7 @@ export default async function Home() {
             <Link href="/app/webhook-request-log">Webhook Request Log</Link>
           </h2>
           <p className="muted">
-            {logs} requests logged{failing ? `, ${failing} failing and due for retry` : ""}.
+            {logs?.n ?? 0} requests logged{failing?.n ? `, ${failing.n} failing and due for retry` : ""}.
           </p>
         </div>
       </div>

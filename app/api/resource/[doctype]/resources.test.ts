@@ -20,15 +20,17 @@ const get = (path: string) => new NextRequest(`http://desk.test/api/resource/${p
 
 describe("/api/resource/Activity Log", () => {
   it("lists entries with Frappe fieldnames, newest first, filtered by query keys", async () => {
-    const add = (operation: string, at: number) =>
-      env.db
+    const add = async (operation: string, at: number) => {
+      const [row] = await env.db
         .insert(activityLog)
         .values({ at, operation, actor: "Administrator", subject: "Webhook/Orders", detail: "Replaced", ip: "10.0.0.1" })
-        .returning()
-        .get();
-    add(ACTIVITY.webhookSecretSet, AT - 1000);
-    const newest = add(ACTIVITY.webhookSecretRotated, AT);
-    const res = resourceFor("Activity Log").list(get("Activity%20Log?with_count=1"), admin);
+        .returning();
+      if (!row) throw new Error("not inserted");
+      return row;
+    };
+    await add(ACTIVITY.webhookSecretSet, AT - 1000);
+    const newest = await add(ACTIVITY.webhookSecretRotated, AT);
+    const res = await resourceFor("Activity Log").list(get("Activity%20Log?with_count=1"), admin);
     const body = await res.json();
     expect(body.count).toEqual({ count: 2, capped: false });
     expect(body.data[0]).toEqual({
@@ -40,19 +42,21 @@ describe("/api/resource/Activity Log", () => {
       details: "Replaced",
       ip_address: "10.0.0.1",
     });
-    const filtered = await resourceFor("Activity+Log").list(get("Activity%20Log?operation=Webhook%20Secret%20Set"), admin).json();
+    const filtered = await (await resourceFor("Activity+Log").list(get("Activity%20Log?operation=Webhook%20Secret%20Set"), admin)).json();
     expect(filtered.data.map((r: { operation: string }) => r.operation)).toEqual(["Webhook Secret Set"]);
-    const one = await resourceFor("Activity Log").get(admin, String(newest.id)).json();
+    const one = await (await resourceFor("Activity Log").get(admin, String(newest.id))).json();
     expect(one.data).toMatchObject({ name: String(newest.id), doctype: "Activity Log", operation: "Webhook Secret Rotated" });
   });
 
-  it("refuses Frappe filters JSON and unknown ids clearly", () => {
-    expect(() => resourceFor("Activity Log").list(get(`Activity%20Log?filters=${encodeURIComponent("[]")}`), admin)).toThrow(AppError);
-    expect(() => resourceFor("Activity Log").get(admin, "12345")).toThrow(/not found/);
+  it("refuses Frappe filters JSON and unknown ids clearly", async () => {
+    await expect(resourceFor("Activity Log").list(get(`Activity%20Log?filters=${encodeURIComponent("[]")}`), admin)).rejects.toThrow(
+      AppError,
+    );
+    await expect(resourceFor("Activity Log").get(admin, "12345")).rejects.toThrow(/not found/);
   });
 
   it("serves the Request Log as before and 404s other DocTypes", async () => {
-    expect((await resourceFor("Webhook Request Log").list(get("Webhook%20Request%20Log"), admin).json()).data).toEqual([]);
+    expect((await (await resourceFor("Webhook Request Log").list(get("Webhook%20Request%20Log"), admin)).json()).data).toEqual([]);
     expect(resourceFor("Webhook Request Log").readOnly.list).toMatch(/dispatcher/);
     expect(() => resourceFor("Session")).toThrow(/DocType Session not found/);
   });

@@ -18,8 +18,8 @@ import { apiFiltersFromQuery, toFrappeDoc, toFrappeRow } from "@/lib/services/re
 import { frappeDatetime } from "../Webhook/webhook-json";
 
 interface Resource {
-  list(req: NextRequest, actor: Actor): Response;
-  get(actor: Actor, name: string): Response;
+  list(req: NextRequest, actor: Actor): Promise<Response>;
+  get(actor: Actor, name: string): Promise<Response>;
   /** The 405 message for writes to the list and to one document. */
   readOnly: { list: string; doc: string };
 }
@@ -47,13 +47,13 @@ function activityJson(r: ActivityLogRow) {
 }
 
 const requestLog: Resource = {
-  list(req, actor) {
+  async list(req, actor) {
     const q = req.nextUrl.searchParams;
     const filters = apiFiltersFromQuery(q);
-    const page = listLogs(actor, filters, listOptionsFromQuery(q));
-    return pageJson(page, toFrappeRow, q.get("with_count") === "1" ? countLogs(actor, filters) : undefined);
+    const page = await listLogs(actor, filters, listOptionsFromQuery(q));
+    return pageJson(page, toFrappeRow, q.get("with_count") === "1" ? await countLogs(actor, filters) : undefined);
   },
-  get: (actor, name) => NextResponse.json({ data: toFrappeDoc(getLog(actor, name)) }),
+  get: async (actor, name) => NextResponse.json({ data: toFrappeDoc(await getLog(actor, name)) }),
   readOnly: {
     list: "Webhook Request Log rows are created by the dispatcher, not by hand",
     doc: "Webhook Request Log rows are written by the dispatcher and cannot be edited",
@@ -61,15 +61,16 @@ const requestLog: Resource = {
 };
 
 const activityLog: Resource = {
-  list(req, actor) {
+  async list(req, actor) {
     const q = req.nextUrl.searchParams;
     // Plain keys only: Frappe's `filters` JSON would promise operators this list does not have.
     if (q.has("filters")) throw new AppError("BAD_REQUEST", `Filter the Activity Log with query keys: ${ACTIVITY_FILTER_KEYS.join(", ")}`);
     const filters = filtersFromQuery(q, ACTIVITY_FILTER_KEYS);
-    const page = listActivity(actor, filters, listOptionsFromQuery(q));
-    return pageJson(page, activityJson, q.get("with_count") === "1" ? countActivity(actor, filters) : undefined);
+    const page = await listActivity(actor, filters, listOptionsFromQuery(q));
+    return pageJson(page, activityJson, q.get("with_count") === "1" ? await countActivity(actor, filters) : undefined);
   },
-  get: (actor, name) => NextResponse.json({ data: { ...activityJson(getActivity(actor, name)), doctype: ACTIVITY_LOG_DOCTYPE } }),
+  get: async (actor, name) =>
+    NextResponse.json({ data: { ...activityJson(await getActivity(actor, name)), doctype: ACTIVITY_LOG_DOCTYPE } }),
   readOnly: {
     list: "Activity Log entries are recorded by the server as things happen, not by hand",
     doc: "Activity Log entries cannot be edited or deleted",
