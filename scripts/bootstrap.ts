@@ -1,17 +1,25 @@
 // Prepares the database before the server starts: secrets, migrations, first-start seed.
-import { openDatabase } from "@/db";
-import { migrateDb } from "@/db/migrate";
+import { closeDb, openFromEnv } from "@/db";
+import { migrateDatabase } from "@/db/migrate";
 import { seedIfEmpty } from "@/db/seed";
-import { authSecret, databasePath, encryptionKey } from "@/lib/config";
+import { authSecret, encryptionKey } from "@/lib/config";
+import { databaseName } from "./database-name";
 
 async function main() {
   authSecret();
   encryptionKey();
-  const db = openDatabase();
-  migrateDb(db);
-  const seeded = await seedIfEmpty(db);
+  const db = openFromEnv();
+  try {
+    await migrateDatabase(db);
+    report(await seedIfEmpty(db));
+  } finally {
+    await closeDb(db);
+  }
+}
+
+function report(seeded: Awaited<ReturnType<typeof seedIfEmpty>>) {
   if (seeded) {
-    console.log(`Seeded demo data into ${databasePath()}.`);
+    console.log(`Seeded demo data into ${databaseName()}.`);
     if (seeded.generated) {
       console.log("");
       console.log("  Administrator password (shown once): " + seeded.adminPassword);
@@ -19,7 +27,6 @@ async function main() {
       console.log("");
     }
   }
-  db.$client.close();
 }
 
 main().catch((err: unknown) => {

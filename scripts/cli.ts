@@ -2,8 +2,8 @@
 //   create-user <email> --password <pw> [--role "System Manager" | "Event Publisher"]... [--full-name <name>]
 //   api-key --user <name-or-email>      prints `<api_key>:<api_secret>`
 import { parseArgs } from "node:util";
-import { openDatabase } from "@/db";
-import { migrateDb } from "@/db/migrate";
+import { closeDb, openFromEnv, type DB } from "@/db";
+import { migrateDatabase } from "@/db/migrate";
 import { createApiKeyUnchecked, createUserUnchecked } from "@/lib/services/user/users";
 import { AppError } from "@/lib/errors";
 import { ZodError } from "zod";
@@ -13,9 +13,17 @@ const USAGE = `Usage:
   npm run cli -- api-key --user <name-or-email>`;
 
 async function main(argv: string[]): Promise<number> {
+  const db = openFromEnv();
+  try {
+    await migrateDatabase(db);
+    return await run(db, argv);
+  } finally {
+    await closeDb(db);
+  }
+}
+
+async function run(db: DB, argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const db = openDatabase();
-  migrateDb(db);
   switch (command) {
     case "create-user": {
       const { values, positionals } = parseArgs({

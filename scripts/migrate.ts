@@ -1,26 +1,34 @@
-// `npm run db:migrate`: applies the committed migrations (db/migrations/) to the database
-// DATABASE_URL names (default data/desk.db) and says which it applied. `npm start`, the
-// worker and the CLI do the same on their own; this is for a deploy step or a backup check.
-import { openDatabase } from "@/db";
-import { migrateDb } from "@/db/migrate";
-import { databasePath } from "@/lib/config";
+// `npm run db:migrate`: applies the committed migrations (db/migrations/, or db/migrations-pg/
+// on PostgreSQL) to the database DATABASE_URL names (default data/desk.db) and says which it
+// applied. `npm start`, the worker and the CLI do the same on their own; this is for a deploy
+// step or a backup check.
+import { sql } from "drizzle-orm";
+import { closeDb, DIALECT, openFromEnv, rawGet } from "@/db";
+import { migrateDatabase } from "@/db/migrate";
+import { databaseName } from "./database-name";
 
-const file = databasePath();
-const db = openDatabase(file);
-try {
-  const applied = migrateDb(db);
-  const total = (db.$client.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number }).n;
-  if (applied.length === 0) {
-    console.log(`${file}: up to date (${total} migration${total === 1 ? "" : "s"} applied before, none pending).`);
-  } else {
-    console.log(`${file}: applied ${applied.length} migration${applied.length === 1 ? "" : "s"}:`);
-    for (const tag of applied) console.log(`  ${tag}`);
-    console.log(`${total} applied in all.`);
+async function main(): Promise<void> {
+  const name = databaseName();
+  const db = openFromEnv();
+  try {
+    const applied = await migrateDatabase(db);
+    // drizzle's migrator keeps its journal in the `drizzle` schema on PostgreSQL.
+    const journal = sql.raw(DIALECT === "pg" ? "drizzle.__drizzle_migrations" : "__drizzle_migrations");
+    const total = (await rawGet<{ n: number }>(sql`SELECT count(*) AS n FROM ${journal}`, db))?.n ?? 0;
+    if (applied.length === 0) {
+      console.log(`${name}: up to date (${total} migration${total === 1 ? "" : "s"} applied before, none pending).`);
+    } else {
+      console.log(`${name}: applied ${applied.length} migration${applied.length === 1 ? "" : "s"}:`);
+      for (const tag of applied) console.log(`  ${tag}`);
+      console.log(`${total} applied in all.`);
+    }
+  } catch (err) {
+    console.error(`${name}: migration failed, nothing of it was kept.`);
+    console.error(err);
+    process.exitCode = 1;
+  } finally {
+    await closeDb(db);
   }
-} catch (err) {
-  console.error(`${file}: migration failed, nothing of it was kept.`);
-  console.error(err);
-  process.exitCode = 1;
-} finally {
-  db.$client.close();
 }
+
+void main();

@@ -1,10 +1,11 @@
-// Test helper: the AppError a call throws, so a test can assert on its code.
+// Test helper: the AppError a call throws (or its promise rejects with), so a test can
+// assert on its code.
 import { AppError } from "@/lib/errors";
 
-/** The AppError `fn` throws; fails the test when it throws something else or nothing. */
-export function errorOf(fn: () => unknown): AppError {
+/** The AppError `fn` throws or rejects with; fails the test when it is something else or nothing. */
+export async function errorOf(fn: () => unknown): Promise<AppError> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (e instanceof AppError) return e;
     throw e;

@@ -1,6 +1,6 @@
 import "server-only";
-import { sql } from "drizzle-orm";
-import type { DB } from "@/db";
+import { count } from "drizzle-orm";
+import { tx, type DB } from "@/db";
 import { docfield, doctype, document, user } from "@/db/schema";
 import { randomPassword } from "@/lib/auth/password";
 import { SYSTEM_MANAGER } from "@/lib/constants";
@@ -9,28 +9,37 @@ import { SEED_DOCTYPES, SEED_DOCUMENTS } from "./doctypes";
 
 const ADMINISTRATOR = "Administrator";
 
-export function seedDoctypes(db: DB): void {
+export async function seedDoctypes(db: DB): Promise<void> {
   const now = Date.now();
-  db.transaction((tx) => {
-    for (const dt of SEED_DOCTYPES) {
-      tx.insert(doctype)
-        .values({ name: dt.name, module: dt.module, isSubmittable: !!dt.isSubmittable, isChild: !!dt.isChild, created: now, modified: now })
-        .onConflictDoNothing()
-        .run();
-      dt.fields.forEach((field, i) => {
-        tx.insert(docfield)
-          .values({ parent: dt.name, idx: i + 1, ...field, options: field.options ?? null })
-          .onConflictDoNothing()
-          .run();
-      });
-    }
-    for (const doc of SEED_DOCUMENTS) {
-      tx.insert(document)
-        .values({ doctype: String(doc.doctype), name: String(doc.name), data: doc, modified: now })
-        .onConflictDoNothing()
-        .run();
-    }
-  });
+  await tx(
+    async (t) => {
+      for (const dt of SEED_DOCTYPES) {
+        await t
+          .insert(doctype)
+          .values({
+            name: dt.name,
+            module: dt.module,
+            isSubmittable: !!dt.isSubmittable,
+            isChild: !!dt.isChild,
+            created: now,
+            modified: now,
+          })
+          .onConflictDoNothing();
+        if (dt.fields.length)
+          await t
+            .insert(docfield)
+            .values(dt.fields.map((field, i) => ({ parent: dt.name, idx: i + 1, ...field, options: field.options ?? null })))
+            .onConflictDoNothing();
+      }
+      if (SEED_DOCUMENTS.length)
+        await t
+          .insert(document)
+          .values(SEED_DOCUMENTS.map((doc) => ({ doctype: String(doc.doctype), name: String(doc.name), data: doc, modified: now })))
+          .onConflictDoNothing();
+    },
+    {},
+    db,
+  );
 }
 
 /**
@@ -42,12 +51,8 @@ export async function seedIfEmpty(
   db: DB,
   adminPassword = process.env.ADMIN_PASSWORD,
 ): Promise<{ adminPassword: string; generated: boolean } | null> {
-  const count =
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(user)
-      .get()?.n ?? 0;
-  if (count > 0) return null;
+  const [users] = await db.select({ n: count() }).from(user);
+  if ((users?.n ?? 0) > 0) return null;
   const password = adminPassword || randomPassword();
   await createUserUnchecked(db, {
     name: ADMINISTRATOR,
@@ -56,6 +61,6 @@ export async function seedIfEmpty(
     password,
     roles: [SYSTEM_MANAGER],
   });
-  seedDoctypes(db);
+  await seedDoctypes(db);
   return { adminPassword: password, generated: !adminPassword };
 }

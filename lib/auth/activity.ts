@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb, type DB } from "@/db";
+import { getDb, tx, type DB } from "@/db";
 import { activityLog } from "@/db/schema";
 
 /** The operations the Activity Log records. Values never include a secret. */
@@ -31,16 +31,20 @@ export interface ActivityEntry {
   ip?: string;
 }
 
-/** Appends one entry. Pass the transaction when the change itself is in one. */
-export function recordActivity(entry: ActivityEntry, db: Pick<DB, "insert"> = getDb()): void {
-  db.insert(activityLog)
-    .values({
-      at: Date.now(),
-      operation: entry.operation,
-      actor: entry.actor,
-      subject: entry.subject ?? "",
-      detail: (entry.detail ?? "").slice(0, 500),
-      ip: entry.ip ?? "",
-    })
-    .run();
+/** Appends one entry: in the caller's transaction when there is one (the change itself), else in its own. */
+export async function recordActivity(entry: ActivityEntry, db: DB = getDb()): Promise<void> {
+  await tx(
+    async (t) => {
+      await t.insert(activityLog).values({
+        at: Date.now(),
+        operation: entry.operation,
+        actor: entry.actor,
+        subject: entry.subject ?? "",
+        detail: (entry.detail ?? "").slice(0, 500),
+        ip: entry.ip ?? "",
+      });
+    },
+    {},
+    db,
+  );
 }

@@ -77,7 +77,7 @@ describe("users, roles, sessions and tokens against the database", () => {
     await createUserUnchecked(t.db, { email: "Ann@Example.com", password: "password-1", roles: [SYSTEM_MANAGER] });
     const ok = await signIn("ann@example.com", "password-1");
     expect(ok.ok && ok.actor.roles).toEqual([SYSTEM_MANAGER]);
-    expect(ok.ok && sessionUser(ok.sid, t.db)).toBe("ann@example.com");
+    expect(ok.ok && (await sessionUser(ok.sid, t.db))).toBe("ann@example.com");
     expect((await signIn("ANN@EXAMPLE.COM", "password-1")).ok).toBe(true);
     expect(await signIn("ann@example.com", "wrong")).toMatchObject({ ok: false, message: INVALID_LOGIN });
     expect(await signIn("nobody", "password-1")).toMatchObject({ ok: false, message: INVALID_LOGIN });
@@ -85,16 +85,16 @@ describe("users, roles, sessions and tokens against the database", () => {
 
   it("answers 401 for a wrong secret and 403 for a disabled user", async () => {
     const name = await createUserUnchecked(t.db, { email: "bot@example.com", password: "password-1", roles: [] });
-    const k = createApiKeyUnchecked(t.db, name);
-    const ok = actorForToken(`token ${k.key}:${k.secret}`, t.db);
+    const k = await createApiKeyUnchecked(t.db, name);
+    const ok = await actorForToken(`token ${k.key}:${k.secret}`, t.db);
     expect(ok?.ok && ok.actor.user).toBe(name);
     expect(ok?.ok && ok.actor.apiKey).toBe(k.key);
-    expect(actorForToken(`token ${k.key}:nope`, t.db)).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
-    expect(actorForToken(`token unknown:${k.secret}`, t.db)).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
+    expect(await actorForToken(`token ${k.key}:nope`, t.db)).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
+    expect(await actorForToken(`token unknown:${k.secret}`, t.db)).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
     const admin = await createUserUnchecked(t.db, { email: "admin@example.com", password: "password-1", roles: [SYSTEM_MANAGER] });
-    await updateUser(actorFor(admin, "session", t.db), name, { enabled: false }, t.db);
-    expect(actorForToken(`token ${k.key}:${k.secret}`, t.db)).toMatchObject({ ok: false, code: "FORBIDDEN" });
-    expect(actorFor(name, "session", t.db)).toBeNull();
+    await updateUser(await actorFor(admin, "session", t.db), name, { enabled: false }, t.db);
+    expect(await actorForToken(`token ${k.key}:${k.secret}`, t.db)).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await actorFor(name, "session", t.db)).toBeNull();
   });
 
   it("service verbs check the System Manager role first; Event Publisher is not enough", async () => {
@@ -104,11 +104,11 @@ describe("users, roles, sessions and tokens against the database", () => {
         password: "password-1",
         roles: [role],
       });
-      const actor = actorFor(name, "session", t.db);
+      const actor = await actorFor(name, "session", t.db);
       expect(hasRole(actor)).toBe(false);
-      expect(() => listUsers(actor, t.db)).toThrowError(AppError);
+      await expect(async () => listUsers(actor, t.db)).rejects.toThrowError(AppError);
     }
-    expect(() => listUsers(null, t.db)).toThrowError(/Login required/);
+    await expect(async () => listUsers(null, t.db)).rejects.toThrowError(/Login required/);
   });
 
   it("refuses duplicate users and short passwords", async () => {
@@ -118,7 +118,7 @@ describe("users, roles, sessions and tokens against the database", () => {
   });
 
   it("ends a user's sessions on a password change, disabling, or a removed role, and not otherwise", async () => {
-    const admin = actorFor(
+    const admin = await actorFor(
       await createUserUnchecked(t.db, { email: "admin@example.com", password: "password-1", roles: [SYSTEM_MANAGER] }),
       "session",
       t.db,
@@ -128,79 +128,73 @@ describe("users, roles, sessions and tokens against the database", () => {
       password: "password-1",
       roles: [SYSTEM_MANAGER, EVENT_PUBLISHER],
     });
-    const live = () => t.db.select().from(session).where(eq(session.user, ann)).all().length;
-    const open = () => createSession(t.db, ann);
+    const live = async () => (await t.db.select().from(session).where(eq(session.user, ann))).length;
+    const open = async () => createSession(t.db, ann);
 
-    open();
-    open();
+    await open();
+    await open();
     expect(await updateUser(admin, ann, { fullName: "Ann" }, t.db)).toEqual({ sessionsEnded: false });
     expect(await updateUser(admin, ann, { roles: [SYSTEM_MANAGER, EVENT_PUBLISHER, "Desk User"] }, t.db)).toEqual({ sessionsEnded: false });
-    expect(live()).toBe(2);
+    expect(await live()).toBe(2);
     expect(await updateUser(admin, ann, { password: "password-2" }, t.db)).toEqual({ sessionsEnded: true });
-    expect(live()).toBe(0);
-    const sid = open();
+    expect(await live()).toBe(0);
+    const sid = await open();
     await updateUser(admin, ann, { roles: [EVENT_PUBLISHER] }, t.db);
-    expect(sessionUser(sid, t.db)).toBeNull();
-    open();
+    expect(await sessionUser(sid, t.db)).toBeNull();
+    await open();
     await updateUser(admin, ann, { enabled: false }, t.db);
-    expect(live()).toBe(0);
+    expect(await live()).toBe(0);
   });
 
   it("lists a user's sessions and logs them out from all devices, keeping your own current one", async () => {
     const adminName = await createUserUnchecked(t.db, { email: "admin@example.com", password: "password-1", roles: [SYSTEM_MANAGER] });
-    const mine = createSession(t.db, adminName, { ip: "10.0.0.1" });
-    createSession(t.db, adminName, { ip: "10.0.0.2" });
-    const admin = actorFor(adminName, "session", t.db, { sid: mine });
+    const mine = await createSession(t.db, adminName, { ip: "10.0.0.1" });
+    await createSession(t.db, adminName, { ip: "10.0.0.2" });
+    const admin = await actorFor(adminName, "session", t.db, { sid: mine });
     const ann = await createUserUnchecked(t.db, { email: "ann@example.com", password: "password-1" });
-    createSession(t.db, ann, { ip: "10.0.0.3", userAgent: "Firefox" });
-    createSession(t.db, ann, { ip: "10.0.0.4" });
+    await createSession(t.db, ann, { ip: "10.0.0.3", userAgent: "Firefox" });
+    await createSession(t.db, ann, { ip: "10.0.0.4" });
 
-    const listed = listUserSessions(admin, ann, t.db);
+    const listed = await listUserSessions(admin, ann, t.db);
     expect(listed).toHaveLength(2);
     expect(listed[0]).not.toHaveProperty("id");
-    expect(listUserSessions(admin, adminName, t.db).filter((s) => s.current)).toHaveLength(1);
-    expect(() => listUserSessions(actorFor(ann, "session", t.db), ann, t.db)).toThrowError(AppError);
+    expect((await listUserSessions(admin, adminName, t.db)).filter((s) => s.current)).toHaveLength(1);
+    await expect(async () => listUserSessions(await actorFor(ann, "session", t.db), ann, t.db)).rejects.toThrowError(AppError);
 
-    expect(endAllUserSessions(admin, ann, t.db)).toBe(2);
-    expect(listUserSessions(admin, ann, t.db)).toEqual([]);
-    expect(endAllUserSessions(admin, adminName, t.db)).toBe(1);
-    expect(sessionUser(mine, t.db)).toBe(adminName);
-    expect(
-      t.db
-        .select()
-        .from(activityLog)
-        .all()
-        .filter((r) => r.operation === "Sessions Ended"),
-    ).toHaveLength(2);
+    expect(await endAllUserSessions(admin, ann, t.db)).toBe(2);
+    expect(await listUserSessions(admin, ann, t.db)).toEqual([]);
+    expect(await endAllUserSessions(admin, adminName, t.db)).toBe(1);
+    expect(await sessionUser(mine, t.db)).toBe(adminName);
+    expect((await t.db.select().from(activityLog)).filter((r) => r.operation === "Sessions Ended")).toHaveLength(2);
   });
 
   it("a session slides for 12 hours of idleness and ends at sign-out", async () => {
     const ann = await createUserUnchecked(t.db, { email: "ann@example.com", password: "password-1" });
-    const sid = createSession(t.db, ann);
+    const sid = await createSession(t.db, ann);
     const start = Date.now();
-    expect(sessionUser(sid, t.db, start + SESSION_LIFETIME_MS - 1000)).toBe(ann);
+    expect(await sessionUser(sid, t.db, start + SESSION_LIFETIME_MS - 1000)).toBe(ann);
     // used just now, so it lives another 12 hours from here
-    expect(sessionUser(sid, t.db, start + 2 * SESSION_LIFETIME_MS - 2000)).toBe(ann);
-    expect(sessionUser(sid, t.db, start + 4 * SESSION_LIFETIME_MS)).toBeNull();
-    const other = createSession(t.db, ann);
-    expect(endSession(other, t.db)).toBe(ann);
-    expect(sessionUser(other, t.db)).toBeNull();
+    expect(await sessionUser(sid, t.db, start + 2 * SESSION_LIFETIME_MS - 2000)).toBe(ann);
+    expect(await sessionUser(sid, t.db, start + 4 * SESSION_LIFETIME_MS)).toBeNull();
+    const other = await createSession(t.db, ann);
+    expect(await endSession(other, t.db)).toBe(ann);
+    expect(await sessionUser(other, t.db)).toBeNull();
   });
 
   it("records keys, users, roles and sign-ins in the Activity Log, never a secret", async () => {
-    const admin = actorFor(
+    const admin = await actorFor(
       await createUserUnchecked(t.db, { email: "admin@example.com", password: "password-1", roles: [SYSTEM_MANAGER] }),
       "session",
       t.db,
       { ip: "10.1.1.1" },
     );
     const ann = await createUserUnchecked(t.db, { email: "ann@example.com", password: "password-1" }, admin);
-    const k = createApiKeyUnchecked(t.db, ann, admin);
-    revokeApiKey(admin, ann, k.key, t.db);
+    const k = await createApiKeyUnchecked(t.db, ann, admin);
+    await revokeApiKey(admin, ann, k.key, t.db);
     await updateUser(admin, ann, { roles: [EVENT_PUBLISHER], password: "password-2" }, t.db);
     await signIn("ann@example.com", "wrong");
     await signIn("ann@example.com", "password-2");
-    const rows = t.db.select().from(activityLog).all();
+    const rows = await t.db.select().from(activityLog);
     expect(rows.map((r) => r.operation)).toEqual(
       expect.arrayContaining([
         "User Created",
@@ -259,10 +253,10 @@ describe("sign-in throttle", () => {
     expect(results.filter((r) => !r.ok && r.code === "TOO_MANY_REQUESTS")).toHaveLength(60 - PER_ADDRESS_LIMIT);
   });
 
-  it("a window that has passed starts afresh", () => {
+  it("a window that has passed starts afresh", async () => {
     const now = Date.now();
-    for (let i = 0; i < PER_ADDRESS_LIMIT; i++) expect(reserveAttempt(t.db, "name:x", "a", now).ok).toBe(true);
-    expect(reserveAttempt(t.db, "name:x", "a", now).ok).toBe(false);
-    expect(reserveAttempt(t.db, "name:x", "a", now + 16 * 60_000).ok).toBe(true);
+    for (let i = 0; i < PER_ADDRESS_LIMIT; i++) expect((await reserveAttempt(t.db, "name:x", "a", now)).ok).toBe(true);
+    expect((await reserveAttempt(t.db, "name:x", "a", now)).ok).toBe(false);
+    expect((await reserveAttempt(t.db, "name:x", "a", now + 16 * 60_000)).ok).toBe(true);
   });
 });

@@ -34,9 +34,9 @@ async function liveSession(): Promise<{ actor: Actor; token: SessionToken } | nu
   );
   if (!token) return null;
   const db = getDb();
-  const user = sessionUser(token.sid, db);
+  const user = await sessionUser(token.sid, db);
   if (!user || user !== token.user) return null;
-  const actor = actorFor(user, "session", db, { sid: token.sid });
+  const actor = await actorFor(user, "session", db, { sid: token.sid });
   return actor ? { actor, token } : null;
 }
 
@@ -71,7 +71,7 @@ async function requestActor(
   const ip = clientAddress(req);
   const header = req.headers.get("authorization");
   if (header) {
-    const check = actorForToken(header, getDb(), ip);
+    const check = await actorForToken(header, getDb(), ip);
     if (!check) throw new AppError("UNAUTHORIZED", "Unsupported Authorization header; use `token <api_key>:<api_secret>`");
     if (!check.ok) throw new AppError(check.code, check.message);
     return { actor: check.actor };
@@ -191,9 +191,9 @@ export async function readOptionalJson(req: Request): Promise<unknown> {
 }
 
 /** Runs a service read for a page, turning its NOT_FOUND into Next's 404 page. */
-export function orNotFound<T>(load: () => T): T {
+export async function orNotFound<T>(load: () => Promise<T> | T): Promise<T> {
   try {
-    return load();
+    return await load();
   } catch (e) {
     if (e instanceof AppError && e.code === "NOT_FOUND") notFound();
     throw e;

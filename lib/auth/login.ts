@@ -12,7 +12,7 @@ export async function startSession(
   info: { ip?: string; userAgent?: string },
   sid?: string,
 ): Promise<string> {
-  const id = sid ?? createSession(getDb(), user, info);
+  const id = sid ?? (await createSession(getDb(), user, info));
   res.headers.append("set-cookie", sessionSetCookie(await encodeSessionToken({ user, sid: id, name }, authSecret())));
   return id;
 }

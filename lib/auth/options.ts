@@ -55,10 +55,10 @@ export const authOptions: NextAuthOptions = {
     },
   },
   events: {
-    signOut({ token }) {
+    async signOut({ token }) {
       const sid = typeof token?.sid === "string" ? token.sid : null;
-      const user = sid ? endSession(sid) : null;
-      if (user) recordActivity({ operation: ACTIVITY.logout, actor: user, subject: `User/${user}` });
+      const user = sid ? await endSession(sid) : null;
+      if (user) await recordActivity({ operation: ACTIVITY.logout, actor: user, subject: `User/${user}` });
     },
   },
 };

@@ -1,5 +1,5 @@
 import "server-only";
-import type { DB } from "@/db";
+import { tx, type DB } from "@/db";
 import { ACTIVITY, recordActivity } from "./activity";
 import { findUser, rolesOf } from "./identity";
 import { dummyHash, verifyPassword } from "./password";
@@ -25,10 +25,10 @@ export async function signInWithPassword(
 ): Promise<SignInResult> {
   const login = input.login.trim();
   if (!login || !input.password) return { ok: false, code: "BAD_REQUEST", message: "Enter your email or username and password" };
-  const u = findUser(db, login);
+  const u = await findUser(db, login);
   // Administrator and admin@example.com are one account; a made-up name is its own bucket.
   const account = u ? `user:${u.name}` : `name:${login.toLowerCase().slice(0, 200)}`;
-  const reservation = reserveAttempt(db, account, input.ip);
+  const reservation = await reserveAttempt(db, account, input.ip);
   if (!reservation.ok) {
     const minutes = Math.max(1, Math.ceil(reservation.retryAfterMs / 60_000));
     return {
@@ -40,26 +40,43 @@ export async function signInWithPassword(
   }
   const matches = await verifyPassword(input.password, u?.passwordHash ?? (await dummyHash()));
   if (u && u.enabled && matches) {
-    releaseAttempt(db, account, input.ip);
-    const sid = createSession(db, u.name, { ip: input.ip, userAgent: input.userAgent });
-    recordActivity({ operation: ACTIVITY.login, actor: u.name, subject: `User/${u.name}`, ip: input.ip }, db);
-    return { ok: true, sid, actor: { user: u.name, fullName: u.fullName, roles: rolesOf(db, u.name), via: "session", sid, ip: input.ip } };
+    const sid = await tx(
+      async (t) => {
+        await releaseAttempt(t, account, input.ip);
+        const id = await createSession(t, u.name, { ip: input.ip, userAgent: input.userAgent });
+        await recordActivity({ operation: ACTIVITY.login, actor: u.name, subject: `User/${u.name}`, ip: input.ip }, t);
+        return id;
+      },
+      {},
+      db,
+    );
+    const roles = await rolesOf(db, u.name);
+    return { ok: true, sid, actor: { user: u.name, fullName: u.fullName, roles, via: "session", sid, ip: input.ip } };
   }
   // A typed name that matches no user is not written down: it may be a password typed in
   // the wrong box.
   const subject = u ? `User/${u.name}` : "";
-  recordActivity({ operation: ACTIVITY.loginFailed, actor: "Guest", subject, detail: u ? "" : "Unknown user name", ip: input.ip }, db);
-  if (reservation.locks) {
-    recordActivity(
-      {
-        operation: ACTIVITY.loginLocked,
-        actor: "Guest",
-        subject,
-        detail: u ? "Sign-in locked for 15 minutes" : "Unknown user name locked for 15 minutes",
-        ip: input.ip,
-      },
-      db,
-    );
-  }
+  await tx(
+    async (t) => {
+      await recordActivity(
+        { operation: ACTIVITY.loginFailed, actor: "Guest", subject, detail: u ? "" : "Unknown user name", ip: input.ip },
+        t,
+      );
+      if (reservation.locks) {
+        await recordActivity(
+          {
+            operation: ACTIVITY.loginLocked,
+            actor: "Guest",
+            subject,
+            detail: u ? "Sign-in locked for 15 minutes" : "Unknown user name locked for 15 minutes",
+            ip: input.ip,
+          },
+          t,
+        );
+      }
+    },
+    {},
+    db,
+  );
   return { ok: false, code: "UNAUTHORIZED", message: INVALID_LOGIN };
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { eq, lt, sql } from "drizzle-orm";
-import type { DB } from "@/db";
+import { changes, getDb, tx, type DB } from "@/db";
 import { loginThrottle } from "@/db/schema";
 
 // Sign-in throttle, in the database so every web process shares it.
@@ -28,50 +28,61 @@ function bucketsFor(account: string, address: string): Array<[string, number]> {
 }
 
 /** Counts one attempt for the account from this address, or refuses it when a bucket is full. */
-export function reserveAttempt(db: DB, account: string, address: string, now = Date.now()): Reservation {
+export async function reserveAttempt(db: DB, account: string, address: string, now = Date.now()): Promise<Reservation> {
   const buckets = bucketsFor(account, address);
-  return db.transaction(
-    (tx) => {
+  return tx(
+    async (t) => {
+      // Each bucket's row is created or locked first (in one order), so attempts in parallel
+      // — other connections, other processes — count one after another, never lost.
+      for (const [bucket] of buckets) {
+        await t
+          .insert(loginThrottle)
+          .values({ bucket, failures: 0, windowStart: now })
+          .onConflictDoUpdate({ target: loginThrottle.bucket, set: { failures: sql`${loginThrottle.failures}` } });
+      }
       let refusedUntil = 0;
-      const rows = buckets.map(([bucket, limit]) => {
-        const row = tx.select().from(loginThrottle).where(eq(loginThrottle.bucket, bucket)).get();
+      const rows = [];
+      for (const [bucket, limit] of buckets) {
+        const [row] = await t.select().from(loginThrottle).where(eq(loginThrottle.bucket, bucket)).limit(1);
         const live = row && now - row.windowStart < THROTTLE_WINDOW_MS ? row : null;
         if (live && live.failures >= limit) refusedUntil = Math.max(refusedUntil, live.windowStart + THROTTLE_WINDOW_MS);
-        return { bucket, limit, live };
-      });
+        rows.push({ bucket, limit, live });
+      }
       if (refusedUntil) return { ok: false as const, retryAfterMs: refusedUntil - now };
       let locks = false;
       for (const { bucket, limit, live } of rows) {
         const failures = (live?.failures ?? 0) + 1;
         if (failures === limit) locks = true;
-        tx.insert(loginThrottle)
-          .values({ bucket, failures, windowStart: live?.windowStart ?? now })
-          .onConflictDoUpdate({ target: loginThrottle.bucket, set: { failures, windowStart: live?.windowStart ?? now } })
-          .run();
+        await t
+          .update(loginThrottle)
+          .set({ failures, windowStart: live?.windowStart ?? now })
+          .where(eq(loginThrottle.bucket, bucket));
       }
       return { ok: true as const, locks };
     },
-    { behavior: "immediate" },
+    {},
+    db,
   );
 }
 
 /** A successful sign-in: forget this address's failures and release the attempt from the account's count. */
-export function releaseAttempt(db: DB, account: string, address: string): void {
+export async function releaseAttempt(db: DB, account: string, address: string): Promise<void> {
   const [perAddress, perAccount] = bucketsFor(account, address);
-  db.transaction((tx) => {
-    if (perAddress) tx.delete(loginThrottle).where(eq(loginThrottle.bucket, perAddress[0])).run();
-    if (perAccount)
-      tx.update(loginThrottle)
-        .set({ failures: sql`max(${loginThrottle.failures} - 1, 0)` })
-        .where(eq(loginThrottle.bucket, perAccount[0]))
-        .run();
-  });
+  await tx(
+    async (t) => {
+      if (perAddress) await t.delete(loginThrottle).where(eq(loginThrottle.bucket, perAddress[0]));
+      if (perAccount)
+        await t
+          .update(loginThrottle)
+          .set({ failures: sql`CASE WHEN ${loginThrottle.failures} > 0 THEN ${loginThrottle.failures} - 1 ELSE 0 END` })
+          .where(eq(loginThrottle.bucket, perAccount[0]));
+    },
+    {},
+    db,
+  );
 }
 
 /** Drops windows that have passed (called by retention). */
-export function purgeThrottle(db: DB, now = Date.now()): number {
-  return db
-    .delete(loginThrottle)
-    .where(lt(loginThrottle.windowStart, now - THROTTLE_WINDOW_MS))
-    .run().changes;
+export async function purgeThrottle(db: DB = getDb(), now = Date.now()): Promise<number> {
+  return changes(await tx((t) => t.delete(loginThrottle).where(lt(loginThrottle.windowStart, now - THROTTLE_WINDOW_MS)), {}, db));
 }

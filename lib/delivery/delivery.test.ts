@@ -71,7 +71,7 @@ describe("one request builder", () => {
       start();
       await oneLog();
       const [got] = await rec.waitFor(1);
-      const preview = await previewWebhook(admin, { ...getWebhook(admin, "hook") }, "QTN-1", "hook");
+      const preview = await previewWebhook(admin, { ...(await getWebhook(admin, "hook")) }, "QTN-1", "hook");
       const shown = Object.keys(preview.headers).map((k) => k.toLowerCase());
       const received = Object.keys(got?.headers ?? {}).filter((k) => k !== "host" && k !== "connection");
       expect(shown.sort()).toEqual(received.sort());
@@ -114,7 +114,7 @@ describe("holds and cancels", () => {
     const before = rec.received.length;
     await dispatcher?.stop(500);
     dispatcher = undefined;
-    deleteWebhook(admin, "hook", db);
+    await deleteWebhook(admin, "hook", db);
     expect(logOf(log)).toMatchObject({ status: "Cancelled", nextRetry: null });
     expect(logOf(log)?.error).toContain("was deleted");
     expect(db.select().from(delivery).all()).toHaveLength(0);
@@ -132,7 +132,7 @@ describe("holds and cancels", () => {
   it("disabling holds pending deliveries (not sent, not counted); enabling releases them", async () => {
     hook();
     const log = await oneLog();
-    updateWebhook(admin, "hook", { enabled: 0 }, db);
+    await updateWebhook(admin, "hook", { enabled: 0 }, db);
     expect(logOf(log)).toMatchObject({ status: "Queued", held: true, attempts: 0, nextRetry: null });
     start();
     // Another webhook's delivery goes out while the held one waits.
@@ -141,7 +141,7 @@ describe("holds and cancels", () => {
     await until(() => logOf(live)?.status === "Delivered", 5000, "live delivered");
     expect(rec.received.every((r) => r.url !== "/hook")).toBe(true);
     expect(logOf(log)).toMatchObject({ status: "Queued", held: true, attempts: 0 });
-    updateWebhook(admin, "hook", { enabled: 1 }, db);
+    await updateWebhook(admin, "hook", { enabled: 1 }, db);
     await until(() => logOf(log)?.status === "Delivered", 5000, "released and delivered");
     expect(logOf(log)).toMatchObject({ held: false, attempts: 1 });
   });
@@ -168,7 +168,13 @@ describe("secrets", () => {
     for (const s of sent) expect(stored).not.toContain(s);
     expect(logOf(log)?.response).toContain("***");
 
-    const test = await sendTestWebhook(admin, { ...getWebhook(admin, "hook"), api_key: "typed-key-1234567890" }, "QTN-1", "hook", db);
+    const test = await sendTestWebhook(
+      admin,
+      { ...(await getWebhook(admin, "hook")), api_key: "typed-key-1234567890" },
+      "QTN-1",
+      "hook",
+      db,
+    );
     expect(test.status).toBe("Delivered");
     for (const s of ["typed-key-1234567890", AUTH]) expect(JSON.stringify(test)).not.toContain(s);
     expect(JSON.stringify(logOf(test.request_log))).not.toContain("typed-key-1234567890");

@@ -3,6 +3,6 @@ import { NextResponse } from "next/server";
 import { withRole } from "@/lib/auth/guard";
 import { doctypeFieldOptions } from "@/lib/services/webhook/webhooks";
 
-export const GET = withRole((req, { actor }) =>
-  NextResponse.json({ data: doctypeFieldOptions(actor, req.nextUrl.searchParams.get("doctype") ?? "") }),
+export const GET = withRole(async (req, { actor }) =>
+  NextResponse.json({ data: await doctypeFieldOptions(actor, req.nextUrl.searchParams.get("doctype") ?? "") }),
 );

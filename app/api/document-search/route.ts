@@ -3,7 +3,7 @@ import { NextResponse } from "next/server";
 import { withRole } from "@/lib/auth/guard";
 import { searchDocuments } from "@/lib/services/webhook/webhooks";
 
-export const GET = withRole((req, { actor }) => {
+export const GET = withRole(async (req, { actor }) => {
   const p = req.nextUrl.searchParams;
-  return NextResponse.json({ data: searchDocuments(actor, p.get("doctype") ?? "", p.get("q") ?? "") });
+  return NextResponse.json({ data: await searchDocuments(actor, p.get("doctype") ?? "", p.get("q") ?? "") });
 });

@@ -16,8 +16,8 @@ export const POST = publicRoute(async (req) => {
     sessionCookieValue((n) => req.cookies.get(n)?.value),
     authSecret(),
   );
-  const user = token ? endSession(token.sid) : null;
-  if (user) recordActivity({ operation: ACTIVITY.logout, actor: user, subject: `User/${user}`, ip: clientAddress(req) });
+  const user = token ? await endSession(token.sid) : null;
+  if (user) await recordActivity({ operation: ACTIVITY.logout, actor: user, subject: `User/${user}`, ip: clientAddress(req) });
   const wantsJson =
     (req.headers.get("accept") ?? "").includes("application/json") || (req.headers.get("content-type") ?? "").includes("json");
   const res = wantsJson ? NextResponse.json({ message: "ok" }) : new Response(null, { status: 303, headers: { Location: "/login" } });

@@ -10,10 +10,12 @@ export default async function DoctypeList({ searchParams }: { searchParams: Prom
   const actor = await requireDeskPage("/app/doctype");
   const params = await searchParams;
   const submittable = param(params, "is_submittable");
-  const all = listDoctypes(actor, {
-    search: param(params, "search") || undefined,
-    includeChild: param(params, "istable") === "1" || undefined,
-  }).filter((d) => !submittable || String(d.isSubmittable ? 1 : 0) === submittable);
+  const all = (
+    await listDoctypes(actor, {
+      search: param(params, "search") || undefined,
+      includeChild: param(params, "istable") === "1" || undefined,
+    })
+  ).filter((d) => !submittable || String(d.isSubmittable ? 1 : 0) === submittable);
   const { page, limit, offset } = pageOf(params);
   return (
     <>

@@ -15,7 +15,7 @@ export default async function EventList({ searchParams }: { searchParams: Promis
   const actor = await requireDeskPage(BASE);
   const params = await searchParams;
   const cursor = param(params, "cursor");
-  const page = listEvents(
+  const page = await listEvents(
     actor,
     { doctype: param(params, "doctype"), docname: param(params, "docname"), event: param(params, "event"), user: param(params, "user") },
     cursor || null,

@@ -19,14 +19,14 @@ export default async function WebhookList({ searchParams }: { searchParams: Prom
   const filters: [string, string, unknown][] = [];
   for (const f of ["webhook_doctype", "webhook_docevent"]) if (param(params, f)) filters.push([f, "=", param(params, f)]);
   if (param(params, "enabled")) filters.push(["enabled", "=", param(params, "enabled") === "1"]);
-  const { data, total } = listWebhooks(actor, {
+  const { data, total } = await listWebhooks(actor, {
     q: param(params, "search") || undefined,
     filters,
     limit,
     offset,
     orderBy: `${sortField} ${order}`,
   });
-  const doctypes = webhookDoctypes(actor);
+  const doctypes = await webhookDoctypes(actor);
 
   return (
     <>

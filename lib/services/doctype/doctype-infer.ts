@@ -1,10 +1,12 @@
 import "server-only";
 // Registers DocTypes (and their fields) from the documents host apps post, so a DocType
 // nobody defined by hand still appears in the desk with usable fields. Known DocType
-// names and fieldnames are cached per connection and validated by one fingerprint query
+// names and fieldnames are cached per database and validated by one fingerprint query
 // per request: on the hot path this is a few Set lookups per event. Cache additions are applied only after the caller's transaction
 // commits, so a rolled-back request leaves no phantom entries.
-import type Database from "better-sqlite3";
+import { and, count, eq, max, sql } from "drizzle-orm";
+import type { DB } from "@/db";
+import { docfield, doctype } from "@/db/schema";
 
 /** Frappe's standard fields: every document has them, they are not DocFields. */
 const STANDARD_FIELDS = new Set([
@@ -28,10 +30,10 @@ interface Known {
   fields: Map<string, Set<string>>;
 }
 const g = globalThis as unknown as {
-  __webhookKnownDoctypes?: WeakMap<Database.Database, Known>;
-  __webhookSubmittable?: WeakMap<Database.Database, Set<string>>;
+  __webhookKnownDoctypes?: WeakMap<object, Known>;
+  __webhookSubmittable?: WeakMap<object, Set<string>>;
 };
-const knownFor = (db: Database.Database): Known => {
+const knownFor = (db: object): Known => {
   g.__webhookKnownDoctypes ??= new WeakMap();
   let k = g.__webhookKnownDoctypes.get(db);
   if (!k) {
@@ -71,64 +73,70 @@ function childDoctypeName(parent: string, fieldname: string, rows: Record<string
   return `${parent} ${base}`;
 }
 
-function statements(db: Database.Database) {
+// The version check runs on every ingest request: prepared once per handle (on SQLite, one
+// statement per connection). The rest runs only for a DocType or field not seen before.
+function statements(db: DB) {
   return {
-    fieldsOf: db.prepare<[string], { fieldname: string }>("SELECT fieldname FROM docfield WHERE parent = ?"),
-    exists: db.prepare<[string], { name: string }>("SELECT name FROM doctype WHERE name = ?"),
     // Cheap enough per request; catches DocTypes and fields edited or deleted by hand.
-    version: db.prepare<[], { v: string }>(
-      "SELECT (SELECT count(*) || ':' || coalesce(max(modified), 0) FROM doctype) || '|' || (SELECT count(*) FROM docfield) AS v",
-    ),
-    maxIdx: db.prepare<[string], { m: number | null }>("SELECT max(idx) AS m FROM docfield WHERE parent = ?"),
-    insertDoctype: db.prepare(
-      "INSERT OR IGNORE INTO doctype (name, module, is_submittable, is_child, inferred, created, modified) VALUES (?, 'Custom', ?, ?, 1, ?, ?)",
-    ),
-    markSubmittable: db.prepare(
-      "UPDATE doctype SET is_submittable = 1, modified = ? WHERE name = ? AND inferred = 1 AND is_submittable = 0",
-    ),
-    insertField: db.prepare("INSERT OR IGNORE INTO docfield (parent, idx, fieldname, label, fieldtype, options) VALUES (?, ?, ?, ?, ?, ?)"),
+    version: db
+      .select({
+        doctypes: count(),
+        modified: sql<number>`coalesce(max(${doctype.modified}), 0)`.mapWith(Number),
+        fields: sql<number>`(SELECT count(*) FROM ${docfield})`.mapWith(Number),
+      })
+      .from(doctype)
+      .prepare(),
   };
 }
-const stmtCache = new WeakMap<Database.Database, ReturnType<typeof statements>>();
+const stmtCache = new WeakMap<DB, ReturnType<typeof statements>>();
+
+async function versionOf(db: DB): Promise<string> {
+  let s = stmtCache.get(db);
+  if (!s) stmtCache.set(db, (s = statements(db)));
+  const [v] = await s.version.execute();
+  return v ? `${v.doctypes}:${v.modified}|${v.fields}` : "";
+}
 
 /**
  * Makes sure `doctype` exists and has a DocField for each key of `doc` (recursing into
- * child tables). Runs inside the caller's transaction; returns a function that publishes
- * the cache additions, to be called after commit.
+ * child tables). Runs inside the caller's transaction (open it there with `open(t, db)`);
+ * `publish()` after commit makes the additions known to later requests.
  */
 export class DoctypeRegistrar {
-  private readonly known: Known;
   private readonly staged = new Map<string, Set<string>>();
   private readonly stagedSubmittable = new Set<string>();
-  private readonly s: ReturnType<typeof statements>;
 
-  private readonly db: Database.Database;
+  /**
+   * `db`: the handle to write with (the transaction's); `cacheKey`: the database the caches
+   * belong to (the process's handle, which outlives the transaction).
+   */
+  private constructor(
+    private readonly db: DB,
+    private readonly cacheKey: object,
+    private readonly known: Known,
+  ) {}
 
-  constructor(db: Database.Database) {
-    this.db = db;
-    this.known = knownFor(db);
-    let s = stmtCache.get(db);
-    if (!s) {
-      s = statements(db);
-      stmtCache.set(db, s);
+  static async open(db: DB, cacheKey: object = db): Promise<DoctypeRegistrar> {
+    const known = knownFor(cacheKey);
+    const version = await versionOf(db);
+    if (version !== known.version) {
+      known.fields.clear();
+      known.version = version;
     }
-    this.s = s;
-    const version = s.version.get()?.v ?? "";
-    if (version !== this.known.version) {
-      this.known.fields.clear();
-      this.known.version = version;
-    }
+    return new DoctypeRegistrar(db, cacheKey, known);
   }
 
-  private fieldsOf(doctype: string): Set<string> | undefined {
-    const staged = this.staged.get(doctype);
+  private async fieldsOf(name: string): Promise<Set<string> | undefined> {
+    const staged = this.staged.get(name);
     if (staged) return staged;
-    const cached = this.known.fields.get(doctype);
+    const cached = this.known.fields.get(name);
     if (cached) return cached;
-    if (!this.s.exists.get(doctype)) return undefined;
-    const set = new Set(this.s.fieldsOf.all(doctype).map((r) => r.fieldname));
+    const [exists] = await this.db.select({ name: doctype.name }).from(doctype).where(eq(doctype.name, name)).limit(1);
+    if (!exists) return undefined;
+    const rows = await this.db.select({ fieldname: docfield.fieldname }).from(docfield).where(eq(docfield.parent, name));
+    const set = new Set(rows.map((r) => r.fieldname));
     // Reading what is already committed: safe to cache at once.
-    this.known.fields.set(doctype, set);
+    this.known.fields.set(name, set);
     return set;
   }
 
@@ -136,59 +144,77 @@ export class DoctypeRegistrar {
    * Returns true when it registered a new DocType. `submittable`: the host posted a submit
    * event (on_submit, on_cancel, on_update_after_submit), so an inferred DocType is one.
    */
-  register(doctype: string, doc: Record<string, unknown>, isChild = false, now = Date.now(), submittable = false): boolean {
-    const existing = this.fieldsOf(doctype);
-    if (existing && submittable) this.markSubmittable(doctype, now);
+  async register(name: string, doc: Record<string, unknown>, isChild = false, now = Date.now(), submittable = false): Promise<boolean> {
+    const existing = await this.fieldsOf(name);
+    if (existing && submittable) await this.markSubmittable(name, now);
     const missing = Object.keys(doc).filter((k) => !STANDARD_FIELDS.has(k) && !existing?.has(k));
     if (existing && missing.length === 0) return false;
     // Copy-on-write: the shared cache only changes in publish().
     const fields = new Set(existing ?? []);
-    if (!existing) this.s.insertDoctype.run(doctype, submittable ? 1 : 0, isChild ? 1 : 0, now, now);
-    let idx = existing ? (this.s.maxIdx.get(doctype)?.m ?? 0) : 0;
+    if (!existing) {
+      await this.db
+        .insert(doctype)
+        .values({ name, module: "Custom", isSubmittable: submittable, isChild, inferred: true, created: now, modified: now })
+        .onConflictDoNothing();
+    }
+    let idx = 0;
+    if (existing) {
+      const [m] = await this.db
+        .select({ m: max(docfield.idx) })
+        .from(docfield)
+        .where(eq(docfield.parent, name));
+      idx = m?.m ?? 0;
+    }
     for (const fieldname of missing.slice(0, MAX_NEW_FIELDS)) {
       const value = doc[fieldname];
       const fieldtype = inferFieldtype(value);
       let options: string | null = null;
       if (fieldtype === "Table" && Array.isArray(value)) {
         const rows = value.filter(isPlainObject);
-        options = childDoctypeName(doctype, fieldname, rows);
+        options = childDoctypeName(name, fieldname, rows);
         // Union of the first rows' keys, so optional columns are seen too.
         const sample: Record<string, unknown> = {};
         for (const r of rows.slice(0, 20)) for (const [k, v] of Object.entries(r)) if (!(k in sample) || sample[k] == null) sample[k] = v;
-        this.register(options, sample, true, now);
+        await this.register(options, sample, true, now);
       }
       idx += 1;
-      this.s.insertField.run(doctype, idx, fieldname, labelFor(fieldname), fieldtype, options);
+      await this.db
+        .insert(docfield)
+        .values({ parent: name, idx, fieldname, label: labelFor(fieldname), fieldtype, options })
+        .onConflictDoNothing();
       fields.add(fieldname);
     }
-    this.staged.set(doctype, fields);
+    this.staged.set(name, fields);
     return !existing;
   }
 
   private submittableDone(): Set<string> {
     g.__webhookSubmittable ??= new WeakMap();
-    let set = g.__webhookSubmittable.get(this.db);
+    let set = g.__webhookSubmittable.get(this.cacheKey);
     if (!set) {
       set = new Set();
-      g.__webhookSubmittable.set(this.db, set);
+      g.__webhookSubmittable.set(this.cacheKey, set);
     }
     return set;
   }
 
-  private markSubmittable(doctype: string, now: number): void {
-    // Once per DocType and connection: after that the UPDATE would change nothing.
-    if (this.submittableDone().has(doctype) || this.stagedSubmittable.has(doctype)) return;
-    this.s.markSubmittable.run(now, doctype);
-    this.stagedSubmittable.add(doctype);
+  private async markSubmittable(name: string, now: number): Promise<void> {
+    // Once per DocType and database: after that the UPDATE would change nothing.
+    if (this.submittableDone().has(name) || this.stagedSubmittable.has(name)) return;
+    await this.db
+      .update(doctype)
+      .set({ isSubmittable: true, modified: now })
+      .where(and(eq(doctype.name, name), eq(doctype.inferred, true), eq(doctype.isSubmittable, false)));
+    this.stagedSubmittable.add(name);
   }
 
-  /** After commit: make the new DocTypes and fields known to later requests. */
-  publish(): void {
+  /** After commit: make the new DocTypes and fields known to later requests. `db`: a handle outside the transaction. */
+  async publish(db: DB): Promise<void> {
     if (this.staged.size) {
       for (const [k, v] of this.staged) this.known.fields.set(k, v);
       this.staged.clear();
       // Our own additions are already in the cache: don't let them invalidate it.
-      this.known.version = this.s.version.get()?.v ?? "";
+      this.known.version = await versionOf(db);
     }
     const done = this.submittableDone();
     for (const d of this.stagedSubmittable) done.add(d);

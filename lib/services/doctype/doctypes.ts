@@ -1,64 +1,56 @@
 import "server-only";
-import { asc, count, eq, like } from "drizzle-orm";
+import { asc, count, eq, like, sql } from "drizzle-orm";
 import { z } from "zod";
-import { getDb } from "@/db";
+import { changes, getDb, tx } from "@/db";
 import { docfield, doctype, document } from "@/db/schema";
 import { requireManager, type Actor } from "@/lib/auth/roles";
 import { notFound, zodToAppError } from "@/lib/errors";
 
-export function listDoctypes(actor: Actor | null, q: { search?: string; includeChild?: boolean } = {}, db = getDb()) {
+export async function listDoctypes(actor: Actor | null, q: { search?: string; includeChild?: boolean } = {}, db = getDb()) {
   requireManager(actor);
-  const docs = db
+  const docs = await db
     .select({ doctype: document.doctype, n: count() })
     .from(document)
     .where(eq(document.deleted, false))
-    .groupBy(document.doctype)
-    .all();
+    .groupBy(document.doctype);
   const counts = new Map(docs.map((d) => [d.doctype, d.n]));
-  const fieldCounts = new Map(
-    db
-      .select({ parent: docfield.parent, n: count() })
-      .from(docfield)
-      .groupBy(docfield.parent)
-      .all()
-      .map((r) => [r.parent, r.n]),
-  );
-  const rows = db
+  const fields = await db.select({ parent: docfield.parent, n: count() }).from(docfield).groupBy(docfield.parent);
+  const fieldCounts = new Map(fields.map((r) => [r.parent, r.n]));
+  const rows = await db
     .select()
     .from(doctype)
-    .where(q.search ? like(doctype.name, `%${q.search}%`) : undefined)
-    .orderBy(asc(doctype.name))
-    .all();
+    .where(q.search ? like(sql`lower(${doctype.name})`, `%${q.search.toLowerCase()}%`) : undefined)
+    .orderBy(asc(doctype.name));
   return rows
     .filter((d) => q.includeChild !== false || !d.isChild)
     .map((d) => ({ ...d, documents: counts.get(d.name) ?? 0, fields: fieldCounts.get(d.name) ?? 0 }));
 }
 
-export function getDoctype(actor: Actor | null, name: string, db = getDb()) {
+export async function getDoctype(actor: Actor | null, name: string, db = getDb()) {
   requireManager(actor);
-  const d = db.select().from(doctype).where(eq(doctype.name, name)).get();
+  const [d] = await db.select().from(doctype).where(eq(doctype.name, name)).limit(1);
   if (!d) throw notFound(`DocType ${name}`);
-  const fields = db.select().from(docfield).where(eq(docfield.parent, name)).orderBy(asc(docfield.idx)).all();
+  const fields = await db.select().from(docfield).where(eq(docfield.parent, name)).orderBy(asc(docfield.idx), asc(docfield.fieldname));
   return { ...d, fields };
 }
 
 const updateDoctypeSchema = z.object({ is_submittable: z.boolean() });
 
-export function updateDoctype(actor: Actor | null, name: string, input: unknown, db = getDb()) {
+export async function updateDoctype(actor: Actor | null, name: string, input: unknown, db = getDb()) {
   requireManager(actor);
   const parsed = updateDoctypeSchema.safeParse(input);
   if (!parsed.success) throw zodToAppError(parsed.error);
-  const res = db
-    .update(doctype)
-    .set({ isSubmittable: parsed.data.is_submittable, modified: Date.now() })
-    .where(eq(doctype.name, name))
-    .run();
-  if (res.changes === 0) throw notFound(`DocType ${name}`);
+  const res = await tx(
+    (t) => t.update(doctype).set({ isSubmittable: parsed.data.is_submittable, modified: Date.now() }).where(eq(doctype.name, name)),
+    {},
+    db,
+  );
+  if (changes(res) === 0) throw notFound(`DocType ${name}`);
   return getDoctype(actor, name, db);
 }
 
 /** Frappe-style snake_case JSON for the REST resource. */
-export function doctypeJson(d: ReturnType<typeof getDoctype>) {
+export function doctypeJson(d: Awaited<ReturnType<typeof getDoctype>>) {
   return {
     name: d.name,
     module: d.module,

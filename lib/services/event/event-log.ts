@@ -1,7 +1,9 @@
 import "server-only";
 // Received events and their routing trail (why a webhook did or didn't fire), read side.
 // Ingest (lib/services/events.ts) writes them; this lists and shows them.
+import { and, asc, desc, eq, inArray, lt, lte, or, type SQL } from "drizzle-orm";
 import { getDb } from "@/db";
+import { document, event, webhook, webhookRequestLog } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { AppError, notFound } from "@/lib/errors";
 import { requireManager } from "../request-log/request-log-common";
@@ -27,6 +29,17 @@ export interface EventFilters {
   user?: string;
 }
 
+const COLUMNS = {
+  id: event.id,
+  doctype: event.doctype,
+  docname: event.docname,
+  event: event.event,
+  user: event.user,
+  postedBy: event.postedBy,
+  routing: event.routing,
+  created: event.created,
+};
+
 interface Raw {
   id: string;
   doctype: string;
@@ -34,18 +47,13 @@ interface Raw {
   event: string;
   user: string | null;
   postedBy: string | null;
-  routing: string;
+  routing: unknown;
   created: number;
 }
 
-function parseRouting(json: string): RoutingEntry[] {
-  try {
-    const v: unknown = JSON.parse(json);
-    if (!Array.isArray(v)) return [];
-    return v.filter((e): e is RoutingEntry => !!e && typeof e === "object" && typeof (e as { webhook?: unknown }).webhook === "string");
-  } catch {
-    return [];
-  }
+function parseRouting(v: unknown): RoutingEntry[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter((e): e is RoutingEntry => !!e && typeof e === "object" && typeof (e as { webhook?: unknown }).webhook === "string");
 }
 
 const toRow = ({ routing, ...r }: Raw): EventRow => {
@@ -53,43 +61,37 @@ const toRow = ({ routing, ...r }: Raw): EventRow => {
   return { ...r, matched: entries.filter((e) => e.matched).length, webhooks: entries.length };
 };
 
-const COLUMNS = `id, doctype, docname, event, user, posted_by AS postedBy, routing, created`;
-
 /** Newest first, keyset on (created, id) like the Request Log; `cursor` is "<created>.<id>". */
-export function listEvents(
+export async function listEvents(
   actor: Actor | null,
   f: EventFilters = {},
   cursor?: string | null,
   limit = 20,
-): { rows: EventRow[]; next?: string } {
+): Promise<{ rows: EventRow[]; next?: string }> {
   requireManager(actor);
-  const where: string[] = [];
-  const params: Record<string, string | number> = {};
+  const where: (SQL | undefined)[] = [];
   for (const [key, col] of [
-    ["doctype", "doctype"],
-    ["docname", "docname"],
-    ["event", "event"],
-    ["user", "user"],
+    ["doctype", event.doctype],
+    ["docname", event.docname],
+    ["event", event.event],
+    ["user", event.user],
   ] as const) {
     const v = f[key]?.trim();
-    if (v) {
-      where.push(`${col} = @${key}`);
-      params[key] = v;
-    }
+    if (v) where.push(eq(col, v));
   }
   if (cursor) {
     const m = /^(\d{1,16})\.(.{1,300})$/.exec(cursor);
     if (!m?.[1] || !m[2]) throw new AppError("BAD_REQUEST", "Invalid cursor");
-    where.push(`created <= @cCreated AND (created < @cCreated OR id < @cId)`);
-    params.cCreated = Number(m[1]);
-    params.cId = m[2];
+    const at = Number(m[1]);
+    where.push(and(lte(event.created, at), or(lt(event.created, at), lt(event.id, m[2]))));
   }
   const n = Math.min(Math.max(1, limit), 200);
-  const raws = getDb()
-    .$client.prepare(
-      `SELECT ${COLUMNS} FROM event ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY created DESC, id DESC LIMIT ${n + 1}`,
-    )
-    .all(params) as Raw[];
+  const raws = await getDb()
+    .select(COLUMNS)
+    .from(event)
+    .where(and(...where))
+    .orderBy(desc(event.created), desc(event.id))
+    .limit(n + 1);
   const rows = raws.slice(0, n).map(toRow);
   const last = rows[rows.length - 1];
   return { rows, ...(raws.length > n && last ? { next: `${last.created}.${last.id}` } : {}) };
@@ -110,34 +112,42 @@ export interface EventDetail extends EventRow {
   subscribed: Record<string, string[]>;
 }
 
-export function getEvent(actor: Actor | null, id: string): EventDetail {
+export async function getEvent(actor: Actor | null, id: string): Promise<EventDetail> {
   requireManager(actor);
-  const db = getDb().$client;
-  const raw = db.prepare(`SELECT ${COLUMNS}, api_key AS apiKey FROM event WHERE id = ?`).get(id) as
-    (Raw & { apiKey: string | null }) | undefined;
+  const db = getDb();
+  const [raw] = await db
+    .select({ ...COLUMNS, apiKey: event.apiKey })
+    .from(event)
+    .where(eq(event.id, id))
+    .limit(1);
   if (!raw) throw notFound(`Event ${id}`);
-  const logs = db
-    .prepare(`SELECT name, webhook, status, http_status AS httpStatus FROM webhook_request_log WHERE event = ? ORDER BY created, name`)
-    .all(id) as EventLogRef[];
+  const logs = await db
+    .select({
+      name: webhookRequestLog.name,
+      webhook: webhookRequestLog.webhook,
+      status: webhookRequestLog.status,
+      httpStatus: webhookRequestLog.httpStatus,
+    })
+    .from(webhookRequestLog)
+    .where(eq(webhookRequestLog.event, id))
+    .orderBy(asc(webhookRequestLog.created), asc(webhookRequestLog.name));
   const routing = parseRouting(raw.routing);
+  const names = [...new Set(routing.map((e) => e.webhook))];
+  const hooks = names.length
+    ? await db
+        .select({ name: webhook.name, docevent: webhook.webhookDocevent, events: webhook.webhookEvents })
+        .from(webhook)
+        .where(inArray(webhook.name, names))
+    : [];
+  const byName = new Map(hooks.map((w) => [w.name, w]));
   const subscribed: Record<string, string[]> = {};
-  const hook = db.prepare(`SELECT webhook_docevent AS docevent, webhook_events AS events FROM webhook WHERE name = ?`);
   for (const e of routing) {
-    const w = hook.get(e.webhook) as { docevent: string; events: string } | undefined;
+    const w = byName.get(e.webhook);
     if (!w) continue;
-    const events = parseRoutingEvents(w.events);
+    const events = Array.isArray(w.events) ? w.events.filter((x): x is string => typeof x === "string") : [];
     subscribed[e.webhook] = events.length ? events : [w.docevent];
   }
   return { ...toRow(raw), apiKey: raw.apiKey, routing, logs, subscribed };
-}
-
-function parseRoutingEvents(json: string): string[] {
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-  } catch {
-    return [];
-  }
 }
 
 /** The routing reason as the trail shows it. */
@@ -175,17 +185,20 @@ export interface StoredDocumentView {
 }
 
 /** The latest snapshot of a host document, as last posted to /api/events, with its recent events. */
-export function getStoredDocument(actor: Actor | null, doctype: string, name: string): StoredDocumentView {
+export async function getStoredDocument(actor: Actor | null, doctype: string, name: string): Promise<StoredDocumentView> {
   requireManager(actor);
-  const db = getDb().$client;
-  const row = db
-    .prepare(`SELECT doctype, name, data, deleted, modified FROM document WHERE doctype = ? AND name = ?`)
-    .get(doctype, name) as { doctype: string; name: string; data: string; deleted: number; modified: number } | undefined;
+  const db = getDb();
+  const [row] = await db
+    .select()
+    .from(document)
+    .where(and(eq(document.doctype, doctype), eq(document.name, name)))
+    .limit(1);
   if (!row) throw notFound(`${doctype} ${name}`);
-  const events = (
-    db
-      .prepare(`SELECT ${COLUMNS} FROM event WHERE doctype = ? AND docname = ? ORDER BY created DESC, id DESC LIMIT 20`)
-      .all(doctype, name) as Raw[]
-  ).map(toRow);
-  return { ...row, deleted: !!row.deleted, events };
+  const events = await db
+    .select(COLUMNS)
+    .from(event)
+    .where(and(eq(event.doctype, doctype), eq(event.docname, name)))
+    .orderBy(desc(event.created), desc(event.id))
+    .limit(20);
+  return { ...row, data: JSON.stringify(row.data), events: events.map(toRow) };
 }

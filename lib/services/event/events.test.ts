@@ -21,7 +21,7 @@ beforeEach(async () => {
   t = await freshDb();
   db = t.db;
   await createUserUnchecked(db, { name: "Administrator", email: "admin@example.com", password: "password123", roles: ["System Manager"] });
-  const k = createApiKeyUnchecked(db, "Administrator");
+  const k = await createApiKeyUnchecked(db, "Administrator");
   token = `token ${k.key}:${k.secret}`;
 });
 afterEach(() => t.close());
@@ -39,41 +39,30 @@ function post(body: unknown, headers: Record<string, string> = {}): Promise<Resp
   );
 }
 
-const counts = () => ({
-  events: db
-    .select({ n: sql<number>`count(*)` })
-    .from(event)
-    .get()?.n,
-  logs: db
-    .select({ n: sql<number>`count(*)` })
-    .from(webhookRequestLog)
-    .get()?.n,
-  deliveries: db
-    .select({ n: sql<number>`count(*)` })
-    .from(delivery)
-    .get()?.n,
-  documents: db
-    .select({ n: sql<number>`count(*)` })
-    .from(document)
-    .get()?.n,
+const counts = async () => ({
+  events: (await db.select({ n: sql<number>`count(*)` }).from(event))[0]?.n,
+  logs: (await db.select({ n: sql<number>`count(*)` }).from(webhookRequestLog))[0]?.n,
+  deliveries: (await db.select({ n: sql<number>`count(*)` }).from(delivery))[0]?.n,
+  documents: (await db.select({ n: sql<number>`count(*)` }).from(document))[0]?.n,
 });
 
-const routingOf = (id: string) => (db.select().from(event).where(eq(event.id, id)).get()?.routing ?? []) as RoutingEntry[];
+const routingOf = async (id: string) => ((await db.select().from(event).where(eq(event.id, id)))[0]?.routing ?? []) as RoutingEntry[];
 
 describe("POST /api/events", () => {
   it("accepts an event, stores it and queues a delivery (202)", async () => {
-    insertWebhook(db, { name: "Quotation hook", url: URL_ });
+    await insertWebhook(db, { name: "Quotation hook", url: URL_ });
     const res = await post({ doctype: "Quotation", event: "on_update", doc: quotation("QTN-1"), user: "jane@host.example" });
     expect(res.status).toBe(202);
     const body = (await res.json()) as { events: { id: string; deliveries: { webhook: string; request_log: string }[] }[] };
     expect(body.events).toHaveLength(1);
     const [ev] = body.events;
     expect(ev?.deliveries).toEqual([{ webhook: "Quotation hook", request_log: expect.any(String) }]);
-    const log = db
-      .select()
-      .from(webhookRequestLog)
-      .where(eq(webhookRequestLog.name, ev?.deliveries[0]?.request_log ?? ""))
-      .get();
+    const log = (
+      await db
+        .select()
+        .from(webhookRequestLog)
+        .where(eq(webhookRequestLog.name, ev?.deliveries[0]?.request_log ?? ""))
+    )[0];
     expect(log).toMatchObject({
       webhook: "Quotation hook",
       referenceDoctype: "Quotation",
@@ -84,11 +73,12 @@ describe("POST /api/events", () => {
       attempts: 0,
     });
     expect(JSON.parse(log?.data ?? "")).toMatchObject({ name: "QTN-1", status: "Open" });
-    const stored = db
-      .select()
-      .from(event)
-      .where(eq(event.id, ev?.id ?? ""))
-      .get();
+    const stored = (
+      await db
+        .select()
+        .from(event)
+        .where(eq(event.id, ev?.id ?? ""))
+    )[0];
     expect(stored).toMatchObject({
       doctype: "Quotation",
       event: "on_update",
@@ -96,7 +86,7 @@ describe("POST /api/events", () => {
       user: "jane@host.example",
       postedBy: "Administrator",
     });
-    const d = db.select().from(delivery).get();
+    const d = (await db.select().from(delivery))[0];
     expect(d).toMatchObject({
       log: log?.name,
       webhook: "Quotation hook",
@@ -111,7 +101,7 @@ describe("POST /api/events", () => {
   });
 
   it("answers 401 without auth or with a wrong secret, 403 for a disabled user, and stores nothing", async () => {
-    const before = counts();
+    const before = await counts();
     const ok = { doctype: "Quotation", event: "on_update", doc: quotation("QTN-1") };
     expect(
       (
@@ -122,18 +112,18 @@ describe("POST /api/events", () => {
     ).toBe(401);
     expect((await post(ok, { authorization: token.replace(/:.*/, ":wrong") })).status).toBe(401);
     expect((await post(ok, { authorization: "Basic abc" })).status).toBe(401);
-    db.update(user).set({ enabled: false }).where(eq(user.name, "Administrator")).run();
+    await db.update(user).set({ enabled: false }).where(eq(user.name, "Administrator"));
     const res = await post(ok);
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it("takes keys of System Managers and Event Publishers only; the event's user field changes nothing", async () => {
-    insertWebhook(db, { name: "h", url: URL_ });
+    await insertWebhook(db, { name: "h", url: URL_ });
     const keyOf = async (email: string, roles: string[]) => {
       await createUserUnchecked(db, { email, password: "password123", roles });
-      const k = createApiKeyUnchecked(db, email);
+      const k = await createApiKeyUnchecked(db, email);
       return `token ${k.key}:${k.secret}`;
     };
     const publisher = await keyOf("publisher@example.com", ["Event Publisher"]);
@@ -141,7 +131,7 @@ describe("POST /api/events", () => {
     const desk = await keyOf("desk@example.com", ["Desk User"]);
     const ev = (name: string) => ({ doctype: "Quotation", event: "on_update", doc: quotation(name), user: "Administrator" });
 
-    const before = counts();
+    const before = await counts();
     for (const auth of [nobody, desk]) {
       const res = await post(ev("QTN-X"), { authorization: auth });
       expect(res.status).toBe(403);
@@ -149,19 +139,19 @@ describe("POST /api/events", () => {
     }
     // a brand-new DocType is not registered by a refused key either
     expect((await post({ doctype: "Brand New", event: "on_update", doc: { name: "B-1" } }, { authorization: nobody })).status).toBe(403);
-    expect(counts()).toEqual(before);
-    expect(db.select().from(doctype).where(eq(doctype.name, "Brand New")).get()).toBeUndefined();
+    expect(await counts()).toEqual(before);
+    expect((await db.select().from(doctype).where(eq(doctype.name, "Brand New")))[0]).toBeUndefined();
 
     const ok = await post(ev("QTN-P"), { authorization: publisher });
     expect(ok.status).toBe(202);
-    const stored = db.select().from(event).all().at(-1);
+    const stored = (await db.select().from(event).where(eq(event.postedBy, "publisher@example.com")))[0];
     expect(stored?.postedBy).toBe("publisher@example.com");
     expect(stored?.user).toBe("Administrator");
   });
 
   it("rejects bad input with 4xx and stores nothing", async () => {
-    insertWebhook(db, { name: "h", url: URL_ });
-    const before = counts();
+    await insertWebhook(db, { name: "h", url: URL_ });
+    const before = await counts();
     const cases: [unknown, Record<string, string>, number, RegExp?][] = [
       ["{not json", {}, 400, /not valid JSON/],
       [{ doctype: "Quotation", event: "on_update", doc: quotation("Q") }, { "content-type": "text/plain" }, 415],
@@ -203,11 +193,11 @@ describe("POST /api/events", () => {
       expect(err.error.code).toBeTruthy();
       if (message) expect(err.error.message).toMatch(message);
     }
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it("answers 415 without a Content-Type, and accepts application/json with a charset", async () => {
-    insertWebhook(db, { name: "h", url: URL_ });
+    await insertWebhook(db, { name: "h", url: URL_ });
     const ok = { doctype: "Quotation", event: "on_update", doc: quotation("QTN-1") };
     // A byte body: fetch adds no Content-Type of its own.
     const bare = new Request("http://localhost/api/events", {
@@ -219,7 +209,7 @@ describe("POST /api/events", () => {
     const res = await POST(bare);
     expect(res.status).toBe(415);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
-    expect(counts()).toMatchObject({ events: 0 });
+    expect(await counts()).toMatchObject({ events: 0 });
     expect((await post(ok, { "content-type": "application/json; charset=utf-8" })).status).toBe(202);
     expect((await post({ ...ok, id: "e2" }, { "content-type": 'Application/JSON;charset="UTF-8"' })).status).toBe(202);
   });
@@ -235,14 +225,28 @@ describe("POST /api/events", () => {
   });
 
   it("accepts a repeated id once and does not dispatch it twice", async () => {
-    insertWebhook(db, { name: "h", url: URL_ });
+    await insertWebhook(db, { name: "h", url: URL_ });
     const ev = { doctype: "Quotation", event: "on_update", doc: quotation("QTN-1"), id: "host-evt-1" };
     const a = (await (await post(ev)).json()) as { events: { id: string; deliveries: unknown[] }[] };
     const b = (await (await post([ev, { ...ev }])).json()) as { events: { id: string; deliveries: unknown[]; duplicate?: boolean }[] };
     expect(b.events.map((e) => e.id)).toEqual([a.events[0]?.id, a.events[0]?.id]);
     expect(b.events[0]?.duplicate).toBe(true);
     expect(b.events[0]?.deliveries).toEqual(a.events[0]?.deliveries);
-    expect(counts()).toMatchObject({ events: 1, deliveries: 1, logs: 1 });
+    expect(await counts()).toMatchObject({ events: 1, deliveries: 1, logs: 1 });
+  });
+
+  it("stores one event for one new id posted by several requests at once, the others answered as duplicates", async () => {
+    // A DocType nobody registered yet, so the requests also race to register it.
+    const ev = { doctype: "Race Ticket", event: "on_update", doc: { name: "R-1", title: "x" }, id: "host-evt-race" };
+    await insertWebhook(db, { name: "race", url: URL_, doctype: "Race Ticket" });
+    const results = await Promise.all(Array.from({ length: 4 }, () => ingestEvents(db, { user: "Administrator" }, parseEventsBody(ev))));
+    const ids = new Set(results.map((r) => r.events[0]?.id));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => !r.events[0]?.duplicate)).toHaveLength(1);
+    expect(results.reduce((n, r) => n + r.queued, 0)).toBe(1);
+    for (const r of results) expect(r.events[0]?.deliveries).toHaveLength(1);
+    expect(await counts()).toMatchObject({ events: 1, deliveries: 1, logs: 1 });
+    expect(await db.select().from(docfield).where(eq(docfield.parent, "Race Ticket"))).toHaveLength(1);
   });
 });
 
@@ -250,7 +254,7 @@ describe("routing", () => {
   const actor = { user: "Administrator" };
 
   it("keeps only the last delivery per (webhook, document) within a request; on_change fires for all but after_insert", async () => {
-    insertWebhook(db, { name: "changes", url: URL_, docevent: "on_change" });
+    await insertWebhook(db, { name: "changes", url: URL_, docevent: "on_change" });
     const r = await ingestEvents(
       db,
       actor,
@@ -262,26 +266,30 @@ describe("routing", () => {
       ]),
     );
     expect(r.events.map((e) => e.deliveries.length)).toEqual([0, 0, 1, 1]);
-    expect(routingOf(r.events[0]?.id ?? "")).toEqual([{ webhook: "changes", matched: false, reason: "other_event" }]);
-    expect(routingOf(r.events[1]?.id ?? "")[0]).toMatchObject({ matched: true, reason: "superseded", superseded_by: r.events[2]?.id });
-    const logs = db.select().from(webhookRequestLog).all();
+    expect(await routingOf(r.events[0]?.id ?? "")).toEqual([{ webhook: "changes", matched: false, reason: "other_event" }]);
+    expect((await routingOf(r.events[1]?.id ?? ""))[0]).toMatchObject({
+      matched: true,
+      reason: "superseded",
+      superseded_by: r.events[2]?.id,
+    });
+    const logs = await db.select().from(webhookRequestLog);
     expect(logs).toHaveLength(2);
     const q1 = logs.find((l) => l.referenceDocument === "Q1");
     expect(JSON.parse(q1?.data ?? "{}").doc.v).toBe(3);
     expect(q1?.docEvent).toBe("on_submit");
     // The snapshot is the last one too.
-    expect(db.select().from(document).where(eq(document.name, "Q1")).get()?.data).toMatchObject({ v: 3 });
+    expect((await db.select().from(document).where(eq(document.name, "Q1")))[0]?.data).toMatchObject({ v: 3 });
   });
 
   it("matches webhook_events, records why others did not fire, and logs a condition error without blocking the rest", async () => {
-    insertWebhook(db, { name: "a-multi", url: URL_, events: ["on_submit", "on_cancel"] });
-    insertWebhook(db, { name: "b-disabled", url: URL_, enabled: false });
-    insertWebhook(db, { name: "c-cond-false", url: URL_, docevent: "on_submit", condition: 'doc.status == "Closed"' });
-    insertWebhook(db, { name: "d-cond-error", url: URL_, docevent: "on_submit", condition: "doc.grand_total > " });
-    insertWebhook(db, { name: "e-cond-true", url: URL_, docevent: "on_submit", condition: "doc.grand_total > 40" });
+    await insertWebhook(db, { name: "a-multi", url: URL_, events: ["on_submit", "on_cancel"] });
+    await insertWebhook(db, { name: "b-disabled", url: URL_, enabled: false });
+    await insertWebhook(db, { name: "c-cond-false", url: URL_, docevent: "on_submit", condition: 'doc.status == "Closed"' });
+    await insertWebhook(db, { name: "d-cond-error", url: URL_, docevent: "on_submit", condition: "doc.grand_total > " });
+    await insertWebhook(db, { name: "e-cond-true", url: URL_, docevent: "on_submit", condition: "doc.grand_total > 40" });
     const r = await ingestEvents(db, actor, parseEventsBody({ doctype: "Quotation", event: "on_submit", doc: quotation("Q1") }));
     expect(r.events[0]?.deliveries.map((d) => d.webhook)).toEqual(["a-multi", "e-cond-true"]);
-    const routing = routingOf(r.events[0]?.id ?? "");
+    const routing = await routingOf(r.events[0]?.id ?? "");
     expect(routing.map((e) => [e.webhook, e.matched, e.reason])).toEqual([
       ["a-multi", true, undefined],
       ["b-disabled", false, "disabled"],
@@ -290,26 +298,27 @@ describe("routing", () => {
       ["e-cond-true", true, undefined],
     ]);
     expect(routing[2]?.values).toEqual({ "doc.status": "Open" });
-    const errorLog = db
-      .select()
-      .from(webhookRequestLog)
-      .where(eq(webhookRequestLog.name, routing[3]?.request_log ?? ""))
-      .get();
+    const errorLog = (
+      await db
+        .select()
+        .from(webhookRequestLog)
+        .where(eq(webhookRequestLog.name, routing[3]?.request_log ?? ""))
+    )[0];
     expect(errorLog).toMatchObject({ status: "Error", webhook: "d-cond-error" });
     expect(errorLog?.error).toMatch(/condition/i);
-    expect(counts().deliveries).toBe(2);
+    expect((await counts()).deliveries).toBe(2);
   });
 
   it("logs a render error and never queues it", async () => {
-    insertWebhook(db, { name: "bad-template", url: URL_, json: '{ "x": {{ doc.name | nosuchfilter }} }' });
+    await insertWebhook(db, { name: "bad-template", url: URL_, json: '{ "x": {{ doc.name | nosuchfilter }} }' });
     const r = await ingestEvents(db, actor, parseEventsBody({ doctype: "Quotation", event: "on_update", doc: quotation("Q1") }));
     expect(r.events[0]?.deliveries).toEqual([]);
-    const routing = routingOf(r.events[0]?.id ?? "");
+    const routing = await routingOf(r.events[0]?.id ?? "");
     expect(routing[0]).toMatchObject({ matched: true, reason: "render_error" });
-    const log = db.select().from(webhookRequestLog).get();
+    const log = (await db.select().from(webhookRequestLog))[0];
     expect(log).toMatchObject({ status: "Error" });
     expect(log?.error).toMatch(/^Failed to compute request body/);
-    expect(counts().deliveries).toBe(0);
+    expect((await counts()).deliveries).toBe(0);
   });
 
   it("marks a trashed document deleted and registers an unknown DocType with inferred fields", async () => {
@@ -328,19 +337,14 @@ describe("routing", () => {
     };
     await ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_update", doc }));
     await ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_trash", doc }));
-    expect(db.select().from(document).where(eq(document.name, "T-1")).get()?.deleted).toBe(true);
-    expect(db.select().from(doctype).where(eq(doctype.name, "Ticket")).get()).toMatchObject({
+    expect((await db.select().from(document).where(eq(document.name, "T-1")))[0]?.deleted).toBe(true);
+    expect((await db.select().from(doctype).where(eq(doctype.name, "Ticket")))[0]).toMatchObject({
       inferred: true,
       module: "Custom",
       isChild: false,
     });
     const fields = Object.fromEntries(
-      db
-        .select()
-        .from(docfield)
-        .where(eq(docfield.parent, "Ticket"))
-        .all()
-        .map((f) => [f.fieldname, [f.fieldtype, f.options]]),
+      (await db.select().from(docfield).where(eq(docfield.parent, "Ticket"))).map((f) => [f.fieldname, [f.fieldtype, f.options]]),
     );
     expect(fields).toEqual({
       title: ["Data", null],
@@ -351,18 +355,14 @@ describe("routing", () => {
       meta: ["JSON", null],
       lines: ["Table", "Ticket Line"],
     });
-    expect(db.select().from(doctype).where(eq(doctype.name, "Ticket Line")).get()?.isChild).toBe(true);
+    expect((await db.select().from(doctype).where(eq(doctype.name, "Ticket Line")))[0]?.isChild).toBe(true);
     // A submit event makes an inferred DocType submittable.
     await ingestEvents(db, actor, parseEventsBody({ doctype: "Ticket", event: "on_submit", doc }));
-    expect(db.select().from(doctype).where(eq(doctype.name, "Ticket")).get()?.isSubmittable).toBe(true);
-    expect(
-      db
-        .select()
-        .from(docfield)
-        .where(eq(docfield.parent, "Ticket Line"))
-        .all()
-        .map((f) => f.fieldname)
-        .sort(),
-    ).toEqual(["note", "qty", "sku"]);
+    expect((await db.select().from(doctype).where(eq(doctype.name, "Ticket")))[0]?.isSubmittable).toBe(true);
+    expect((await db.select().from(docfield).where(eq(docfield.parent, "Ticket Line"))).map((f) => f.fieldname).sort()).toEqual([
+      "note",
+      "qty",
+      "sku",
+    ]);
   });
 });

@@ -40,7 +40,7 @@ afterEach(async () => {
   await dispatcher?.stop(100);
   dispatcher = undefined;
   await rec.close();
-  t.close();
+  await t.close();
 });
 
 function start() {
@@ -59,7 +59,7 @@ const post = (events: { event: string; doc: Record<string, unknown> }[]) =>
     { user: "Administrator" },
     parseEventsBody(events.map((e) => ({ doctype: "Quotation", user: "jane@example.com", ...e }))),
   );
-const logs = () => db.select().from(webhookRequestLog).all();
+const logs = () => db.select().from(webhookRequestLog).orderBy(webhookRequestLog.created, webhookRequestLog.name);
 
 /** The Standard Webhooks verification algorithm, written out independently of lib/renderer. */
 function standardVerifies(headers: Record<string, string | string[] | undefined>, body: string, secret: string): boolean {
@@ -78,7 +78,7 @@ function standardVerifies(headers: Record<string, string | string[] | undefined>
 
 describe("seed 004 on the wire", () => {
   it("sends the event envelope, once per matching event, with the API key (masked in the log) and a Standard signature", async () => {
-    hook({ events: ["on_update", "on_submit"], apiKey: "key-abcdefghijklmnop", secret: SECRET, scheme: "both" });
+    await hook({ events: ["on_update", "on_submit"], apiKey: "key-abcdefghijklmnop", secret: SECRET, scheme: "both" });
     start();
     const r = await post([
       { event: "on_update", doc: { name: "QTN-1", status: "Draft" } },
@@ -107,33 +107,33 @@ describe("seed 004 on the wire", () => {
           .digest("base64"),
       );
     }
-    await until(() => logs().filter((l) => l.status === "Delivered").length === 2, 10_000, "2 delivered");
-    for (const l of logs()) expect(l.headers).not.toContain("key-abcdefghijklmnop");
+    await until(async () => (await logs()).filter((l) => l.status === "Delivered").length === 2, 10_000, "2 delivered");
+    for (const l of await logs()) expect(l.headers).not.toContain("key-abcdefghijklmnop");
   });
 
   it("sends the Data mapping as the envelope's data, and a custom API key header", async () => {
-    hook({ apiKey: "custom-key-0123456789", apiKeyHeader: "X-Partner-Key", data: [{ fieldname: "status", key: "state" }] });
+    await hook({ apiKey: "custom-key-0123456789", apiKeyHeader: "X-Partner-Key", data: [{ fieldname: "status", key: "state" }] });
     start();
     await post([{ event: "on_update", doc: { name: "QTN-2", status: "Open" } }]);
     const [g] = await rec.waitFor(1);
     expect(JSON.parse(g?.body ?? "").data).toEqual({ state: "Open" });
     expect(g?.headers["x-partner-key"]).toBe("custom-key-0123456789");
     expect(g?.headers["x-api-key"]).toBeUndefined();
-    await until(() => logs()[0]?.status === "Delivered", 10_000, "delivered");
-    expect(logs()[0]?.headers).not.toContain("custom-key-0123456789");
+    await until(async () => (await logs())[0]?.status === "Delivered", 10_000, "delivered");
+    expect((await logs())[0]?.headers).not.toContain("custom-key-0123456789");
   });
 
   it("rotates: two v1 signatures, each verifying with one secret, then one after expiry", async () => {
-    hook({ secret: SECRET, scheme: "standard" });
-    expect(() => rotateWebhookSecret(deskUser, "seed4", {}, db)).toThrow(/System Manager/);
-    insertWebhook(db, { name: "unsigned", url: `${rec.url}/u`, doctype: "Note" });
-    expect(() => rotateWebhookSecret(admin, "unsigned", {}, db)).toThrow(/Enable Security/);
-    expect(() => rotateWebhookSecret(admin, "missing", {}, db)).toThrow(/not found/);
-    const rotated = rotateWebhookSecret(admin, "seed4", {}, db);
+    await hook({ secret: SECRET, scheme: "standard" });
+    await expect(rotateWebhookSecret(deskUser, "seed4", {}, db)).rejects.toThrow(/System Manager/);
+    await insertWebhook(db, { name: "unsigned", url: `${rec.url}/u`, doctype: "Note" });
+    await expect(rotateWebhookSecret(admin, "unsigned", {}, db)).rejects.toThrow(/Enable Security/);
+    await expect(rotateWebhookSecret(admin, "missing", {}, db)).rejects.toThrow(/not found/);
+    const rotated = await rotateWebhookSecret(admin, "seed4", {}, db);
     expect(rotated.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
     expect(rotated.previous_secret_expires).toBeGreaterThan(Date.now() + ROTATION_GRACE_MS - 5000);
-    expect(JSON.stringify(getWebhook(admin, "seed4", db))).not.toContain(rotated.secret);
-    const v = db.select().from(version).where(eq(version.docname, "seed4")).all();
+    expect(JSON.stringify(await getWebhook(admin, "seed4", db))).not.toContain(rotated.secret);
+    const v = await db.select().from(version).where(eq(version.docname, "seed4"));
     expect(v[0]?.data).toMatchObject({ comment: "webhook_secret rotated" });
     expect(JSON.stringify(v)).not.toContain(rotated.secret);
 
@@ -147,10 +147,10 @@ describe("seed 004 on the wire", () => {
     expect(standardVerifies(g?.headers ?? {}, g?.body ?? "", "whsec_" + Buffer.alloc(24).toString("base64"))).toBe(false);
 
     // After the grace period only the new secret signs.
-    db.update(webhook)
+    await db
+      .update(webhook)
       .set({ previousSecretExpires: Date.now() - 1, modified: Date.now() + 5 })
-      .where(eq(webhook.name, "seed4"))
-      .run();
+      .where(eq(webhook.name, "seed4"));
     await post([{ event: "on_update", doc: { name: "QTN-4" } }]);
     const later = (await rec.waitFor(2))[1];
     expect(String(later?.headers["webhook-signature"]).split(" ")).toHaveLength(1);
@@ -158,17 +158,17 @@ describe("seed 004 on the wire", () => {
   });
 
   it("verifies a delivery after the fact, with reasons, and never returns the signatures", async () => {
-    hook({ secret: SECRET, scheme: "both" });
-    insertWebhook(db, { name: "plain", url: `${rec.url}/plain` });
+    await hook({ secret: SECRET, scheme: "both" });
+    await insertWebhook(db, { name: "plain", url: `${rec.url}/plain` });
     const r = await post([{ event: "on_update", doc: { name: "QTN-5" } }]);
     const [signedLog, plainLog] = [
       r.events[0]?.deliveries.find((d) => d.webhook === "seed4")?.request_log ?? "",
       r.events[0]?.deliveries.find((d) => d.webhook === "plain")?.request_log ?? "",
     ];
-    expect(verifyDelivery(admin, signedLog, { secret: SECRET }, db)).toMatchObject({ ok: false, reason: VERDICT.notSent });
+    expect(await verifyDelivery(admin, signedLog, { secret: SECRET }, db)).toMatchObject({ ok: false, reason: VERDICT.notSent });
     start();
-    await until(() => logs().every((l) => l.status === "Delivered"), 10_000, "delivered");
-    const good = verifyDelivery(admin, signedLog, { secret: SECRET }, db);
+    await until(async () => (await logs()).every((l) => l.status === "Delivered"), 10_000, "delivered");
+    const good = await verifyDelivery(admin, signedLog, { secret: SECRET }, db);
     expect(good).toMatchObject({
       ok: true,
       scheme: "both",
@@ -176,34 +176,40 @@ describe("seed 004 on the wire", () => {
       standard: { ok: true, reason: VERDICT.matches },
     });
     expect(JSON.stringify(good)).not.toMatch(/v1,/);
-    const bad = verifyDelivery(admin, signedLog, { secret: "whsec_" + Buffer.alloc(24, 1).toString("base64") }, db);
+    const bad = await verifyDelivery(admin, signedLog, { secret: "whsec_" + Buffer.alloc(24, 1).toString("base64") }, db);
     expect(bad).toMatchObject({
       ok: false,
       frappe: { ok: false, reason: VERDICT.differs },
       standard: { ok: false, reason: VERDICT.differs },
     });
-    expect(verifyDelivery(admin, plainLog, { secret: SECRET }, db)).toMatchObject({ ok: false, scheme: "none", reason: VERDICT.unsigned });
-    expect(() => verifyDelivery(deskUser, signedLog, { secret: SECRET }, db)).toThrow(/System Manager/);
-    expect(() => verifyDelivery(admin, signedLog, { secret: "" }, db)).toThrow(/secret/);
+    expect(await verifyDelivery(admin, plainLog, { secret: SECRET }, db)).toMatchObject({
+      ok: false,
+      scheme: "none",
+      reason: VERDICT.unsigned,
+    });
+    await expect(async () => verifyDelivery(deskUser, signedLog, { secret: SECRET }, db)).rejects.toThrow(/System Manager/);
+    await expect(async () => verifyDelivery(admin, signedLog, { secret: "" }, db)).rejects.toThrow(/secret/);
   });
 
-  it("verifies the Standard Webhooks spec's published example stored as a delivery", () => {
+  it("verifies the Standard Webhooks spec's published example stored as a delivery", async () => {
     const now = Date.now();
-    db.insert(webhookRequestLog)
-      .values({ name: "log_vector", status: "Delivered", data: '{"test": 2432232314}', attempts: 1, created: now, modified: now })
-      .run();
+    await db
+      .insert(webhookRequestLog)
+      .values({ name: "log_vector", status: "Delivered", data: '{"test": 2432232314}', attempts: 1, created: now, modified: now });
     const signature = JSON.stringify({
       id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
       timestamp: 1614265330,
       standard: "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
     });
-    db.insert(webhookRequestAttempt).values({ log: "log_vector", attempt: 1, started: now, success: true, signature }).run();
-    expect(verifyDelivery(admin, "log_vector", { secret: SECRET }, db)).toMatchObject({
+    await db.insert(webhookRequestAttempt).values({ log: "log_vector", attempt: 1, started: now, success: true, signature });
+    expect(await verifyDelivery(admin, "log_vector", { secret: SECRET }, db)).toMatchObject({
       ok: true,
       scheme: "standard",
       standard: { ok: true, reason: VERDICT.matches },
     });
-    expect(verifyDelivery(admin, "log_vector", { secret: "whsec_" + Buffer.alloc(24, 7).toString("base64") }, db).standard?.ok).toBe(false);
+    expect(
+      (await verifyDelivery(admin, "log_vector", { secret: "whsec_" + Buffer.alloc(24, 7).toString("base64") }, db)).standard?.ok,
+    ).toBe(false);
   });
 
   it("Send Test sends the unsaved form now, logs it as a test and shows the answer", async () => {
@@ -229,11 +235,11 @@ describe("seed 004 on the wire", () => {
     expect(JSON.parse(g?.body ?? "")).toMatchObject({ event_type: "Quotation.on_update", data: { name: "QTN-6" } });
     expect(g?.headers["x-api-key"]).toBe("test-key-0123456789abc");
     expect(standardVerifies(g?.headers ?? {}, g?.body ?? "", SECRET)).toBe(true);
-    const log = db.select().from(webhookRequestLog).where(eq(webhookRequestLog.name, res.request_log)).get();
+    const [log] = await db.select().from(webhookRequestLog).where(eq(webhookRequestLog.name, res.request_log));
     expect(log).toMatchObject({ isTest: true, status: "Delivered", httpStatus: 200, attempts: 1 });
     expect(log?.headers).not.toContain("test-key-0123456789abc");
-    expect(db.select().from(webhookRequestAttempt).where(eq(webhookRequestAttempt.log, res.request_log)).all()).toHaveLength(1);
-    expect(verifyDelivery(admin, res.request_log, { secret: SECRET }, db)).toMatchObject({ ok: true, scheme: "standard" });
+    expect(await db.select().from(webhookRequestAttempt).where(eq(webhookRequestAttempt.log, res.request_log))).toHaveLength(1);
+    expect(await verifyDelivery(admin, res.request_log, { secret: SECRET }, db)).toMatchObject({ ok: true, scheme: "standard" });
 
     rec.respond = () => ({ status: 500, body: "nope" });
     const failed = await sendTestWebhook(admin, form, "QTN-6", null, db);

@@ -70,11 +70,11 @@ export function toSummary(r: Webhook): WebhookSummary {
   };
 }
 
-export function loadWebhook(db: DB, name: string): { row: Webhook; doc: WebhookDoc } | undefined {
-  const row = db.select().from(webhook).where(eq(webhook.name, name)).get();
+export async function loadWebhook(db: DB, name: string): Promise<{ row: Webhook; doc: WebhookDoc } | undefined> {
+  const [row] = await db.select().from(webhook).where(eq(webhook.name, name)).limit(1);
   if (!row) return undefined;
-  const headers = db.select().from(webhookHeader).where(eq(webhookHeader.parent, name)).orderBy(asc(webhookHeader.idx)).all();
-  const data = db.select().from(webhookData).where(eq(webhookData.parent, name)).orderBy(asc(webhookData.idx)).all();
+  const headers = await db.select().from(webhookHeader).where(eq(webhookHeader.parent, name)).orderBy(asc(webhookHeader.idx));
+  const data = await db.select().from(webhookData).where(eq(webhookData.parent, name)).orderBy(asc(webhookData.idx));
   return {
     row,
     doc: {

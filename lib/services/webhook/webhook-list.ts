@@ -1,7 +1,7 @@
 import "server-only";
 // The Webhook list: the desk's list view and GET /api/resource/Webhook, with Frappe's
 // filter syntax ([[field, op, value]], {field: value}, {field: [op, value]}).
-import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, like, lt, lte, ne, not, or, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, like, lt, lte, ne, not, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { getDb } from "@/db";
 import { webhook } from "@/db/schema";
@@ -90,6 +90,16 @@ function coerce(field: string, v: unknown): unknown {
   return t;
 }
 
+/** Frappe's `like` (MariaDB's collation): case-insensitive, on the column's text, the same on both dialects. */
+function likeCi(col: SQLiteColumn, pattern: string, field = ""): SQL {
+  const text = BOOL_FIELDS.has(field)
+    ? sql`CASE WHEN ${col} THEN '1' ELSE '0' END`
+    : NUM_FIELDS.has(field)
+      ? sql`CAST(${col} AS TEXT)`
+      : sql`lower(${col})`;
+  return like(text, pattern.toLowerCase());
+}
+
 function condition([field, op, raw]: FilterTuple): SQL | undefined {
   const col = COLUMNS[field];
   if (!col) throw bad(`Invalid filters: unknown field ${field}`);
@@ -115,9 +125,9 @@ function condition([field, op, raw]: FilterTuple): SQL | undefined {
     case "<=":
       return lte(col, v);
     case "like":
-      return like(col, String(v));
+      return likeCi(col, String(v), field);
     default:
-      return not(like(col, String(v)));
+      return not(likeCi(col, String(v), field));
   }
 }
 
@@ -128,27 +138,27 @@ function orderOf(orderBy: string | undefined) {
   return dir.toLowerCase() === "asc" ? [asc(col), asc(webhook.name)] : [desc(col), asc(webhook.name)];
 }
 
-export function listWebhooks(actor: Actor | null, query: WebhookListQuery = {}, db = getDb()): { data: WebhookSummary[]; total: number } {
+export async function listWebhooks(
+  actor: Actor | null,
+  query: WebhookListQuery = {},
+  db = getDb(),
+): Promise<{ data: WebhookSummary[]; total: number }> {
   requireManager(actor);
   const q = query.q?.trim();
   const where = and(
     ...(query.filters ?? []).map(condition),
-    q ? or(like(webhook.name, `%${q}%`), like(webhook.webhookDoctype, `%${q}%`), like(webhook.requestUrl, `%${q}%`)) : undefined,
+    q ? or(likeCi(webhook.name, `%${q}%`), likeCi(webhook.webhookDoctype, `%${q}%`), likeCi(webhook.requestUrl, `%${q}%`)) : undefined,
   );
   const limit = Math.max(0, Math.min(query.limit ?? 20, 10_000));
   const offset = Math.max(0, query.offset ?? 0);
-  return db.transaction((tx) => {
-    const total = tx.select({ n: count() }).from(webhook).where(where).get()?.n ?? 0;
-    const base = tx
-      .select()
-      .from(webhook)
-      .where(where)
-      .orderBy(...orderOf(query.orderBy));
-    // SQLite's LIMIT -1 is "no limit" (Frappe's limit_page_length=0).
-    const rows = base
-      .limit(limit > 0 ? limit : -1)
-      .offset(offset)
-      .all();
-    return { data: rows.map(toSummary), total };
-  });
+  const [counted] = await db.select({ n: count() }).from(webhook).where(where);
+  const rows = await db
+    .select()
+    .from(webhook)
+    .where(where)
+    .orderBy(...orderOf(query.orderBy))
+    // 0 is "no limit" (Frappe's limit_page_length=0); both dialects take OFFSET after a LIMIT.
+    .limit(limit > 0 ? limit : Number.MAX_SAFE_INTEGER)
+    .offset(offset);
+  return { data: rows.map(toSummary), total: counted?.n ?? 0 };
 }

@@ -3,7 +3,7 @@ import "server-only";
 // request with lib/delivery's `prepare` — the one builder the dispatcher uses, rendering in
 // the pool and signing now — so it lists every header the receiver gets, signatures
 // included (values masked); Copy as cURL carries the real signatures.
-import { and, asc, desc, eq, like } from "drizzle-orm";
+import { and, asc, desc, eq, like, sql } from "drizzle-orm";
 import { getDb, type DB } from "@/db";
 import { docfield, doctype, document, webhook, type Webhook } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
@@ -72,6 +72,23 @@ export function draftRow(v: WebhookValues, stored: Webhook | undefined, actor: A
   };
 }
 
+/** The saved webhook the form edits, if any (its stored secrets sign the preview). */
+export async function storedRow(db: DB, savedName: string | null | undefined): Promise<Webhook | undefined> {
+  if (!savedName) return undefined;
+  const [row] = await db.select().from(webhook).where(eq(webhook.name, savedName)).limit(1);
+  return row;
+}
+
+/** A stored document that is not deleted. */
+export async function liveDocument(db: DB, doctypeName: string, name: string): Promise<{ data: Record<string, unknown> } | undefined> {
+  const [row] = await db
+    .select({ data: document.data })
+    .from(document)
+    .where(and(eq(document.doctype, doctypeName), eq(document.name, name), eq(document.deleted, false)))
+    .limit(1);
+  return row;
+}
+
 export async function previewWebhook(
   actor: Actor | null,
   unsaved: unknown,
@@ -81,7 +98,7 @@ export async function previewWebhook(
 ): Promise<PreviewResult> {
   requireManager(actor);
   const v = lenient(unsaved);
-  const stored = savedName ? db.select().from(webhook).where(eq(webhook.name, savedName)).get() : undefined;
+  const stored = await storedRow(db, savedName);
   const syntax = v.request_structure === "JSON" ? checkTemplateSyntax(v.webhook_json) : null;
   const base = {
     url: v.is_dynamic_url ? "" : v.request_url,
@@ -92,11 +109,7 @@ export async function previewWebhook(
   };
   if (!documentName) return { ...base, meets_condition: SELECT_DOCUMENT_CONDITION, request_body: SELECT_DOCUMENT_BODY };
 
-  const found = db
-    .select({ data: document.data })
-    .from(document)
-    .where(and(eq(document.doctype, v.webhook_doctype), eq(document.name, documentName), eq(document.deleted, false)))
-    .get();
+  const found = await liveDocument(db, v.webhook_doctype, documentName);
   if (!found) {
     const why = `${v.webhook_doctype || "Document"} ${documentName} not found`;
     return {
@@ -161,16 +174,17 @@ export interface FieldOption {
  * `Label (Fieldtype)`, Table fields included, then the standard fields), plus each child
  * table's own fields as dotted paths ("items.item_code"), which send that column of rows.
  */
-export function doctypeFieldOptions(actor: Actor | null, doctypeName: string, db = getDb()): FieldOption[] {
+export async function doctypeFieldOptions(actor: Actor | null, doctypeName: string, db = getDb()): Promise<FieldOption[]> {
   requireManager(actor);
-  const fieldsOf = (parent: string) => db.select().from(docfield).where(eq(docfield.parent, parent)).orderBy(asc(docfield.idx)).all();
-  const fields = fieldsOf(doctypeName);
+  const fieldsOf = (parent: string) =>
+    db.select().from(docfield).where(eq(docfield.parent, parent)).orderBy(asc(docfield.idx), asc(docfield.fieldname));
+  const fields = await fieldsOf(doctypeName);
   const out: FieldOption[] = [{ value: "name", label: "Name (Doc Name)" }];
   for (const f of fields) {
     if (NO_VALUE.has(f.fieldtype) || f.fieldname === "name") continue;
     out.push({ value: f.fieldname, label: `${f.label} (${f.fieldtype})` });
     if (TABLE_TYPES.has(f.fieldtype) && f.options) {
-      for (const c of fieldsOf(f.options)) {
+      for (const c of await fieldsOf(f.options)) {
         if (!NO_VALUE.has(c.fieldtype) && !TABLE_TYPES.has(c.fieldtype))
           out.push({ value: `${f.fieldname}.${c.fieldname}`, label: `${f.label} › ${c.label} (${c.fieldtype})` });
       }
@@ -184,16 +198,27 @@ export function doctypeFieldOptions(actor: Actor | null, doctypeName: string, db
 const TITLE_FIELDS = ["title", "customer_name", "subject", "full_name", "description"];
 
 /** Stored documents of a DocType whose name contains `q`, newest first. */
-export function searchDocuments(actor: Actor | null, doctypeName: string, q = "", db = getDb()): { name: string; title: string }[] {
+export async function searchDocuments(
+  actor: Actor | null,
+  doctypeName: string,
+  q = "",
+  db = getDb(),
+): Promise<{ name: string; title: string }[]> {
   requireManager(actor);
   if (!doctypeName) return [];
-  const rows = db
+  const text = q.trim().toLowerCase();
+  const rows = await db
     .select({ name: document.name, data: document.data })
     .from(document)
-    .where(and(eq(document.doctype, doctypeName), eq(document.deleted, false), q.trim() ? like(document.name, `%${q.trim()}%`) : undefined))
+    .where(
+      and(
+        eq(document.doctype, doctypeName),
+        eq(document.deleted, false),
+        text ? like(sql`lower(${document.name})`, `%${text}%`) : undefined,
+      ),
+    )
     .orderBy(desc(document.modified), asc(document.name))
-    .limit(20)
-    .all();
+    .limit(20);
   return rows.map((r) => {
     const t = TITLE_FIELDS.map((f) => r.data[f]).find((x): x is string => typeof x === "string" && x.trim() !== "" && x !== r.name);
     return { name: r.name, title: t ? t.replace(/<[^>]*>/g, "").slice(0, 80) : "" };
@@ -201,12 +226,11 @@ export function searchDocuments(actor: Actor | null, doctypeName: string, q = ""
 }
 
 /** DocTypes a webhook can watch (not child tables), for the form's DocType select. */
-export function webhookDoctypes(actor: Actor | null, db: DB = getDb()): { name: string; is_submittable: boolean }[] {
+export async function webhookDoctypes(actor: Actor | null, db: DB = getDb()): Promise<{ name: string; is_submittable: boolean }[]> {
   requireManager(actor);
   return db
     .select({ name: doctype.name, is_submittable: doctype.isSubmittable })
     .from(doctype)
     .where(eq(doctype.isChild, false))
-    .orderBy(asc(doctype.name))
-    .all();
+    .orderBy(asc(doctype.name));
 }

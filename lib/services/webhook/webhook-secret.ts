@@ -6,7 +6,7 @@ import "server-only";
 // (who, when, from where; never the value), in the same transaction as the write.
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { getDb, type DB } from "@/db";
+import { getDb, tx, type DB } from "@/db";
 import { version, webhook } from "@/db/schema";
 import { ACTIVITY, recordActivity } from "@/lib/auth/activity";
 import type { Actor } from "@/lib/auth/roles";
@@ -35,12 +35,18 @@ const change = (before: string | null, after: string | null) =>
  * someone typed a secret. There is no "cleared" operation, so a clear is a Set entry
  * whose detail says so.
  */
-export function recordCredentialWrites(tx: DB, actor: Actor, name: string, before: WebhookCredentials, after: WebhookCredentials): void {
+export async function recordCredentialWrites(
+  t: DB,
+  actor: Actor,
+  name: string,
+  before: WebhookCredentials,
+  after: WebhookCredentials,
+): Promise<void> {
   const who = { actor: actor.user, ip: actor.ip ?? "", subject: `Webhook/${name}` };
   const secret = change(before.secret, after.secret);
-  if (secret) recordActivity({ operation: ACTIVITY.webhookSecretSet, ...who, detail: `Webhook Secret ${secret.toLowerCase()}` }, tx);
+  if (secret) await recordActivity({ operation: ACTIVITY.webhookSecretSet, ...who, detail: `Webhook Secret ${secret.toLowerCase()}` }, t);
   const apiKey = change(before.apiKey, after.apiKey);
-  if (apiKey) recordActivity({ operation: ACTIVITY.apiKeyValueSet, ...who, detail: `API Key ${apiKey.toLowerCase()}` }, tx);
+  if (apiKey) await recordActivity({ operation: ACTIVITY.apiKeyValueSet, ...who, detail: `API Key ${apiKey.toLowerCase()}` }, t);
 }
 
 const rotateInput = z
@@ -59,51 +65,54 @@ export interface RotateResult {
   signature_scheme: string;
 }
 
-export function rotateWebhookSecret(
+export async function rotateWebhookSecret(
   actor: Actor | null,
   name: string,
   input: unknown = {},
   db: DB = getDb(),
   now = Date.now(),
-): RotateResult {
+): Promise<RotateResult> {
   requireManager(actor);
   const parsed = rotateInput.safeParse(input ?? {});
   if (!parsed.success) throw invalid("webhook_secret", parsed.error.issues[0]?.message ?? "Invalid secret");
   const given = (parsed.data?.new_secret ?? parsed.data?.newSecret ?? "").trim();
   const secret = given || generateStandardSecret();
-  const result = db.transaction((t) => {
-    const tx = t as unknown as DB;
-    const row = tx.select().from(webhook).where(eq(webhook.name, name)).get();
-    if (!row) throw notFound(`Webhook ${name}`);
-    if (!row.enableSecurity) throw new AppError("CONFLICT", "Enable Security and save the webhook before rotating its secret");
-    const expires = row.webhookSecret ? now + ROTATION_GRACE_MS : null;
-    tx.update(webhook)
-      .set({
-        webhookSecret: encryptSecret(secret),
-        previousSecret: row.webhookSecret,
-        previousSecretExpires: expires,
-        modifiedBy: actor.user,
-        modified: Math.max(now, row.modified + 1),
-      })
-      .where(eq(webhook.name, name))
-      .run();
-    const data: VersionData = {
-      comment: "webhook_secret rotated",
-      changed: [["webhook_secret", row.webhookSecret ? REDACTED : "", REDACTED]],
-    };
-    tx.insert(version).values({ refDoctype: "Webhook", docname: name, data, owner: actor.user, created: now }).run();
-    recordActivity(
-      {
-        operation: ACTIVITY.webhookSecretRotated,
-        actor: actor.user,
-        ip: actor.ip ?? "",
-        subject: `Webhook/${name}`,
-        detail: expires ? "The previous secret keeps signing for 24 hours" : "There was no previous secret",
-      },
-      tx,
-    );
-    return { name, secret, previous_secret_expires: expires, signature_scheme: row.signatureScheme };
-  });
+  const result = await tx(
+    async (t) => {
+      const [row] = await t.select().from(webhook).where(eq(webhook.name, name)).limit(1);
+      if (!row) throw notFound(`Webhook ${name}`);
+      if (!row.enableSecurity) throw new AppError("CONFLICT", "Enable Security and save the webhook before rotating its secret");
+      const expires = row.webhookSecret ? now + ROTATION_GRACE_MS : null;
+      await t
+        .update(webhook)
+        .set({
+          webhookSecret: encryptSecret(secret),
+          previousSecret: row.webhookSecret,
+          previousSecretExpires: expires,
+          modifiedBy: actor.user,
+          modified: Math.max(now, row.modified + 1),
+        })
+        .where(eq(webhook.name, name));
+      const data: VersionData = {
+        comment: "webhook_secret rotated",
+        changed: [["webhook_secret", row.webhookSecret ? REDACTED : "", REDACTED]],
+      };
+      await t.insert(version).values({ refDoctype: "Webhook", docname: name, data, owner: actor.user, created: now });
+      await recordActivity(
+        {
+          operation: ACTIVITY.webhookSecretRotated,
+          actor: actor.user,
+          ip: actor.ip ?? "",
+          subject: `Webhook/${name}`,
+          detail: expires ? "The previous secret keeps signing for 24 hours" : "There was no previous secret",
+        },
+        t,
+      );
+      return { name, secret, previous_secret_expires: expires, signature_scheme: row.signatureScheme };
+    },
+    {},
+    db,
+  );
   invalidateWebhookCache();
   return result;
 }

@@ -4,10 +4,7 @@ import "server-only";
 // as a one-shot delivery — the same SSRF guard, timeout and no redirects as every other
 // send — logged as a test (is_test, one attempt, no retries). This waits for its outcome.
 import { setTimeout as sleep } from "node:timers/promises";
-import { and, eq } from "drizzle-orm";
-import { withWriteRetry } from "@/db/busy";
-import { getDb, type DB } from "@/db";
-import { document, webhook } from "@/db/schema";
+import { getDb, tx, type DB } from "@/db";
 import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
 import {
@@ -24,7 +21,7 @@ import {
 import { AppError, invalid } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { requireManager } from "./webhook-doc";
-import { draftRow, lenient } from "./webhook-preview";
+import { draftRow, lenient, liveDocument, storedRow } from "./webhook-preview";
 
 export interface TestSendResult {
   request_log: string;
@@ -50,12 +47,8 @@ export async function sendTestWebhook(
   if (!documentName) throw invalid("preview_document", "Select a document to send a test");
   if (!v.webhook_doctype) throw invalid("webhook_doctype", "Select a DocType first");
   if (!v.request_url.trim()) throw invalid("request_url", "Request URL is required");
-  const stored = savedName ? db.select().from(webhook).where(eq(webhook.name, savedName)).get() : undefined;
-  const found = db
-    .select({ data: document.data })
-    .from(document)
-    .where(and(eq(document.doctype, v.webhook_doctype), eq(document.name, documentName), eq(document.deleted, false)))
-    .get();
+  const stored = await storedRow(db, savedName);
+  const found = await liveDocument(db, v.webhook_doctype, documentName);
   if (!found) throw invalid("preview_document", `${v.webhook_doctype} ${documentName} not found`);
 
   const now = Date.now();
@@ -76,39 +69,39 @@ export async function sendTestWebhook(
   const timeoutMs = Math.max(1, v.timeout) * 1000;
   // Presigned (sign = false): the sealed headers are the complete request, since an unsaved
   // form's secret and API key are nowhere else. No webhook on the delivery: never held or cancelled.
-  await withWriteRetry(db.$client, () =>
-    db.$client
-      .transaction(() =>
-        insertLog(
-          db.$client,
-          {
-            name,
-            webhook: stored?.name ?? (v.name || null),
-            referenceDoctype: v.webhook_doctype,
-            referenceDocument: documentName,
-            docEvent: v.webhook_docevent,
-            event: null,
-            user: actor.user,
-            url: req.url,
-            method: req.method,
-            headers: JSON.stringify(maskedHeaders(req.headers, spec)),
-            data: req.body,
-            requestHeaders: sealHeaders(req.headers, spec.apiKeyHeader ? [spec.apiKeyHeader] : []),
-            status: LOG_STATUS.queued,
-            error: null,
-            isTest: true,
-            created: now,
-          },
-          { id, webhook: null, queue: queueOf(v.background_jobs_queue), timeoutMs, maxRetries: 0, manual: true, sign: false, dueAt: now },
-        ),
-      )
-      .immediate(),
+  await tx(
+    async (t) => {
+      await insertLog(
+        t,
+        {
+          name,
+          webhook: stored?.name ?? (v.name || null),
+          referenceDoctype: v.webhook_doctype,
+          referenceDocument: documentName,
+          docEvent: v.webhook_docevent,
+          event: null,
+          user: actor.user,
+          url: req.url,
+          method: req.method,
+          headers: JSON.stringify(maskedHeaders(req.headers, spec)),
+          data: req.body,
+          requestHeaders: sealHeaders(req.headers, spec.apiKeyHeader ? [spec.apiKeyHeader] : []),
+          status: LOG_STATUS.queued,
+          error: null,
+          isTest: true,
+          created: now,
+        },
+        { id, webhook: null, queue: queueOf(v.background_jobs_queue), timeoutMs, maxRetries: 0, manual: true, sign: false, dueAt: now },
+      );
+    },
+    {},
+    db,
   );
   notifyDeliveriesQueued();
   // The dispatcher answers within the timeout; the margin covers claiming and recording.
   const deadline = Date.now() + timeoutMs + 5000;
   for (;;) {
-    const o = logOutcome(db.$client, name);
+    const o = await logOutcome(db, name);
     if (o && o.status !== LOG_STATUS.queued) {
       return {
         request_log: name,

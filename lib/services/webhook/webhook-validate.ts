@@ -1,7 +1,7 @@
 import "server-only";
 // Frappe's Webhook.validate(), rule by rule and message by message (frappe/integrations/
 // doctype/webhook/webhook.py), run on the server for the form and the REST resource alike.
-import { and, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq } from "drizzle-orm";
 import type { DB } from "@/db";
 import { doctype, document } from "@/db/schema";
 import { SUBMIT_EVENTS, type DocEvent } from "@/lib/constants";
@@ -35,7 +35,7 @@ function hasHost(url: string): boolean {
  * the body the structure does not use). Collects every failing rule so the form can show
  * each at its field; the error's message is the first one, in Frappe's order.
  */
-export function validateWebhook(db: DB, v: WebhookValues, opts: { storedSecret: boolean }): WebhookValues {
+export async function validateWebhook(db: DB, v: WebhookValues, opts: { storedSecret: boolean }): Promise<WebhookValues> {
   const fields: Record<string, string> = {};
   const fail = (field: string, message: string) => {
     fields[field] ??= message;
@@ -55,7 +55,7 @@ export function validateWebhook(db: DB, v: WebhookValues, opts: { storedSecret: 
   if (out.webhook_events.length) out.webhook_events = [...new Set([out.webhook_docevent, ...out.webhook_events])];
 
   // validate_docevent (also for every extra Doc Event of webhook_events)
-  const dt = db.select().from(doctype).where(eq(doctype.name, out.webhook_doctype)).get();
+  const [dt] = await db.select().from(doctype).where(eq(doctype.name, out.webhook_doctype)).limit(1);
   if (!dt) fail("webhook_doctype", `Could not find DocType: ${out.webhook_doctype}`);
   const events: DocEvent[] = [out.webhook_docevent, ...out.webhook_events];
   if (dt && !dt.isSubmittable && events.some((e) => SUBMIT_EVENTS.includes(e))) {
@@ -72,7 +72,7 @@ export function validateWebhook(db: DB, v: WebhookValues, opts: { storedSecret: 
   if (out.is_dynamic_url) {
     const syntax = templateSyntaxMessage(out.request_url);
     if (syntax) fail("request_url", `${REQUEST_URL_MESSAGE}: ${syntax}`);
-    else if (!dynamicUrlRendersHost(db, out)) fail("request_url", REQUEST_URL_MESSAGE);
+    else if (!(await dynamicUrlRendersHost(db, out))) fail("request_url", REQUEST_URL_MESSAGE);
   } else if (!hasHost(out.request_url)) {
     fail("request_url", REQUEST_URL_MESSAGE);
   }
@@ -110,18 +110,24 @@ export function validateWebhook(db: DB, v: WebhookValues, opts: { storedSecret: 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 /** The webhook's Preview Document, else the most recently modified stored document of its DocType. */
-function sampleDocument(db: DB, v: WebhookValues): Record<string, unknown> | undefined {
+async function sampleDocument(db: DB, v: WebhookValues): Promise<Record<string, unknown> | undefined> {
   const live = and(eq(document.doctype, v.webhook_doctype), eq(document.deleted, false));
   const preview = v.preview_document?.trim();
   if (preview) {
-    const row = db
+    const [row] = await db
       .select({ data: document.data })
       .from(document)
       .where(and(live, eq(document.name, preview)))
-      .get();
+      .limit(1);
     if (row) return row.data;
   }
-  return db.select({ data: document.data }).from(document).where(live).orderBy(desc(document.modified)).limit(1).get()?.data;
+  const [latest] = await db
+    .select({ data: document.data })
+    .from(document)
+    .where(live)
+    .orderBy(desc(document.modified), asc(document.name))
+    .limit(1);
+  return latest?.data;
 }
 
 /**
@@ -130,8 +136,8 @@ function sampleDocument(db: DB, v: WebhookValues): Record<string, unknown> | und
  * with real data (`{{ doc.url }}` renders empty) is not rejected for it: only a result
  * with a scheme but no host (`https://{{ doc.host }}` → "https://") is.
  */
-function dynamicUrlRendersHost(db: DB, v: WebhookValues): boolean {
-  const sample = sampleDocument(db, v);
+async function dynamicUrlRendersHost(db: DB, v: WebhookValues): Promise<boolean> {
+  const sample = await sampleDocument(db, v);
   if (sample) {
     try {
       return hasHost(renderTemplate(v.request_url, { doc: sample }));

@@ -96,14 +96,13 @@ export function webhookDiff(
 }
 
 /** Newest first. */
-export function listVersions(actor: Actor | null, name: string, db = getDb()): VersionEntry[] {
+export async function listVersions(actor: Actor | null, name: string, db = getDb()): Promise<VersionEntry[]> {
   requireManager(actor);
-  return db
+  const rows = await db
     .select()
     .from(version)
     .where(and(eq(version.refDoctype, "Webhook"), eq(version.docname, name)))
     .orderBy(desc(version.created), desc(version.id))
-    .limit(100)
-    .all()
-    .map((v) => ({ id: v.id, owner: v.owner, created: v.created, data: v.data as VersionData }));
+    .limit(100);
+  return rows.map((v) => ({ id: v.id, owner: v.owner, created: v.created, data: v.data as VersionData }));
 }

@@ -1,10 +1,10 @@
 import "server-only";
 // The Webhook document's service verbs. Each checks the System Manager role first, parses
-// with the shared schema, runs one synchronous transaction and returns plain data without
+// with the shared schema, runs one transaction (`tx`) and returns plain data without
 // secrets (only has_webhook_secret / has_api_key).
 import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
-import { getDb, type DB } from "@/db";
+import { changes, getDb, tx, type DB } from "@/db";
 import { version, webhook, webhookData, webhookHeader } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { encryptSecret } from "@/lib/crypto/secret-box";
@@ -21,9 +21,9 @@ export { previewWebhook, doctypeFieldOptions, searchDocuments, webhookDoctypes }
 export { listVersions } from "./webhook-versions";
 export { type WebhookDoc, type WebhookSummary } from "./webhook-doc";
 
-export function getWebhook(actor: Actor | null, name: string, db = getDb()): WebhookDoc {
+export async function getWebhook(actor: Actor | null, name: string, db = getDb()): Promise<WebhookDoc> {
   requireManager(actor);
-  const found = loadWebhook(db, name);
+  const found = await loadWebhook(db, name);
   if (!found) throw notFound(`Webhook ${name}`);
   return found.doc;
 }
@@ -60,40 +60,32 @@ function nextSecret(input: string | undefined, stored: string | null, keepIfBlan
   return encryptSecret(input);
 }
 
-function writeChildren(tx: DB, name: string, v: WebhookValues) {
-  tx.delete(webhookHeader).where(eq(webhookHeader.parent, name)).run();
-  tx.delete(webhookData).where(eq(webhookData.parent, name)).run();
-  v.webhook_headers.forEach((h, i) =>
-    tx
-      .insert(webhookHeader)
-      .values({ parent: name, idx: i + 1, key: h.key, value: h.value })
-      .run(),
-  );
-  v.webhook_data.forEach((d, i) =>
-    tx
-      .insert(webhookData)
-      .values({ parent: name, idx: i + 1, fieldname: d.fieldname, key: d.key })
-      .run(),
-  );
+async function writeChildren(t: DB, name: string, v: WebhookValues): Promise<void> {
+  await t.delete(webhookHeader).where(eq(webhookHeader.parent, name));
+  await t.delete(webhookData).where(eq(webhookData.parent, name));
+  if (v.webhook_headers.length)
+    await t.insert(webhookHeader).values(v.webhook_headers.map((h, i) => ({ parent: name, idx: i + 1, key: h.key, value: h.value })));
+  if (v.webhook_data.length)
+    await t.insert(webhookData).values(v.webhook_data.map((d, i) => ({ parent: name, idx: i + 1, fieldname: d.fieldname, key: d.key })));
 }
 
-export function createWebhook(actor: Actor | null, input: unknown, db = getDb()): WebhookDoc {
+export async function createWebhook(actor: Actor | null, input: unknown, db = getDb()): Promise<WebhookDoc> {
   requireManager(actor);
   const parsed = parse(input);
   const now = Date.now();
-  const doc = db.transaction((t) => {
-    const tx = t as unknown as DB;
-    const name = parsed.name;
-    if (tx.select({ name: webhook.name }).from(webhook).where(eq(webhook.name, name)).get()) {
-      throw new AppError("CONFLICT", `Webhook ${name} already exists`, { name: `Webhook ${name} already exists` });
-    }
-    const v = validateWebhook(tx, parsed, { storedSecret: false });
-    const credentials = {
-      secret: v.enable_security ? nextSecret(v.webhook_secret, null, false) : null,
-      apiKey: nextSecret(v.api_key, null, false),
-    };
-    tx.insert(webhook)
-      .values({
+  const doc = await tx(
+    async (t) => {
+      const name = parsed.name;
+      const [taken] = await t.select({ name: webhook.name }).from(webhook).where(eq(webhook.name, name)).limit(1);
+      if (taken) {
+        throw new AppError("CONFLICT", `Webhook ${name} already exists`, { name: `Webhook ${name} already exists` });
+      }
+      const v = await validateWebhook(t, parsed, { storedSecret: false });
+      const credentials = {
+        secret: v.enable_security ? nextSecret(v.webhook_secret, null, false) : null,
+        apiKey: nextSecret(v.api_key, null, false),
+      };
+      await t.insert(webhook).values({
         name,
         ...toColumns(v),
         webhookSecret: credentials.secret,
@@ -102,12 +94,14 @@ export function createWebhook(actor: Actor | null, input: unknown, db = getDb())
         modifiedBy: actor.user,
         created: now,
         modified: now,
-      })
-      .run();
-    writeChildren(tx, name, v);
-    recordCredentialWrites(tx, actor, name, { secret: null, apiKey: null }, credentials);
-    return loadWebhook(tx, name)?.doc;
-  });
+      });
+      await writeChildren(t, name, v);
+      await recordCredentialWrites(t, actor, name, { secret: null, apiKey: null }, credentials);
+      return (await loadWebhook(t, name))?.doc;
+    },
+    {},
+    db,
+  );
   invalidateWebhookCache();
   if (!doc) throw new AppError("INTERNAL", "Webhook was not saved");
   return doc;
@@ -117,65 +111,69 @@ export function createWebhook(actor: Actor | null, input: unknown, db = getDb())
  * Frappe's PUT semantics: the fields sent replace the stored ones (a child table sent
  * replaces the whole table); fields not sent keep their values. The name cannot change.
  */
-export function updateWebhook(actor: Actor | null, name: string, input: unknown, db = getDb()): WebhookDoc {
+export async function updateWebhook(actor: Actor | null, name: string, input: unknown, db = getDb()): Promise<WebhookDoc> {
   requireManager(actor);
   const patch = normalizeWebhookInput(input);
   if (!patch || typeof patch !== "object" || Array.isArray(patch))
     throw new AppError("BAD_REQUEST", "Send the webhook's fields as a JSON object");
   const now = Date.now();
-  const result = db.transaction((t) => {
-    const tx = t as unknown as DB;
-    const found = loadWebhook(tx, name);
-    if (!found) throw notFound(`Webhook ${name}`);
-    const { doc: before, row } = found;
-    const merged: Record<string, unknown> = { ...before, ...patch, name };
-    for (const k of ["webhook_secret", "api_key"] as const) if (!(k in patch)) delete merged[k];
-    const parsed = parse(merged);
-    const v = validateWebhook(tx, parsed, { storedSecret: !!row.webhookSecret });
-    const secret = v.enable_security
-      ? nextSecret(v.webhook_secret, row.webhookSecret, true)
-      : nextSecret(v.webhook_secret, row.webhookSecret, false);
-    const apiKey = nextSecret(v.api_key, row.apiKey, false);
-    tx.update(webhook)
-      .set({
-        ...toColumns(v),
-        webhookSecret: secret,
-        // A cleared secret also ends a rotation still signing with the old one.
-        ...(secret === null ? { previousSecret: null, previousSecretExpires: null } : {}),
-        apiKey,
-        modifiedBy: actor.user,
-        modified: Math.max(now, row.modified + 1),
-      })
-      .where(eq(webhook.name, name))
-      .run();
-    writeChildren(tx, name, v);
-    // Disabling holds its pending deliveries (not sent, not counted); enabling releases them.
-    if (row.enabled && !v.enabled) holdWebhook(db.$client, name, now);
-    else if (!row.enabled && v.enabled) releaseWebhook(db.$client, name, now);
-    const after = loadWebhook(tx, name)?.doc;
-    if (!after) throw new AppError("INTERNAL", "Webhook was not saved");
-    const diff = webhookDiff(before, after, { secretChanged: secret !== row.webhookSecret, apiKeyChanged: apiKey !== row.apiKey });
-    if (diff) tx.insert(version).values({ refDoctype: "Webhook", docname: name, data: diff, owner: actor.user, created: now }).run();
-    recordCredentialWrites(tx, actor, name, { secret: row.webhookSecret, apiKey: row.apiKey }, { secret, apiKey });
-    return { after, released: !row.enabled && v.enabled };
-  });
+  const result = await tx(
+    async (t) => {
+      const found = await loadWebhook(t, name);
+      if (!found) throw notFound(`Webhook ${name}`);
+      const { doc: before, row } = found;
+      const merged: Record<string, unknown> = { ...before, ...patch, name };
+      for (const k of ["webhook_secret", "api_key"] as const) if (!(k in patch)) delete merged[k];
+      const parsed = parse(merged);
+      const v = await validateWebhook(t, parsed, { storedSecret: !!row.webhookSecret });
+      const secret = v.enable_security
+        ? nextSecret(v.webhook_secret, row.webhookSecret, true)
+        : nextSecret(v.webhook_secret, row.webhookSecret, false);
+      const apiKey = nextSecret(v.api_key, row.apiKey, false);
+      await t
+        .update(webhook)
+        .set({
+          ...toColumns(v),
+          webhookSecret: secret,
+          // A cleared secret also ends a rotation still signing with the old one.
+          ...(secret === null ? { previousSecret: null, previousSecretExpires: null } : {}),
+          apiKey,
+          modifiedBy: actor.user,
+          modified: Math.max(now, row.modified + 1),
+        })
+        .where(eq(webhook.name, name));
+      await writeChildren(t, name, v);
+      // Disabling holds its pending deliveries (not sent, not counted); enabling releases them.
+      if (row.enabled && !v.enabled) await holdWebhook(t, name, now);
+      else if (!row.enabled && v.enabled) await releaseWebhook(t, name, now);
+      const after = (await loadWebhook(t, name))?.doc;
+      if (!after) throw new AppError("INTERNAL", "Webhook was not saved");
+      const diff = webhookDiff(before, after, { secretChanged: secret !== row.webhookSecret, apiKeyChanged: apiKey !== row.apiKey });
+      if (diff) await t.insert(version).values({ refDoctype: "Webhook", docname: name, data: diff, owner: actor.user, created: now });
+      await recordCredentialWrites(t, actor, name, { secret: row.webhookSecret, apiKey: row.apiKey }, { secret, apiKey });
+      return { after, released: !row.enabled && v.enabled };
+    },
+    {},
+    db,
+  );
   invalidateWebhookCache();
   if (result.released) notifyDeliveriesQueued();
   return result.after;
 }
 
-export function deleteWebhook(actor: Actor | null, name: string, db = getDb()): void {
+export async function deleteWebhook(actor: Actor | null, name: string, db = getDb()): Promise<void> {
   requireManager(actor);
-  db.transaction((t) => {
-    const tx = t as unknown as DB;
-    const res = tx.delete(webhook).where(eq(webhook.name, name)).run();
-    if (res.changes === 0) throw notFound(`Webhook ${name}`);
-    // Nothing of a deleted webhook is ever sent: its pending requests end Cancelled, now.
-    cancelWebhook(db.$client, name, `Cancelled: the webhook ${name} was deleted`);
-    // Its history goes with it, so a new webhook of the same name starts clean.
-    tx.delete(version)
-      .where(and(eq(version.refDoctype, "Webhook"), eq(version.docname, name)))
-      .run();
-  });
+  await tx(
+    async (t) => {
+      const res = await t.delete(webhook).where(eq(webhook.name, name));
+      if (changes(res) === 0) throw notFound(`Webhook ${name}`);
+      // Nothing of a deleted webhook is ever sent: its pending requests end Cancelled, now.
+      await cancelWebhook(t, name, `Cancelled: the webhook ${name} was deleted`);
+      // Its history goes with it, so a new webhook of the same name starts clean.
+      await t.delete(version).where(and(eq(version.refDoctype, "Webhook"), eq(version.docname, name)));
+    },
+    {},
+    db,
+  );
   invalidateWebhookCache();
 }

@@ -3,6 +3,8 @@ import { NextResponse } from "next/server";
 import { withRole } from "@/lib/auth/guard";
 import { doctypeJson, getDoctype, listDoctypes } from "@/lib/services/doctype/doctypes";
 
-export const GET = withRole((_req, { actor }) =>
-  NextResponse.json({ data: listDoctypes(actor).map((d) => doctypeJson(getDoctype(actor, d.name))) }),
-);
+export const GET = withRole(async (_req, { actor }) => {
+  const data = [];
+  for (const d of await listDoctypes(actor)) data.push(doctypeJson(await getDoctype(actor, d.name)));
+  return NextResponse.json({ data });
+});

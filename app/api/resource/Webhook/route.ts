@@ -1,7 +1,5 @@
 // GET/POST /api/resource/Webhook — list webhooks (Frappe filters, fields, paging), create one
-import { getDb } from "@/db";
 import { NextResponse, type NextRequest } from "next/server";
-import { withWriteRetry } from "@/db/busy";
 import { readJson, withRole } from "@/lib/auth/guard";
 import { AppError } from "@/lib/errors";
 import { createWebhook, listWebhooks, parseFrappeFilters } from "@/lib/services/webhook/webhooks";
@@ -53,11 +51,11 @@ function fieldsOf(raw: string | null): string[] {
   );
 }
 
-export const GET = withRole((req: NextRequest, { actor }) => {
+export const GET = withRole(async (req: NextRequest, { actor }) => {
   const p = req.nextUrl.searchParams;
   const filters = parseFrappeFilters(p.get("filters"));
   for (const [k, v] of p.entries()) if (!RESERVED.has(k)) filters.push([k, "=", v]);
-  const { data } = listWebhooks(actor, {
+  const { data } = await listWebhooks(actor, {
     q: p.get("q") ?? undefined,
     filters,
     offset: int(p.get("limit_start") ?? p.get("start"), 0, "limit_start"),
@@ -76,7 +74,7 @@ export const GET = withRole((req: NextRequest, { actor }) => {
 
 export const POST = withRole(async (req, { actor }) => {
   const body = docBody(await readJson(req));
-  // A write lock held elsewhere (the dispatcher's cycle) is waited for without blocking.
-  const doc = await withWriteRetry(getDb().$client, () => createWebhook(actor, body));
+  // A write lock held elsewhere (the dispatcher's cycle) is waited for without blocking (tx()).
+  const doc = await createWebhook(actor, body);
   return NextResponse.json({ data: webhookJson(doc) }, { status: 201 });
 });

@@ -10,7 +10,7 @@ export default async function DoctypePage({ params }: { params: Promise<{ name: 
   const { name: raw } = await params;
   const name = decodeSegment(raw);
   const actor = await requireDeskPage(`/app/doctype/${raw}`);
-  const dt = orNotFound(() => getDoctype(actor, name));
+  const dt = await orNotFound(() => getDoctype(actor, name));
   return (
     <>
       <SubmittableToggle name={dt.name} module={dt.module} isSubmittable={dt.isSubmittable} isChild={dt.isChild} />

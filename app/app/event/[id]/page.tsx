@@ -12,7 +12,7 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
   const { id: raw } = await params;
   const id = decodeSegment(raw);
   const actor = await requireDeskPage(`/app/event/${raw}`);
-  const e = orNotFound(() => getEvent(actor, id));
+  const e = await orNotFound(() => getEvent(actor, id));
   const logStatus = new Map(e.logs.map((l) => [l.name, l.status]));
   return (
     <>

@@ -18,12 +18,13 @@ export default async function WebhookPage({ params }: Props) {
   const { name: raw } = await params;
   const name = decodeSegment(raw);
   const actor = await requireDeskPage(`/app/webhook/${encodeURIComponent(name)}`);
-  const doc = orNotFound(() => getWebhook(actor, name));
-  const versions = listVersions(actor, name);
+  const doc = await orNotFound(() => getWebhook(actor, name));
+  const versions = await listVersions(actor, name);
+  const doctypes = await webhookDoctypes(actor);
   return (
     <>
       {/* keyed by name: another webhook remounts the form; the refresh after a save does not */}
-      <WebhookForm key={doc.name} initial={doc} doctypes={webhookDoctypes(actor)} />
+      <WebhookForm key={doc.name} initial={doc} doctypes={doctypes} />
       <WebhookDeliveryPanel name={doc.name} />
       <VersionTimeline versions={versions} owner={doc.owner} creation={doc.creation} />
     </>

@@ -7,5 +7,5 @@ export const metadata = { title: "New Webhook" };
 
 export default async function NewWebhookPage() {
   const actor = await requireDeskPage("/app/webhook/new");
-  return <WebhookForm initial={null} doctypes={webhookDoctypes(actor)} />;
+  return <WebhookForm initial={null} doctypes={await webhookDoctypes(actor)} />;
 }

@@ -5,8 +5,10 @@ import { doctypeJson, getDoctype, updateDoctype } from "@/lib/services/doctype/d
 
 type P = { name: string };
 
-export const GET = withRole<P>((_req, { actor, params }) => NextResponse.json({ data: doctypeJson(getDoctype(actor, params.name)) }));
+export const GET = withRole<P>(async (_req, { actor, params }) =>
+  NextResponse.json({ data: doctypeJson(await getDoctype(actor, params.name)) }),
+);
 
 export const PUT = withRole<P>(async (req, { actor, params }) =>
-  NextResponse.json({ data: doctypeJson(updateDoctype(actor, params.name, await readJson(req))) }),
+  NextResponse.json({ data: doctypeJson(await updateDoctype(actor, params.name, await readJson(req))) }),
 );

@@ -13,7 +13,7 @@ export default async function StoredDocumentPage({ params }: { params: Promise<{
   const doctype = decodeSegment(p.doctype);
   const name = decodeSegment(p.name);
   const actor = await requireDeskPage(`/app/document/${p.doctype}/${p.name}`);
-  const doc = orNotFound(() => getStoredDocument(actor, doctype, name));
+  const doc = await orNotFound(() => getStoredDocument(actor, doctype, name));
   return (
     <>
       <PageHead

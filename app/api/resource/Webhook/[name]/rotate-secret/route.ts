@@ -1,7 +1,5 @@
 // POST /api/resource/Webhook/<name>/rotate-secret — new secret now, the previous one signs for 24 h more
-import { getDb } from "@/db";
 import { NextResponse } from "next/server";
-import { withWriteRetry } from "@/db/busy";
 import { readOptionalJson, withRole } from "@/lib/auth/guard";
 import { paramName } from "@/lib/services/request-log/request-log-http";
 import { rotateWebhookSecret } from "@/lib/services/webhook/webhook-secret";
@@ -9,7 +7,7 @@ import { rotateWebhookSecret } from "@/lib/services/webhook/webhook-secret";
 export const POST = withRole<{ name: string }>(async (req, { actor, params }) => {
   // The body is optional: { new_secret } to choose the secret, nothing to generate one.
   const body = await readOptionalJson(req);
-  const result = await withWriteRetry(getDb().$client, () => rotateWebhookSecret(actor, paramName(params.name), body));
+  const result = await rotateWebhookSecret(actor, paramName(params.name), body);
   // The new secret is in this response once and in no other.
   return NextResponse.json({ ...result, data: result }, { headers: { "Cache-Control": "no-store" } });
 });
