@@ -35,72 +35,84 @@ async function onClient<T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>): Promis
   );
 }
 
-const LOG_COLUMNS = `name, webhook, reference_document, headers, data, "user", url, error, reference_doctype,
-  doc_event, request_method, event, status, attempts, is_test, request_headers, created, modified`;
-const LOG_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $16`;
+const col = <T>(entries: { log: NewLog; delivery?: NewDelivery }[], f: (l: NewLog) => T) => entries.map((e) => f(e.log));
 
-const logValues = (l: NewLog) => [
-  l.name,
-  l.webhook,
-  l.referenceDocument,
-  l.headers,
-  l.data,
-  l.user,
-  l.url,
-  l.error,
-  l.referenceDoctype,
-  l.docEvent,
-  l.method,
-  l.event,
-  l.status,
-  l.isTest,
-  l.requestHeaders,
-  l.created,
-];
-
-/** A new log row, and its delivery (with its job, and a wake-up at commit) when there is something to send. */
-export async function insertLog(db: DB, log: NewLog, delivery?: NewDelivery): Promise<void> {
+/**
+ * New log rows, and their deliveries (each with its job, and a wake-up at commit) where there
+ * is something to send: three statements however many (two without deliveries).
+ */
+export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewDelivery }[]): Promise<void> {
+  if (!entries.length) return;
+  const sending = entries.filter((e): e is { log: NewLog; delivery: NewDelivery } => e.delivery !== undefined);
+  const jobs = sending.map(() => randomUUID());
+  const d = (f: (x: NewDelivery) => unknown) => sending.map((e) => f(e.delivery));
   await onClient(db, async (c) => {
-    if (!delivery) {
-      await c.query({
-        name: "wd_insert_log",
-        text: `INSERT INTO webhook_request_log (${LOG_COLUMNS}) VALUES (${LOG_VALUES})`,
-        values: logValues(log),
-      });
-      return;
-    }
-    const job = randomUUID();
     await c.query({
-      name: "wd_insert_log_delivery",
-      text: `WITH l AS (INSERT INTO webhook_request_log (${LOG_COLUMNS}) VALUES (${LOG_VALUES}) RETURNING name),
-        d AS (INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created, job)
-          SELECT $17::text, l.name, $18::text, $19::text, $20::int, $21::int, 0, $22::bool, $23::bool, false, $24::bigint, $16::bigint, $25::text
-          FROM l RETURNING queue)
-        SELECT pg_notify('${WORK_CHANNEL}', queue) FROM d`,
+      name: "wd_insert_logs",
+      text: `WITH l AS (
+          INSERT INTO webhook_request_log (name, webhook, reference_document, headers, data, "user", url, error, reference_doctype,
+            doc_event, request_method, event, status, attempts, is_test, request_headers, created, modified)
+          SELECT name, webhook, reference_document, headers, data, "user", url, error, reference_doctype,
+            doc_event, request_method, event, status, 0, is_test, request_headers, created, created
+          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+            $10::text[], $11::text[], $12::text[], $13::text[], $14::bool[], $15::text[], $16::bigint[])
+            AS x(name, webhook, reference_document, headers, data, "user", url, error, reference_doctype,
+              doc_event, request_method, event, status, is_test, request_headers, created)
+          RETURNING name, created),
+        d AS (
+          INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created, job)
+          SELECT y.id, y.log, y.webhook, y.queue, y.timeout_ms, y.max_retries, 0, y.manual, y.sign, false, y.due_at, l.created, y.job
+          FROM unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::int[], $22::int[], $23::bool[], $24::bool[], $25::bigint[], $26::text[])
+            AS y(id, log, webhook, queue, timeout_ms, max_retries, manual, sign, due_at, job)
+          JOIN l ON l.name = y.log
+          RETURNING queue)
+        SELECT pg_notify('${WORK_CHANNEL}', q) FROM (SELECT DISTINCT queue AS q FROM d) s`,
       values: [
-        ...logValues(log),
-        delivery.id,
-        delivery.webhook,
-        delivery.queue,
-        delivery.timeoutMs,
-        delivery.maxRetries,
-        delivery.manual,
-        delivery.sign,
-        delivery.dueAt,
-        job,
+        col(entries, (l) => l.name),
+        col(entries, (l) => l.webhook),
+        col(entries, (l) => l.referenceDocument),
+        col(entries, (l) => l.headers),
+        col(entries, (l) => l.data),
+        col(entries, (l) => l.user),
+        col(entries, (l) => l.url),
+        col(entries, (l) => l.error),
+        col(entries, (l) => l.referenceDoctype),
+        col(entries, (l) => l.docEvent),
+        col(entries, (l) => l.method),
+        col(entries, (l) => l.event),
+        col(entries, (l) => l.status),
+        col(entries, (l) => l.isTest),
+        col(entries, (l) => l.requestHeaders),
+        col(entries, (l) => l.created),
+        d((x) => x.id),
+        sending.map((e) => e.log.name),
+        d((x) => x.webhook),
+        d((x) => x.queue),
+        d((x) => x.timeoutMs),
+        d((x) => x.maxRetries),
+        d((x) => x.manual),
+        d((x) => x.sign),
+        d((x) => x.dueAt),
+        jobs,
       ],
     });
-    await insertJobs(c, [
-      {
-        id: job,
-        queue: delivery.queue,
-        delivery: delivery.id,
-        webhook: delivery.webhook,
-        timeoutMs: delivery.timeoutMs,
-        startAfter: delivery.dueAt,
-      },
-    ]);
+    await insertJobs(
+      c,
+      sending.map((e, i) => ({
+        id: jobs[i] ?? randomUUID(),
+        queue: e.delivery.queue,
+        delivery: e.delivery.id,
+        webhook: e.delivery.webhook,
+        timeoutMs: e.delivery.timeoutMs,
+        startAfter: e.delivery.dueAt,
+      })),
+    );
   });
+}
+
+/** A new log row, and its delivery when there is something to send (see insertLogs). */
+export async function insertLog(db: DB, log: NewLog, delivery?: NewDelivery): Promise<void> {
+  await insertLogs(db, [delivery ? { log, delivery } : { log }]);
 }
 
 // ─── The desk's verbs on pending deliveries ────────────────────────────────────────────

@@ -30,6 +30,15 @@ export async function insertLog(db: DB, log: NewLog, delivery?: NewDelivery): Pr
   lite.insertLog(db.$client, log, delivery);
 }
 
+/**
+ * Many new log rows (and deliveries) at once, inside the caller's transaction: on PostgreSQL
+ * a fixed number of statements for the whole batch (ingest of a batch of events should use it).
+ */
+export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewDelivery }[]): Promise<void> {
+  if (isPg(db)) return pgStore.insertLogs(db, entries);
+  for (const e of entries) lite.insertLog(db.$client, e.log, e.delivery);
+}
+
 /** Disabling a webhook: its pending deliveries wait (not sent, not counted). */
 export async function holdWebhook(db: DB, webhook: string, now = Date.now()): Promise<number> {
   if (isPg(db)) return pgStore.holdWebhook(db, webhook, now);

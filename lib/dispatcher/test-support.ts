@@ -12,7 +12,7 @@ import { LOG_STATUS } from "@/lib/constants";
 import { encryptSecret } from "@/lib/crypto/secret-box";
 import { newId } from "@/lib/ids";
 import { sealHeaders } from "@/lib/delivery/sealed";
-import { insertLog } from "@/lib/delivery/store";
+import { insertLogs } from "@/lib/delivery/store";
 
 interface Received {
   method: string;
@@ -182,48 +182,41 @@ export async function enqueue(
   bodies: string[],
   now = Date.now(),
 ): Promise<Queued[]> {
-  const out: Queued[] = [];
-  await tx(
-    async (t) => {
-      for (const body of bodies) {
-        const q = { log: newId("log_"), id: newId("msg_") };
-        await insertLog(
-          t,
-          {
-            name: q.log,
-            webhook: w.name,
-            referenceDoctype: "Quotation",
-            referenceDocument: body.slice(0, 60),
-            docEvent: "on_update",
-            event: null,
-            user: "Administrator",
-            url: w.url,
-            method: "POST",
-            headers: JSON.stringify({ "Content-Type": "application/json", "webhook-id": q.id }),
-            data: body,
-            requestHeaders: sealHeaders({ "Content-Type": "application/json" }),
-            status: LOG_STATUS.queued,
-            error: null,
-            isTest: false,
-            created: now,
-          },
-          {
-            id: q.id,
-            webhook: w.name,
-            queue: w.queue ?? "default",
-            timeoutMs: w.timeoutMs ?? 5000,
-            maxRetries: w.maxRetries ?? 5,
-            manual: false,
-            sign: true,
-            dueAt: now,
-          },
-        );
-        out.push(q);
-      }
-    },
-    {},
-    db,
-  );
+  const out: Queued[] = bodies.map(() => ({ log: newId("log_"), id: newId("msg_") }));
+  const entries = bodies.map((body, i) => {
+    const q = out[i] ?? { log: "", id: "" };
+    return {
+      log: {
+        name: q.log,
+        webhook: w.name,
+        referenceDoctype: "Quotation",
+        referenceDocument: body.slice(0, 60),
+        docEvent: "on_update",
+        event: null,
+        user: "Administrator",
+        url: w.url,
+        method: "POST",
+        headers: JSON.stringify({ "Content-Type": "application/json", "webhook-id": q.id }),
+        data: body,
+        requestHeaders: sealHeaders({ "Content-Type": "application/json" }),
+        status: LOG_STATUS.queued,
+        error: null,
+        isTest: false,
+        created: now,
+      },
+      delivery: {
+        id: q.id,
+        webhook: w.name,
+        queue: w.queue ?? "default",
+        timeoutMs: w.timeoutMs ?? 5000,
+        maxRetries: w.maxRetries ?? 5,
+        manual: false,
+        sign: true,
+        dueAt: now,
+      },
+    };
+  });
+  await tx((t) => insertLogs(t, entries), {}, db);
   return out;
 }
 
