@@ -364,6 +364,10 @@ export class Dispatcher {
     await this.runCycle();
   }
 
+  private inflightPromises(): Promise<void>[] {
+    return [...this.inflight].map(([, p]) => p);
+  }
+
   /** Number of requests being sent right now. */
   get inflightCount(): number {
     return this.inflight.size;
@@ -382,13 +386,13 @@ export class Dispatcher {
     if (this.inflight.size) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.allSettled([...this.inflight.values()]),
+        Promise.allSettled(this.inflightPromises()),
         new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs))),
       ]);
       clearTimeout(timer);
     }
     this.abort.abort();
-    await Promise.allSettled([...this.inflight.values()]);
+    await Promise.allSettled(this.inflightPromises());
     // Outcomes left by a failed cycle are tried again a few times before they are left to expire.
     for (let i = 0; i < 3; i++) {
       await this.flush();

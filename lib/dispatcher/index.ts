@@ -60,20 +60,22 @@ export function startDeliveryThreads(opts: { dispatcher?: boolean } = {}): Deliv
       stopping = true;
       const drainMs = loadDispatcherConfig().drainMs;
       await Promise.all(
-        [...workers.values()].map(
-          (w) =>
-            new Promise<void>((resolve) => {
-              const timer = setTimeout(() => void w.terminate().then(() => resolve()), drainMs + 5000);
-              w.once("exit", () => {
-                clearTimeout(timer);
-                resolve();
-              });
-              w.once("message", (m: { type?: string }) => {
-                if (m.type === "stopped") void w.terminate();
-              });
-              w.postMessage({ type: "stop", drainMs });
-            }),
-        ),
+        [...workers]
+          .map(([, w]) => w)
+          .map(
+            (w) =>
+              new Promise<void>((resolve) => {
+                const timer = setTimeout(() => void w.terminate().then(() => resolve()), drainMs + 5000);
+                w.once("exit", () => {
+                  clearTimeout(timer);
+                  resolve();
+                });
+                w.once("message", (m: { type?: string }) => {
+                  if (m.type === "stopped") void w.terminate();
+                });
+                w.postMessage({ type: "stop", drainMs });
+              }),
+          ),
       );
     },
   };
