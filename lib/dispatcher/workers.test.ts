@@ -2,9 +2,11 @@
 // leases): two dispatchers claiming one backlog at once never send a delivery twice; the
 // per-webhook cap lets another webhook's delivery through a flood; jobs that would have been
 // lost are repaired. Real loopback receivers; deliveries queued through the store.
+import { Worker } from "node:worker_threads";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase, openPg, closeDb, rawAll, rawRun, type DB } from "@/db";
 import { sql } from "drizzle-orm";
+import { workerBundle } from "@/lib/worker-bundle";
 import { freshDb, onPostgres, type FreshDb } from "@/test/db";
 import { loadDispatcherConfig, type DispatcherConfig } from "./config";
 import { Dispatcher } from "./dispatcher";
@@ -119,5 +121,24 @@ describe("several workers", () => {
     dispatcher(connection());
     await until(async () => (await statuses()).Delivered === 2, 10_000, "both delivered");
     expect(new Set(rec.received.map((r) => r.headers["webhook-id"]))).toEqual(new Set(queued.map((q) => q.id)));
+  });
+
+  it("the dispatcher thread `npm start` runs delivers on its own connection, and stops when asked", async () => {
+    await insertWebhook(t.db, { name: "hook", url: `${rec.url}/hook` });
+    const w = new Worker(workerBundle("dispatcher"), {
+      workerData: { role: "dispatcher", owner: "thread-test", file: onPostgres ? "" : t.file, url: onPostgres ? t.url : "" },
+      env: { ...process.env, WEBHOOK_POLL_MS: "20" },
+    });
+    try {
+      const [q] = await enqueue(t.db, { name: "hook", url: `${rec.url}/hook` }, ['{"n":1}']);
+      const [r] = await rec.waitFor(1);
+      expect(r?.headers["webhook-id"]).toBe(q?.id);
+      await until(async () => (await statuses()).Delivered === 1, 5000, "delivered");
+      const stopped = new Promise<unknown>((resolve) => w.on("message", (m: { type?: string }) => m.type === "stopped" && resolve(m)));
+      w.postMessage({ type: "stop", drainMs: 100 });
+      await stopped;
+    } finally {
+      await w.terminate();
+    }
   });
 });
