@@ -2,7 +2,7 @@
 // the request stored on a log row, and the status an outcome gives the log.
 import { LOG_STATUS, type LogStatus } from "@/lib/constants";
 import { unsealHeaders } from "./sealed";
-import type { ClaimRequest, OutcomeKind } from "./types";
+import type { ClaimRequest, OutcomeKind, Requeue } from "./types";
 
 /**
  * A claimed delivery over its webhook's cap goes back to the queue due this much later, so
@@ -80,3 +80,19 @@ export const OUTCOME_STATUS: Record<Exclude<OutcomeKind, "released" | "held">, L
   error: LOG_STATUS.error,
   cancelled: LOG_STATUS.cancelled,
 };
+
+/**
+ * What a requeue writes on its log row (status Queued, the request to send), in the order
+ * both stores' UPDATE statements take them: status, method, url, shown headers, body,
+ * sealed headers, modified, name.
+ */
+export const requeuedLogValues = (r: Requeue) => [
+  LOG_STATUS.queued,
+  r.request.method,
+  r.request.url,
+  r.request.displayHeaders ?? null,
+  r.request.body,
+  r.request.requestHeaders,
+  r.now,
+  r.log,
+];

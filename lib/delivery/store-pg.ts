@@ -17,8 +17,26 @@ import type pg from "pg";
 import { pgClientOf, tx, type DB } from "@/db";
 import { LOG_STATUS } from "@/lib/constants";
 import { BOSS_SCHEMA, deleteJobs, fetchJobs, insertJobs, WORK_CHANNEL, type NewJob, type Sql } from "./boss";
-import { admit, CAP_DEFER_MS, cappedWebhooks, OUTCOME_STATUS, storedRequest, type StoredRequestRow } from "./claims";
+import { admit, CAP_DEFER_MS, cappedWebhooks, OUTCOME_STATUS, requeuedLogValues, storedRequest, type StoredRequestRow } from "./claims";
 import type { ClaimedDelivery, ClaimRequest, LogOutcome, NewDelivery, NewLog, Outcome, PendingDelivery, Requeue } from "./types";
+
+/** A delivery row as the statements that give it a job return it. */
+interface JobbedRow {
+  id: string;
+  queue: string;
+  webhook: string | null;
+  timeout_ms: number;
+  job: string;
+}
+
+const jobOf = (r: JobbedRow, startAfter: number): NewJob => ({
+  id: r.job,
+  queue: r.queue,
+  delivery: r.id,
+  webhook: r.webhook,
+  timeoutMs: r.timeout_ms,
+  startAfter,
+});
 
 /** Runs `fn` on the connection of the caller's transaction, or in a transaction of its own. */
 async function onClient<T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -139,8 +157,8 @@ export async function holdWebhook(db: DB, webhook: string, now = Date.now()): Pr
 /** Enabling it again: held deliveries go when due (at once if their time passed), each with a new job. */
 export async function releaseWebhook(db: DB, webhook: string, now = Date.now()): Promise<number> {
   return onClient(db, async (c) => {
-    const released = await c.query<{ id: string; queue: string; job: string; timeout_ms: number; due_at: number }>(
-      `UPDATE delivery SET held = false, job = gen_random_uuid()::text WHERE webhook = $1 AND held RETURNING id, queue, job, timeout_ms, due_at`,
+    const released = await c.query<JobbedRow & { due_at: number }>(
+      `UPDATE delivery SET held = false, job = gen_random_uuid()::text WHERE webhook = $1 AND held RETURNING id, queue, webhook, job, timeout_ms, due_at`,
       [webhook],
     );
     if (!released.rowCount) return 0;
@@ -154,14 +172,7 @@ export async function releaseWebhook(db: DB, webhook: string, now = Date.now()):
     // A leased one (in flight) is due when its lease ends: claim moved due_at there.
     await insertJobs(
       c,
-      released.rows.map((r) => ({
-        id: r.job,
-        queue: r.queue,
-        delivery: r.id,
-        webhook,
-        timeoutMs: r.timeout_ms,
-        startAfter: Math.max(r.due_at, now),
-      })),
+      released.rows.map((r) => jobOf(r, Math.max(r.due_at, now))),
     );
     await c.query(`SELECT pg_notify('${WORK_CHANNEL}', q) FROM unnest($1::text[]) AS q`, [[...new Set(released.rows.map((r) => r.queue))]]);
     return released.rowCount;
@@ -238,16 +249,7 @@ export async function requeue(db: DB, r: Requeue): Promise<void> {
     await c.query(
       `UPDATE webhook_request_log SET status = $1, next_retry = NULL, held = false, request_method = $2, url = $3, headers = coalesce($4, headers),
          data = $5, request_headers = $6, modified = $7 WHERE name = $8`,
-      [
-        LOG_STATUS.queued,
-        r.request.method,
-        r.request.url,
-        r.request.displayHeaders ?? null,
-        r.request.body,
-        r.request.requestHeaders,
-        r.now,
-        r.log,
-      ],
+      requeuedLogValues(r),
     );
     await c.query(`SELECT pg_notify('${WORK_CHANNEL}', $1)`, [queue]);
   });
@@ -359,15 +361,7 @@ async function writeOutcomes(c: Sql, outcomes: Outcome[], owner: string, now: nu
     );
     for (const row of r.rows) {
       owned.add(row.id);
-      if (row.job)
-        newJobs.push({
-          id: row.job,
-          queue: row.queue,
-          delivery: row.id,
-          webhook: row.webhook,
-          timeoutMs: row.timeout_ms,
-          startAfter: dueOf.get(row.id) ?? now,
-        });
+      if (row.job) newJobs.push(jobOf({ ...row, job: row.job }, dueOf.get(row.id) ?? now));
     }
   }
   await deleteJobs(
@@ -438,14 +432,7 @@ async function claimQueue(c: Sql, req: ClaimRequest, owner: string, leaseMarginM
     );
     await insertJobs(
       c,
-      moved.rows.map((r) => ({
-        id: r.job,
-        queue: r.queue,
-        delivery: r.id,
-        webhook: r.webhook,
-        timeoutMs: r.timeout_ms,
-        startAfter: now + CAP_DEFER_MS,
-      })),
+      moved.rows.map((r) => jobOf(r, now + CAP_DEFER_MS)),
     );
   }
   let rows: ClaimRow[] = [];
@@ -572,7 +559,7 @@ export async function pgReleaseAll(pool: pg.Pool, owner: string, now = Date.now(
     const fresh = r.rows.filter((x): x is typeof x & { job: string } => x.job !== null);
     await insertJobs(
       c,
-      fresh.map((x) => ({ id: x.job, queue: x.queue, delivery: x.id, webhook: x.webhook, timeoutMs: x.timeout_ms, startAfter: now })),
+      fresh.map((x) => jobOf(x, now)),
     );
     if (fresh.length)
       await c.query(`SELECT pg_notify('${WORK_CHANNEL}', q) FROM unnest($1::text[]) AS q`, [[...new Set(fresh.map((x) => x.queue))]]);
@@ -596,14 +583,7 @@ export async function pgRepairJobs(pool: pg.Pool, now = Date.now()): Promise<num
     );
     await insertJobs(
       c,
-      r.rows.map((x) => ({
-        id: x.job,
-        queue: x.queue,
-        delivery: x.id,
-        webhook: x.webhook,
-        timeoutMs: x.timeout_ms,
-        startAfter: Math.max(x.due_at, now),
-      })),
+      r.rows.map((x) => jobOf(x, Math.max(x.due_at, now))),
     );
     return r.rowCount ?? 0;
   });

@@ -15,7 +15,7 @@ import "server-only";
 import type Database from "better-sqlite3";
 import type { DB } from "@/db";
 import { LOG_STATUS } from "@/lib/constants";
-import { admit, CAP_DEFER_MS, cappedWebhooks, OUTCOME_STATUS, storedRequest, type StoredRequestRow } from "./claims";
+import { admit, CAP_DEFER_MS, cappedWebhooks, OUTCOME_STATUS, requeuedLogValues, storedRequest, type StoredRequestRow } from "./claims";
 import { onWork, type Topic } from "./signal";
 import type { DeliverySource, SourceOptions } from "./source";
 import type { ClaimedDelivery, ClaimRequest, LogOutcome, NewDelivery, NewLog, Outcome, PendingDelivery, Requeue } from "./types";
@@ -308,16 +308,7 @@ export function requeue(db: Database.Database, r: Requeue): void {
   db.prepare(
     `UPDATE webhook_request_log SET status = ?, next_retry = NULL, held = 0, request_method = ?, url = ?, headers = coalesce(?, headers), data = ?,
        request_headers = ?, modified = ? WHERE name = ?`,
-  ).run(
-    LOG_STATUS.queued,
-    r.request.method,
-    r.request.url,
-    r.request.displayHeaders ?? null,
-    r.request.body,
-    r.request.requestHeaders,
-    r.now,
-    r.log,
-  );
+  ).run(...requeuedLogValues(r));
 }
 
 export function deliveryIdTaken(db: Database.Database, id: string): boolean {
