@@ -17,6 +17,7 @@ import type { DB } from "@/db";
 import { LOG_STATUS } from "@/lib/constants";
 import { admit, CAP_DEFER_MS, cappedWebhooks, OUTCOME_STATUS, requeuedLogValues, storedRequest, type StoredRequestRow } from "./claims";
 import { onWork, type Topic } from "./signal";
+import { WEBHOOK_VERSION_SQL } from "./webhook-version";
 import type { DeliverySource, SourceOptions } from "./source";
 import type { ClaimedDelivery, ClaimRequest, LogOutcome, NewDelivery, NewLog, Outcome, PendingDelivery, Requeue } from "./types";
 
@@ -85,6 +86,7 @@ function statements(db: Database.Database) {
        WHERE name = @log`,
     ),
     countAttempts: db.prepare(`UPDATE webhook_request_log SET attempts = attempts + ?, modified = ? WHERE name = ?`),
+    webhookVersion: db.prepare<[], { v: string }>(WEBHOOK_VERSION_SQL),
     nextDue: db.prepare<[string, string], { due: number | null }>(
       `SELECT min(due_at) AS due FROM delivery WHERE queue = ? AND held = 0 AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(?))`,
     ),
@@ -100,6 +102,11 @@ function stmts(db: Database.Database): Statements {
     cache.set(db, s);
   }
   return s;
+}
+
+/** The webhooks' version (webhook-spec.ts's cache check) on a statement prepared once per connection. */
+export function sqliteWebhookVersion(db: DB): string {
+  return stmts(db.$client).webhookVersion.get()?.v ?? "";
 }
 
 /** A new log row, and its delivery when there is something to send. Inside the caller's transaction. */

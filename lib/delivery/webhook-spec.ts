@@ -8,7 +8,7 @@ import "server-only";
 // process's copies at once.
 import { randomBytes } from "node:crypto";
 import { asc, eq, sql } from "drizzle-orm";
-import { pgClientOf, pgPool, rawGet, type DB } from "@/db";
+import { dialectOfDb, pgClientOf, pgPool, rawGet, type DB } from "@/db";
 import { setting, webhook, webhookData, webhookHeader, type Webhook, type WebhookData, type WebhookHeader } from "@/db/schema";
 import {
   REQUEST_METHODS,
@@ -21,6 +21,8 @@ import {
 import { decryptSecret } from "@/lib/crypto/secret-box";
 import type { WebhookSpec } from "@/lib/renderer/types";
 import { DEFAULT_TIMEOUT_MS, queueOf, type QueueName } from "./queues";
+import { sqliteWebhookVersion } from "./store-sqlite";
+import { WEBHOOK_VERSION_KEY, WEBHOOK_VERSION_SQL } from "./webhook-version";
 
 export interface WebhookWithSpec {
   row: Webhook;
@@ -115,9 +117,6 @@ interface Cache {
   byName: Map<string, Entry<WebhookWithSpec | null>>;
 }
 
-/** The setting every webhook write bumps (bumpWebhookVersion). */
-export const WEBHOOK_VERSION_KEY = "webhook_version";
-
 // On globalThis: Next bundles route handlers and instrumentation separately, and a CRUD
 // route's invalidateWebhookCache() must reach the dispatcher's copy too. Keyed by database
 // so tests that swap databases never see another database's webhooks: the SQLite handle
@@ -135,11 +134,7 @@ function serverKey(db: DB): string | undefined {
   return `${url.hostname}:${url.port || 5432}/${decodeURIComponent(url.pathname.slice(1))}`;
 }
 
-const VERSION_SQL = sql`SELECT
-  coalesce((SELECT value FROM setting WHERE key = ${WEBHOOK_VERSION_KEY}), '') || '|' ||
-  (SELECT coalesce(max(modified), 0) || ':' || count(*) FROM webhook) || '|' ||
-  (SELECT coalesce(max(id), 0) || ':' || count(*) FROM webhook_header) || '|' ||
-  (SELECT coalesce(max(id), 0) || ':' || count(*) FROM webhook_data) AS v`;
+const VERSION_QUERY = sql.raw(WEBHOOK_VERSION_SQL);
 
 function cacheFor(db: DB): Cache {
   const { byHandle, byServer } = caches();
@@ -181,8 +176,8 @@ export async function refreshWebhookCache(db: DB, maxAgeMs = 0): Promise<void> {
   const c = cacheFor(db);
   const now = Date.now();
   if (maxAgeMs > 0 && now - c.checkedAt < maxAgeMs) return;
-  const row = await rawGet<{ v: string }>(VERSION_SQL, db);
-  const version = row?.v ?? "";
+  // SQLite: a statement prepared once per connection (ingest checks on every request).
+  const version = dialectOfDb(db) === "sqlite" ? sqliteWebhookVersion(db) : ((await rawGet<{ v: string }>(VERSION_QUERY, db))?.v ?? "");
   c.checkedAt = now;
   if (version !== c.version) {
     c.version = version;

@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase, openPg, closeDb, rawAll, rawRun, type DB } from "@/db";
 import { sql } from "drizzle-orm";
+import { bumpWebhookVersion, refreshWebhookCache, webhookByName } from "@/lib/delivery";
 import { workerBundle } from "@/lib/worker-bundle";
 import { freshDb, onPostgres, type FreshDb } from "@/test/db";
 import { loadDispatcherConfig, type DispatcherConfig } from "./config";
@@ -140,5 +141,29 @@ describe("several workers", () => {
     } finally {
       await w.terminate();
     }
+  });
+
+  it("a webhook write in another process reaches this one's cache through the webhook_version setting", async () => {
+    await insertWebhook(t.db, { name: "hook", url: "http://one.example/hook" });
+    const here = connection();
+    expect((await webhookByName(here, "hook", 0))?.row.requestUrl).toBe("http://one.example/hook");
+    // Another process's write that the tables' fingerprint cannot see (same modified, same
+    // counts), as raw SQL so no cache of this process is dropped by it.
+    await rawRun(sql`UPDATE webhook SET request_url = 'http://two.example/hook' WHERE name = 'hook'`, t.db);
+    await refreshWebhookCache(here);
+    expect((await webhookByName(here, "hook", Infinity))?.row.requestUrl).toBe("http://one.example/hook");
+    // With the version bumped in its transaction, the next check drops the cached webhook.
+    await rawRun(sql`UPDATE webhook SET request_url = 'http://three.example/hook' WHERE name = 'hook'`, t.db);
+    await rawRun(
+      sql`INSERT INTO setting (key, value, modified) VALUES ('webhook_version', 'elsewhere', 0)
+          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      t.db,
+    );
+    await refreshWebhookCache(here);
+    expect((await webhookByName(here, "hook", Infinity))?.row.requestUrl).toBe("http://three.example/hook");
+    // bumpWebhookVersion does the same (and drops this process's copies at once).
+    await rawRun(sql`UPDATE webhook SET request_url = 'http://four.example/hook' WHERE name = 'hook'`, t.db);
+    await bumpWebhookVersion(t.db);
+    expect((await webhookByName(here, "hook", 0))?.row.requestUrl).toBe("http://four.example/hook");
   });
 });
