@@ -28,7 +28,7 @@ export class PgSource implements DeliverySource {
   }
 
   async start(): Promise<void> {
-    this.stopMaintenance = await startBossMaintenance(this.pool, this.opts.expiryCheckS ?? 5);
+    this.stopMaintenance = await startBossMaintenance(this.pool, this.opts.expiryCheckS ?? 10);
     const repair = () =>
       pgRepairJobs(this.pool)
         .then((n) => n && console.log(`[delivery] gave ${n} pending deliver${n === 1 ? "y" : "ies"} the job they lacked`))

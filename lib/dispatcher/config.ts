@@ -71,6 +71,6 @@ export function loadDispatcherConfig(env: Record<string, string | undefined> = p
     ...(env.WEBHOOK_MAX_INFLIGHT_PER_WEBHOOK?.trim()
       ? { maxInflightPerWebhook: Math.floor(num(env.WEBHOOK_MAX_INFLIGHT_PER_WEBHOOK, 0)) }
       : {}),
-    expiryCheckS: Math.max(1, num(env.WEBHOOK_PG_EXPIRY_CHECK_S, 5)),
+    expiryCheckS: Math.max(1, num(env.WEBHOOK_PG_EXPIRY_CHECK_S, 10)),
   };
 }
