@@ -17,6 +17,7 @@ export class PgSource implements DeliverySource {
   private readonly pool: pg.Pool;
   private stopMaintenance: (() => Promise<void>) | undefined;
   private repairTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     db: DB,
@@ -28,7 +29,10 @@ export class PgSource implements DeliverySource {
   }
 
   async start(): Promise<void> {
-    this.stopMaintenance = await startBossMaintenance(this.pool, this.opts.expiryCheckS ?? 10);
+    const stop = await startBossMaintenance(this.pool, this.opts.expiryCheckS ?? 10);
+    // Closed while starting: stop what just started.
+    if (this.closed) return void (await stop().catch(() => undefined));
+    this.stopMaintenance = stop;
     const repair = () =>
       pgRepairJobs(this.pool)
         .then((n) => n && console.log(`[delivery] gave ${n} pending deliver${n === 1 ? "y" : "ies"} the job they lacked`))
@@ -55,6 +59,7 @@ export class PgSource implements DeliverySource {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.repairTimer) clearInterval(this.repairTimer);
     await this.stopMaintenance?.().catch(() => undefined);
     this.stopMaintenance = undefined;
