@@ -1,6 +1,7 @@
 // Starts delivery inside the Next.js server process: the dispatcher and maintenance
 // threads (WEBHOOK_WORKER=0 leaves dispatching to `npm run worker` processes), and the
-// render pool's threads.
+// render pool's threads. On PostgreSQL (DATABASE_URL=postgres://…) the threads open their
+// own pools on it and share the pg-boss queues with every other server and worker.
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   // The dummy password hash that unknown user names are checked against: made now, so the

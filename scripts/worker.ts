@@ -1,12 +1,22 @@
 // `npm run worker`: the webhook dispatcher as its own process (start the server with
-// WEBHOOK_WORKER=0). SIGTERM stops claiming, lets in-flight requests finish (bounded) and
-// releases the rest; after a kill -9, expired leases are reclaimed by the next start.
-import { getDb } from "@/db";
-import { migrateDb } from "@/db/migrate";
+// WEBHOOK_WORKER=0), with the maintenance loops (bulk jobs, retention). SQLite or PostgreSQL
+// by DATABASE_URL; on PostgreSQL any number of workers on any machines share the queues.
+// SIGTERM stops claiming, lets in-flight requests finish (bounded) and releases the rest;
+// after a kill -9, the leases (SQLite) or pg-boss jobs (PostgreSQL) expire and another
+// worker, or the next start, sends them.
+import { DIALECT, getDb } from "@/db";
+import { migrateDatabase } from "@/db/migrate";
 import { databasePath } from "@/lib/config";
 import { startDispatcher } from "@/lib/dispatcher";
 
-const db = getDb();
-migrateDb(db);
-startDispatcher({ db, signals: "worker" });
-console.log(`[worker] dispatching from ${databasePath()}`);
+async function main(): Promise<void> {
+  const db = getDb();
+  await migrateDatabase(db);
+  startDispatcher({ db, signals: "worker" });
+  console.log(`[worker] dispatching from ${DIALECT === "pg" ? "PostgreSQL" : databasePath()}`);
+}
+
+main().catch((e: unknown) => {
+  console.error("[worker] could not start:", e);
+  process.exit(1);
+});

@@ -1,11 +1,11 @@
-// The delivery core end to end on a real database and a real loopback receiver: what the
-// preview shows is what the receiver gets, holds and cancels, secrets at rest and in echoes,
-// stalls that must not become timeouts, a reset socket's re-send on record.
+// The delivery core end to end on a real database (SQLite or PostgreSQL) and a real loopback
+// receiver: what the preview shows is what the receiver gets, holds and cancels, secrets at
+// rest and in echoes, stalls that must not become timeouts, a reset socket's re-send on record.
 import fs from "node:fs";
 import net from "node:net";
-import { eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { DB } from "@/db";
+import { rawAll, type DB } from "@/db";
 import { delivery, webhookRequestAttempt, webhookRequestLog } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { loadDispatcherConfig } from "@/lib/dispatcher/config";
@@ -14,7 +14,7 @@ import { insertWebhook, startReceiver, until, type Receiver, type WebhookFixture
 import { ingestEvents, parseEventsBody } from "@/lib/services/event/events";
 import { sendTestWebhook } from "@/lib/services/webhook/webhook-test-send";
 import { deleteWebhook, getWebhook, previewWebhook, updateWebhook } from "@/lib/services/webhook/webhooks";
-import { freshDb, type FreshDb } from "@/test/db";
+import { freshDb, onPostgres, type FreshDb } from "@/test/db";
 import { prepare } from "./request";
 import { webhookByName } from "./webhook-spec";
 
@@ -50,15 +50,16 @@ afterEach(async () => {
   await dispatcher?.stop(500);
   dispatcher = undefined;
   await rec.close();
-  t.close();
+  await t.close();
 });
 
 const hook = (f: Partial<WebhookFixture> = {}) => insertWebhook(db, { name: "hook", url: `${rec.url}/hook`, ...f });
 const emit = (docs: Record<string, unknown>[]) =>
   ingestEvents(db, { user: "Administrator" }, parseEventsBody(docs.map((doc) => ({ doctype: "Quotation", event: "on_update", doc }))));
-const logs = () => db.select().from(webhookRequestLog).all();
-const logOf = (name: string) => db.select().from(webhookRequestLog).where(eq(webhookRequestLog.name, name)).get();
-const attempts = (log: string) => db.select().from(webhookRequestAttempt).where(eq(webhookRequestAttempt.log, log)).all();
+const logs = () => db.select().from(webhookRequestLog).orderBy(asc(webhookRequestLog.created), asc(webhookRequestLog.name));
+const logOf = async (name: string) => (await db.select().from(webhookRequestLog).where(eq(webhookRequestLog.name, name)))[0];
+const attempts = (log: string) =>
+  db.select().from(webhookRequestAttempt).where(eq(webhookRequestAttempt.log, log)).orderBy(asc(webhookRequestAttempt.attempt));
 const oneLog = async () => {
   const r = await emit([{ name: "QTN-1", status: "Open" }]);
   return r.events[0]?.deliveries[0]?.request_log ?? "";
@@ -67,7 +68,7 @@ const oneLog = async () => {
 describe("one request builder", () => {
   for (const scheme of ["frappe", "standard", "both"] as const) {
     it(`the preview lists exactly the headers the receiver gets (${scheme})`, async () => {
-      hook({ secret: SECRET, scheme, apiKey: API_KEY, headers: [{ key: "X-Custom", value: "abc" }] });
+      await hook({ secret: SECRET, scheme, apiKey: API_KEY, headers: [{ key: "X-Custom", value: "abc" }] });
       start();
       await oneLog();
       const [got] = await rec.waitFor(1);
@@ -81,7 +82,7 @@ describe("one request builder", () => {
         expect(got?.headers[lower]).toBe(v);
       }
       // Built for the same id and second, the request is byte for byte what was received.
-      const w = webhookByName(db, "hook", 0);
+      const w = await webhookByName(db, "hook", 0);
       const id = String(got?.headers["webhook-id"]);
       const ts = Number(got?.headers["webhook-timestamp"] ?? Math.floor((got?.at ?? 0) / 1000));
       const doc = { name: "QTN-1", status: "Open", doctype: "Quotation" };
@@ -106,54 +107,55 @@ describe("one request builder", () => {
 
 describe("holds and cancels", () => {
   it("a deleted webhook's pending retry ends Cancelled and is never received", async () => {
-    hook({ maxRetries: 5 });
+    await hook({ maxRetries: 5 });
     rec.respond = () => ({ status: 500 });
     start();
     const log = await oneLog();
-    await until(() => logOf(log)?.status === "Failed", 5000, "first failure");
+    await until(async () => (await logOf(log))?.status === "Failed", 5000, "first failure");
     const before = rec.received.length;
     await dispatcher?.stop(500);
     dispatcher = undefined;
     await deleteWebhook(admin, "hook", db);
-    expect(logOf(log)).toMatchObject({ status: "Cancelled", nextRetry: null });
-    expect(logOf(log)?.error).toContain("was deleted");
-    expect(db.select().from(delivery).all()).toHaveLength(0);
+    expect(await logOf(log)).toMatchObject({ status: "Cancelled", nextRetry: null });
+    expect((await logOf(log))?.error).toContain("was deleted");
+    expect(await db.select().from(delivery)).toHaveLength(0);
+    if (onPostgres) expect(await rawAll(sql`SELECT id FROM pgboss.job`, db)).toEqual([]);
     rec.respond = () => ({ status: 200 });
     start();
     // A later delivery of another webhook goes out, and the cancelled one never does.
-    hook({ name: "other", url: `${rec.url}/other` });
+    await hook({ name: "other", url: `${rec.url}/other` });
     const other = await oneLog();
-    await until(() => logOf(other)?.status === "Delivered", 5000, "the other delivered");
+    await until(async () => (await logOf(other))?.status === "Delivered", 5000, "the other delivered");
     expect(rec.received.length).toBe(before + 1);
     expect(rec.received.at(-1)?.url).toBe("/other");
-    expect(logOf(log)?.status).toBe("Cancelled");
+    expect((await logOf(log))?.status).toBe("Cancelled");
   });
 
   it("disabling holds pending deliveries (not sent, not counted); enabling releases them", async () => {
-    hook();
+    await hook();
     const log = await oneLog();
     await updateWebhook(admin, "hook", { enabled: 0 }, db);
-    expect(logOf(log)).toMatchObject({ status: "Queued", held: true, attempts: 0, nextRetry: null });
+    expect(await logOf(log)).toMatchObject({ status: "Queued", held: true, attempts: 0, nextRetry: null });
     start();
     // Another webhook's delivery goes out while the held one waits.
-    hook({ name: "live", url: `${rec.url}/live` });
+    await hook({ name: "live", url: `${rec.url}/live` });
     const live = (await emit([{ name: "QTN-2" }])).events[0]?.deliveries.find((d) => d.webhook === "live")?.request_log ?? "";
-    await until(() => logOf(live)?.status === "Delivered", 5000, "live delivered");
+    await until(async () => (await logOf(live))?.status === "Delivered", 5000, "live delivered");
     expect(rec.received.every((r) => r.url !== "/hook")).toBe(true);
-    expect(logOf(log)).toMatchObject({ status: "Queued", held: true, attempts: 0 });
+    expect(await logOf(log)).toMatchObject({ status: "Queued", held: true, attempts: 0 });
     await updateWebhook(admin, "hook", { enabled: 1 }, db);
-    await until(() => logOf(log)?.status === "Delivered", 5000, "released and delivered");
-    expect(logOf(log)).toMatchObject({ held: false, attempts: 1 });
+    await until(async () => (await logOf(log))?.status === "Delivered", 5000, "released and delivered");
+    expect(await logOf(log)).toMatchObject({ held: false, attempts: 1 });
   });
 });
 
 describe("secrets", () => {
   it("a receiver that echoes its request puts no secret in the log or the Send Test answer", async () => {
-    hook({ secret: SECRET, scheme: "both", apiKey: API_KEY, headers: [{ key: "Authorization", value: AUTH }] });
+    await hook({ secret: SECRET, scheme: "both", apiKey: API_KEY, headers: [{ key: "Authorization", value: AUTH }] });
     rec.respond = (r) => ({ status: 200, body: JSON.stringify({ headers: r.headers, body: r.body }) });
     start();
     const log = await oneLog();
-    await until(() => logOf(log)?.status === "Delivered", 5000, "delivered");
+    await until(async () => (await logOf(log))?.status === "Delivered", 5000, "delivered");
     const [got] = rec.received;
     const sent = [
       API_KEY,
@@ -163,10 +165,10 @@ describe("secrets", () => {
       String(got?.headers["x-frappe-webhook-signature"]),
     ];
     // (attempt.signature keeps the HMACs sent, for Verify a Delivery: server-side only, never shown.)
-    const shown = attempts(log).map(({ signature: _s, ...a }) => a);
-    const stored = JSON.stringify([logOf(log), shown, db.$client.prepare(`SELECT * FROM delivery`).all()]);
+    const shown = (await attempts(log)).map(({ signature: _s, ...a }) => a);
+    const stored = JSON.stringify([await logOf(log), shown, await rawAll(sql`SELECT * FROM delivery`, db)]);
     for (const s of sent) expect(stored).not.toContain(s);
-    expect(logOf(log)?.response).toContain("***");
+    expect((await logOf(log))?.response).toContain("***");
 
     const test = await sendTestWebhook(
       admin,
@@ -177,30 +179,39 @@ describe("secrets", () => {
     );
     expect(test.status).toBe("Delivered");
     for (const s of ["typed-key-1234567890", AUTH]) expect(JSON.stringify(test)).not.toContain(s);
-    expect(JSON.stringify(logOf(test.request_log))).not.toContain("typed-key-1234567890");
+    expect(JSON.stringify(await logOf(test.request_log))).not.toContain("typed-key-1234567890");
   });
 
-  it("the SQLite file holds no outbound API key or auth header value, during or after delivery", async () => {
-    hook({ apiKey: API_KEY, headers: [{ key: "Authorization", value: AUTH }] });
+  it("the database holds no outbound API key or auth header value, during or after delivery", async () => {
+    await hook({ apiKey: API_KEY, headers: [{ key: "Authorization", value: AUTH }] });
     rec.respond = () => ({ status: 500 });
     start();
     const log = await oneLog();
-    await until(() => logOf(log)?.status === "Failed", 5000, "failed once");
-    const scan = () => {
-      db.$client.pragma("wal_checkpoint(FULL)");
+    await until(async () => (await logOf(log))?.status === "Failed", 5000, "failed once");
+    // SQLite: the file and its WAL, bytes and all. PostgreSQL: every row of every table of
+    // ours and of pg-boss (the jobs carry only ids), as text.
+    const scan = async () => {
+      if (onPostgres) {
+        const tables = await rawAll<{ s: string; t: string }>(
+          sql`SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_schema IN ('public', 'pgboss') AND table_type = 'BASE TABLE'`,
+          db,
+        );
+        let text = "";
+        for (const { s, t: name } of tables) text += JSON.stringify(await rawAll(sql.raw(`SELECT * FROM "${s}"."${name}"`), db));
+        return [API_KEY].filter((x) => text.includes(x));
+      }
+      await rawAll(sql`PRAGMA wal_checkpoint(FULL)`, db);
       const bytes = Buffer.concat([t.file, `${t.file}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
       return [API_KEY].filter((s) => bytes.includes(s));
     };
     // Custom header values are the webhook's own configuration (webhook_header); the stored
     // request keeps them sealed.
-    const rows = JSON.stringify(
-      db.$client.prepare(`SELECT l.*, d.* FROM webhook_request_log l LEFT JOIN delivery d ON d.log = l.name`).all(),
-    );
+    const rows = JSON.stringify(await rawAll(sql`SELECT l.*, d.* FROM webhook_request_log l LEFT JOIN delivery d ON d.log = l.name`, db));
     expect(rows).not.toContain("custom-auth-token-77aa");
-    expect(scan()).toEqual([]);
+    expect(await scan()).toEqual([]);
     rec.respond = () => ({ status: 200 });
-    await until(() => logOf(log)?.status === "Delivered", 5000, "delivered");
-    expect(scan()).toEqual([]);
+    await until(async () => (await logOf(log))?.status === "Delivered", 5000, "delivered");
+    expect(await scan()).toEqual([]);
     expect(String(rec.received.at(-1)?.headers["x-api-key"])).toBe(API_KEY);
     expect(String(rec.received.at(-1)?.headers.authorization)).toBe(AUTH);
   });
@@ -208,7 +219,7 @@ describe("secrets", () => {
 
 describe("send-time truth", () => {
   it("a stalled thread never turns an answered request into a timeout", async () => {
-    hook({ timeout: 1 });
+    await hook({ timeout: 1 });
     // Answer at once, then block this thread (the dispatcher's) well past the timeout.
     rec.respond = () => ({ status: 200, body: "ok" });
     const origRespond = rec.respond;
@@ -228,9 +239,9 @@ describe("send-time truth", () => {
     };
     start();
     const log = await oneLog();
-    await until(() => logOf(log)?.status !== "Queued", 8000, "an outcome");
-    expect(logOf(log)).toMatchObject({ status: "Delivered", attempts: 1 });
-    expect(attempts(log)[0]?.error ?? null).toBeNull();
+    await until(async () => (await logOf(log))?.status !== "Queued", 8000, "an outcome");
+    expect(await logOf(log)).toMatchObject({ status: "Delivered", attempts: 1 });
+    expect((await attempts(log))[0]?.error ?? null).toBeNull();
   });
 
   it("records a re-send after a reset reused socket as its own attempt", async () => {
@@ -250,33 +261,33 @@ describe("send-time truth", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as net.AddressInfo).port;
     try {
-      hook({ url: `http://127.0.0.1:${port}/hook` });
+      await hook({ url: `http://127.0.0.1:${port}/hook` });
       start();
       const first = await oneLog();
-      await until(() => logOf(first)?.status === "Delivered", 5000, "first delivered");
+      await until(async () => (await logOf(first))?.status === "Delivered", 5000, "first delivered");
       const second = (await emit([{ name: "QTN-2" }])).events[0]?.deliveries[0]?.request_log ?? "";
-      await until(() => logOf(second)?.status === "Delivered", 5000, "second delivered");
-      const rows = attempts(second);
+      await until(async () => (await logOf(second))?.status === "Delivered", 5000, "second delivered");
+      const rows = await attempts(second);
       expect(rows).toHaveLength(2);
       expect(rows[0]).toMatchObject({ attempt: 1, success: false });
       expect(rows[0]?.error).toMatch(/reused connection; sent again at once/);
       expect(rows[1]).toMatchObject({ attempt: 2, success: true, httpStatus: 200 });
-      expect(logOf(second)?.attempts).toBe(2);
+      expect((await logOf(second))?.attempts).toBe(2);
     } finally {
       await new Promise((r) => server.close(r));
     }
   });
 
   it("a template over the render budget becomes an Error log row and blocks nothing", async () => {
-    hook({ name: "slow", json: "{{ (range(10000)*100)|unique|length }}" });
-    hook({ name: "fast" });
+    await hook({ name: "slow", json: "{{ (range(10000)*100)|unique|length }}" });
+    await hook({ name: "fast" });
     start();
     const r = await emit([{ name: "QTN-1" }]);
-    const rows = logs();
+    const rows = await logs();
     const slow = rows.find((l) => l.webhook === "slow");
     expect(slow).toMatchObject({ status: "Error" });
     expect(slow?.error).toMatch(/took longer than 200 ms/);
     expect(r.events[0]?.deliveries.map((d) => d.webhook)).toEqual(["fast"]);
-    await until(() => logs().find((l) => l.webhook === "fast")?.status === "Delivered", 5000, "fast delivered");
+    await until(async () => (await logs()).find((l) => l.webhook === "fast")?.status === "Delivered", 5000, "fast delivered");
   });
 });

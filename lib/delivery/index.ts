@@ -16,12 +16,13 @@ export {
   type PreparedRequest,
 } from "./request";
 export { parseAttemptSignature, sealHeaders } from "./sealed";
-export { notifyDeliveriesQueued, onWork } from "./signal";
+export { listenForWork, notifyDeliveriesQueued, notifyJobQueued, onWork, type Topic } from "./signal";
 export { queueOf, type QueueName } from "./queues";
 export {
   cancelWebhook,
   holdWebhook,
   insertLog,
+  insertLogs,
   logOutcome,
   pendingDeliveryOf,
   releaseWebhook,
@@ -30,9 +31,11 @@ export {
   type ClaimRequest,
   type Outcome,
 } from "./store";
-// The dispatcher's side (SQLite; the PostgreSQL dispatcher fetches pg-boss jobs).
-export { cycle, nextDueAt, releaseAll } from "./store-sqlite";
+// The dispatcher's side: claims and outcomes, one source per dialect.
+export { openSource, type DeliverySource } from "./source";
+export { cappedWebhooks } from "./claims";
 export {
+  bumpWebhookVersion,
   invalidateWebhookCache,
   refreshWebhookCache,
   skipReason,

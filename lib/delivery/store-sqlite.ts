@@ -13,93 +13,13 @@ import "server-only";
 // claim never takes a lease of its own owner back: that request is in flight here, however
 // long this thread was stalled.
 import type Database from "better-sqlite3";
-import { LOG_STATUS, type LogStatus } from "@/lib/constants";
-import { unsealHeaders } from "./sealed";
-
-export interface NewLog {
-  name: string;
-  webhook: string | null;
-  referenceDoctype: string | null;
-  referenceDocument: string | null;
-  docEvent: string | null;
-  event: string | null;
-  user: string | null;
-  url: string;
-  method: string;
-  /** Masked, for display (JSON). */
-  headers: string | null;
-  data: string | null;
-  /** Sealed (lib/delivery/sealed.ts). */
-  requestHeaders: string | null;
-  status: LogStatus;
-  error: string | null;
-  isTest: boolean;
-  created: number;
-}
-
-export interface NewDelivery {
-  id: string;
-  webhook: string | null;
-  queue: string;
-  timeoutMs: number;
-  maxRetries: number;
-  manual: boolean;
-  sign: boolean;
-  dueAt: number;
-}
-
-export interface ClaimedDelivery {
-  id: string;
-  log: string;
-  webhook: string | null;
-  queue: string;
-  timeoutMs: number;
-  maxRetries: number;
-  attempts: number;
-  manual: boolean;
-  /** false: `headers` are complete (presigned); true: sign from the webhook now. */
-  sign: boolean;
-  method: string;
-  url: string;
-  /** The stored base headers, unsealed. */
-  headers: Record<string, string>;
-  body: string;
-}
-
-type OutcomeKind = "delivered" | "retry" | "exhausted" | "error" | "released" | "held" | "cancelled";
-
-/** One request the receiver could have seen. */
-export interface AttemptRecord {
-  started: number;
-  httpStatus?: number;
-  durationMs?: number;
-  /** Masked before it gets here. */
-  response?: string;
-  error?: string;
-  /** JSON of AttemptSignature. */
-  signature?: string;
-}
-
-export interface Outcome {
-  delivery: Pick<ClaimedDelivery, "id" | "log" | "manual">;
-  kind: OutcomeKind;
-  /** In order; the last one's figures go on the log row. Empty for released/held/cancelled. */
-  attempts: AttemptRecord[];
-  /** For "retry". */
-  nextDueAt?: number;
-  /** Masked JSON of the headers actually sent. */
-  sentHeaders?: string;
-  /** For "exhausted"/"error"/"cancelled": the log's error text (else the last attempt's). */
-  error?: string;
-}
-
-const STATUS: Record<"delivered" | "retry" | "exhausted" | "error" | "cancelled", LogStatus> = {
-  delivered: LOG_STATUS.delivered,
-  retry: LOG_STATUS.failed,
-  exhausted: LOG_STATUS.exhausted,
-  error: LOG_STATUS.error,
-  cancelled: LOG_STATUS.cancelled,
-};
+import type { DB } from "@/db";
+import { LOG_STATUS } from "@/lib/constants";
+import { admit, CAP_DEFER_MS, cappedWebhooks, OUTCOME_STATUS, requeuedLogValues, storedRequest, type StoredRequestRow } from "./claims";
+import { onWork, type Topic } from "./signal";
+import { WEBHOOK_VERSION_SQL } from "./webhook-version";
+import type { DeliverySource, SourceOptions } from "./source";
+import type { ClaimedDelivery, ClaimRequest, LogOutcome, NewDelivery, NewLog, Outcome, PendingDelivery, Requeue } from "./types";
 
 interface ClaimRow {
   id: string;
@@ -113,13 +33,8 @@ interface ClaimRow {
   sign: number;
 }
 
-interface RequestRow {
+interface RequestRow extends StoredRequestRow {
   name: string;
-  request_method: string | null;
-  url: string | null;
-  data: string | null;
-  request_headers: string | null;
-  headers: string | null;
 }
 
 function statements(db: Database.Database) {
@@ -134,12 +49,13 @@ function statements(db: Database.Database) {
       `INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created)
        VALUES (@id, @log, @webhook, @queue, @timeoutMs, @maxRetries, 0, @manual, @sign, 0, @dueAt, @created)`,
     ),
-    claim: db.prepare<{ owner: string; now: number; margin: number; queue: string; limit: number }, ClaimRow>(
+    claim: db.prepare<{ owner: string; now: number; margin: number; queue: string; limit: number; capped: string }, ClaimRow>(
       `UPDATE delivery SET lease_owner = @owner, lease_until = @now + timeout_ms + @margin, due_at = @now + timeout_ms + @margin
        WHERE id IN (
          SELECT id FROM delivery
          WHERE queue = @queue AND held = 0 AND due_at <= @now
            AND (lease_until IS NULL OR (lease_until < @now AND lease_owner <> @owner))
+           AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped))
          ORDER BY due_at LIMIT @limit)
        RETURNING id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign`,
     ),
@@ -170,7 +86,10 @@ function statements(db: Database.Database) {
        WHERE name = @log`,
     ),
     countAttempts: db.prepare(`UPDATE webhook_request_log SET attempts = attempts + ?, modified = ? WHERE name = ?`),
-    nextDue: db.prepare<[string], { due: number | null }>(`SELECT min(due_at) AS due FROM delivery WHERE queue = ? AND held = 0`),
+    webhookVersion: db.prepare<[], { v: string }>(WEBHOOK_VERSION_SQL),
+    nextDue: db.prepare<[string, string], { due: number | null }>(
+      `SELECT min(due_at) AS due FROM delivery WHERE queue = ? AND held = 0 AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(?))`,
+    ),
   };
 }
 type Statements = ReturnType<typeof statements>;
@@ -183,6 +102,11 @@ function stmts(db: Database.Database): Statements {
     cache.set(db, s);
   }
   return s;
+}
+
+/** The webhooks' version (webhook-spec.ts's cache check) on a statement prepared once per connection. */
+export function sqliteWebhookVersion(db: DB): string {
+  return stmts(db.$client).webhookVersion.get()?.v ?? "";
 }
 
 /** A new log row, and its delivery when there is something to send. Inside the caller's transaction. */
@@ -199,49 +123,43 @@ export function insertLog(db: Database.Database, log: NewLog, delivery?: NewDeli
     });
 }
 
-/** Leases up to `limit` due deliveries of `queue` with their requests (expired leases of others included). */
-function claimDue(
-  db: Database.Database,
-  queue: string,
-  owner: string,
-  limit: number,
-  leaseMarginMs: number,
-  now = Date.now(),
-): ClaimedDelivery[] {
+/**
+ * Leases up to `c.limit` due deliveries of `c.queue` with their requests (expired leases of
+ * others included), passing by webhooks at their cap; rows of one webhook beyond its cap go
+ * back, due CAP_DEFER_MS later.
+ */
+function claimDue(db: Database.Database, c: ClaimRequest, owner: string, leaseMarginMs: number, now = Date.now()): ClaimedDelivery[] {
   const s = stmts(db);
-  const rows = s.claim.all({ owner, now, margin: leaseMarginMs, queue, limit });
-  if (!rows.length) return [];
-  const requests = new Map(s.requests.all(JSON.stringify(rows.map((r) => r.log))).map((r) => [r.name, r]));
-  return rows.map((r) => {
-    const req = requests.get(r.log);
-    return {
-      id: r.id,
-      log: r.log,
-      webhook: r.webhook,
-      queue: r.queue,
-      timeoutMs: r.timeout_ms,
-      maxRetries: r.max_retries,
-      attempts: r.attempts,
-      manual: !!r.manual,
-      sign: !!r.sign,
-      method: req?.request_method || "POST",
-      url: req?.url ?? "",
-      headers: unsealHeaders(req?.request_headers) ?? legacyHeaders(req?.headers),
-      body: req?.data ?? "",
-    };
+  const rows = s.claim.all({
+    owner,
+    now,
+    margin: leaseMarginMs,
+    queue: c.queue,
+    limit: c.limit,
+    capped: JSON.stringify(cappedWebhooks(c)),
   });
+  if (!rows.length) return [];
+  const { admitted, deferred } = admit(rows, c);
+  for (const r of deferred) s.release.run(now + CAP_DEFER_MS, r.id, owner);
+  if (!admitted.length) return [];
+  const requests = new Map(s.requests.all(JSON.stringify(admitted.map((r) => r.log))).map((r) => [r.name, r]));
+  return admitted.map((r) => ({
+    id: r.id,
+    log: r.log,
+    webhook: r.webhook,
+    queue: r.queue,
+    timeoutMs: r.timeout_ms,
+    maxRetries: r.max_retries,
+    attempts: r.attempts,
+    manual: !!r.manual,
+    sign: !!r.sign,
+    ...storedRequest(requests.get(r.log)),
+  }));
 }
 
-/** Rows from before request_headers: the displayed headers minus masked values (the webhook re-adds secrets). */
-function legacyHeaders(json: string | null | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(unsealHeaders(json) ?? {})) if (!v.startsWith("***")) out[k] = v;
-  return out;
-}
-
-/** When the next not-held delivery of `queue` comes due (epoch ms), or null. */
-export function nextDueAt(db: Database.Database, queue: string): number | null {
-  return stmts(db).nextDue.get(queue)?.due ?? null;
+/** When the next not-held delivery of `queue` comes due (epoch ms), or null; `capped` webhooks' are left out. */
+export function nextDueAt(db: Database.Database, queue: string, capped: string[] = []): number | null {
+  return stmts(db).nextDue.get(queue, JSON.stringify(capped))?.due ?? null;
 }
 
 function writeOne(s: Statements, o: Outcome, owner: string, now: number): void {
@@ -281,7 +199,7 @@ function writeOne(s: Statements, o: Outcome, owner: string, now: number): void {
   const last = o.attempts[o.attempts.length - 1];
   s.updateLog.run({
     log: d.log,
-    status: STATUS[o.kind],
+    status: OUTCOME_STATUS[o.kind],
     n: o.attempts.length,
     nextRetry: o.kind === "retry" ? (o.nextDueAt ?? now) : null,
     httpStatus: last?.httpStatus ?? null,
@@ -291,11 +209,6 @@ function writeOne(s: Statements, o: Outcome, owner: string, now: number): void {
     headers: o.sentHeaders ?? null,
     now,
   });
-}
-
-export interface ClaimRequest {
-  queue: string;
-  limit: number;
 }
 
 /**
@@ -316,7 +229,7 @@ export function cycle(
   try {
     db.transaction(() => {
       for (const o of outcomes) writeOne(s, o, owner, now);
-      for (const c of claims) if (c.limit > 0) claimed.set(c.queue, claimDue(db, c.queue, owner, c.limit, leaseMarginMs, now));
+      for (const c of claims) if (c.limit > 0) claimed.set(c.queue, claimDue(db, c, owner, leaseMarginMs, now));
     }).immediate();
     return claimed;
   } catch (batchError) {
@@ -373,30 +286,11 @@ export function cancelWebhook(db: Database.Database, webhook: string, reason: st
   return db.prepare(`DELETE FROM delivery WHERE webhook = ?`).run(webhook).changes;
 }
 
-export interface PendingDelivery {
-  id: string;
-  leaseUntil: number | null;
-  dueAt: number;
-  held: boolean;
-}
-
 /** The delivery still queued for a log (a retry scheduled, a send in flight, or held), if any. */
 export function pendingDeliveryOf(db: Database.Database, log: string): PendingDelivery | undefined {
   const row = db.prepare(`SELECT id, lease_until AS leaseUntil, due_at AS dueAt, held FROM delivery WHERE log = ? LIMIT 1`).get(log) as
     (Omit<PendingDelivery, "held"> & { held: number }) | undefined;
   return row ? { ...row, held: !!row.held } : undefined;
-}
-
-export interface Requeue {
-  log: string;
-  /** The delivery id (webhook-id): kept for a redelivery, new for a re-render. */
-  id: string;
-  webhook: string | null;
-  queue: string;
-  timeoutMs: number;
-  /** The request as it will be stored on the log; `displayHeaders` undefined keeps the shown ones. */
-  request: { method: string; url: string; body: string; requestHeaders: string; displayHeaders?: string };
-  now: number;
 }
 
 /**
@@ -421,16 +315,7 @@ export function requeue(db: Database.Database, r: Requeue): void {
   db.prepare(
     `UPDATE webhook_request_log SET status = ?, next_retry = NULL, held = 0, request_method = ?, url = ?, headers = coalesce(?, headers), data = ?,
        request_headers = ?, modified = ? WHERE name = ?`,
-  ).run(
-    LOG_STATUS.queued,
-    r.request.method,
-    r.request.url,
-    r.request.displayHeaders ?? null,
-    r.request.body,
-    r.request.requestHeaders,
-    r.now,
-    r.log,
-  );
+  ).run(...requeuedLogValues(r));
 }
 
 export function deliveryIdTaken(db: Database.Database, id: string): boolean {
@@ -438,21 +323,12 @@ export function deliveryIdTaken(db: Database.Database, id: string): boolean {
 }
 
 /** The final state of a log row (Send Test waits for it). */
-export function logOutcome(db: Database.Database, log: string) {
+export function logOutcome(db: Database.Database, log: string): LogOutcome | undefined {
   return db
     .prepare(
       `SELECT status, http_status AS httpStatus, duration_ms AS durationMs, response, error, attempts FROM webhook_request_log WHERE name = ?`,
     )
-    .get(log) as
-    | {
-        status: string;
-        httpStatus: number | null;
-        durationMs: number | null;
-        response: string | null;
-        error: string | null;
-        attempts: number;
-      }
-    | undefined;
+    .get(log) as LogOutcome | undefined;
 }
 
 // ─── Retention ──────────────────────────────────────────────────────────────────────────
@@ -470,4 +346,39 @@ export function purgeLogsBefore(db: Database.Database, cutoff: number, limit: nu
           .run(cutoff, limit).changes,
     )
     .immediate();
+}
+
+// ─── The dispatcher's source (see source.ts) ────────────────────────────────────────────
+
+/** Cycles on the dispatcher thread's own connection: one synchronous IMMEDIATE transaction each. */
+export class SqliteSource implements DeliverySource {
+  readonly dialect = "sqlite" as const;
+  private readonly client: Database.Database;
+
+  constructor(
+    db: DB,
+    private readonly opts: SourceOptions,
+  ) {
+    this.client = db.$client;
+  }
+
+  async start(): Promise<void> {}
+
+  async cycle(outcomes: Outcome[], claims: ClaimRequest[]): Promise<Map<string, ClaimedDelivery[]>> {
+    return cycle(this.client, outcomes, claims, this.opts.owner, this.opts.leaseMarginMs);
+  }
+
+  async nextDueAt(queue: string, capped: string[]): Promise<number | null> {
+    return nextDueAt(this.client, queue, capped);
+  }
+
+  async releaseAll(): Promise<number> {
+    return releaseAll(this.client, this.opts.owner);
+  }
+
+  onWork(cb: (topic: Topic) => void): () => void {
+    return onWork(cb);
+  }
+
+  async close(): Promise<void> {}
 }

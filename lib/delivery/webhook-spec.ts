@@ -1,12 +1,15 @@
 import "server-only";
-// Webhook rows → the renderer's WebhookSpec (secrets decrypted), cached per process.
-// Ingest reads the webhooks of a DocType on every request, so they are cached and the
-// cache is validated by one cheap aggregate query per request (or dropped at once by
-// invalidateWebhookCache(), which the Webhook CRUD service calls after a write).
-import type { Statement } from "better-sqlite3";
-import { asc, eq } from "drizzle-orm";
-import type { DB } from "@/db";
-import { webhook, webhookData, webhookHeader, type Webhook, type WebhookData, type WebhookHeader } from "@/db/schema";
+// Webhook rows → the renderer's WebhookSpec (secrets decrypted), cached per process and
+// database. Ingest reads the webhooks of a DocType on every request, so they are cached, and
+// the cache is validated through the database, which every process shares: one cheap query
+// per request (and per dispatcher cycle) reads the `webhook_version` setting, which every
+// webhook write bumps in its transaction (bumpWebhookVersion), and a fingerprint of the
+// webhook tables (for a write that forgot to). invalidateWebhookCache() drops this
+// process's copies at once.
+import { randomBytes } from "node:crypto";
+import { asc, eq, sql } from "drizzle-orm";
+import { dialectOfDb, pgClientOf, pgPool, rawGet, type DB } from "@/db";
+import { setting, webhook, webhookData, webhookHeader, type Webhook, type WebhookData, type WebhookHeader } from "@/db/schema";
 import {
   REQUEST_METHODS,
   REQUEST_STRUCTURES,
@@ -18,6 +21,8 @@ import {
 import { decryptSecret } from "@/lib/crypto/secret-box";
 import type { WebhookSpec } from "@/lib/renderer/types";
 import { DEFAULT_TIMEOUT_MS, queueOf, type QueueName } from "./queues";
+import { sqliteWebhookVersion } from "./store-sqlite";
+import { WEBHOOK_VERSION_KEY, WEBHOOK_VERSION_SQL } from "./webhook-version";
 
 export interface WebhookWithSpec {
   row: Webhook;
@@ -83,9 +88,9 @@ export function skipReason(w: Pick<WebhookWithSpec, "row" | "events">, event: st
   return "other_event";
 }
 
-function build(db: DB, row: Webhook, now: number): WebhookWithSpec {
-  const headers = db.select().from(webhookHeader).where(eq(webhookHeader.parent, row.name)).orderBy(asc(webhookHeader.idx)).all();
-  const data = db.select().from(webhookData).where(eq(webhookData.parent, row.name)).orderBy(asc(webhookData.idx)).all();
+async function build(db: DB, row: Webhook, now: number): Promise<WebhookWithSpec> {
+  const headers = await db.select().from(webhookHeader).where(eq(webhookHeader.parent, row.name)).orderBy(asc(webhookHeader.idx));
+  const data = await db.select().from(webhookData).where(eq(webhookData.parent, row.name)).orderBy(asc(webhookData.idx));
   const base = {
     row,
     events: subscribedEvents(row),
@@ -107,48 +112,72 @@ interface Entry<T> {
 }
 interface Cache {
   version: string;
-  versionStmt?: Statement;
   checkedAt: number;
   byDoctype: Map<string, Entry<WebhookWithSpec[]>>;
   byName: Map<string, Entry<WebhookWithSpec | null>>;
 }
 
 // On globalThis: Next bundles route handlers and instrumentation separately, and a CRUD
-// route's invalidateWebhookCache() must reach the dispatcher's copy too. Keyed by
-// connection so tests that swap databases never see another database's webhooks.
-const g = globalThis as unknown as { __webhookSpecCache?: WeakMap<object, Cache> };
-const caches = () => (g.__webhookSpecCache ??= new WeakMap());
+// route's invalidateWebhookCache() must reach the dispatcher's copy too. Keyed by database
+// so tests that swap databases never see another database's webhooks: the SQLite handle
+// (one per connection), or host/port/database on PostgreSQL, whose transactions each get a
+// handle of their own.
+const g = globalThis as unknown as { __webhookSpecCache?: { byHandle: WeakMap<object, Cache>; byServer: Map<string, Cache> } };
+const caches = () => (g.__webhookSpecCache ??= { byHandle: new WeakMap(), byServer: new Map() });
 
-const VERSION_SQL = `SELECT
-  (SELECT coalesce(max(modified), 0) || ':' || count(*) FROM webhook) || '|' ||
-  (SELECT coalesce(max(id), 0) || ':' || count(*) FROM webhook_header) || '|' ||
-  (SELECT coalesce(max(id), 0) || ':' || count(*) FROM webhook_data) AS v`;
+function serverKey(db: DB): string | undefined {
+  const client = pgClientOf(db);
+  if (client) return `${client.host}:${client.port}/${client.database ?? ""}`;
+  const pool = pgPool(db);
+  if (!pool) return undefined;
+  const url = new URL(pool.options.connectionString ?? "postgres://localhost");
+  return `${url.hostname}:${url.port || 5432}/${decodeURIComponent(url.pathname.slice(1))}`;
+}
+
+const VERSION_QUERY = sql.raw(WEBHOOK_VERSION_SQL);
 
 function cacheFor(db: DB): Cache {
-  let c = caches().get(db.$client);
+  const { byHandle, byServer } = caches();
+  const key = serverKey(db);
+  let c = key === undefined ? byHandle.get(db) : byServer.get(key);
   if (!c) {
     c = { version: "", checkedAt: 0, byDoctype: new Map(), byName: new Map() };
-    caches().set(db.$client, c);
+    if (key === undefined) byHandle.set(db, c);
+    else byServer.set(key, c);
   }
   return c;
 }
 
-/** Drops cached webhooks (all connections). Call after creating, editing or deleting one. */
+/** Drops cached webhooks (all databases, this process). Call after creating, editing or deleting one. */
 export function invalidateWebhookCache(): void {
-  g.__webhookSpecCache = new WeakMap();
+  g.__webhookSpecCache = undefined;
 }
 
 /**
- * Compares a cheap fingerprint of the webhook tables with the cached one and drops the
- * cache when they differ. `maxAgeMs` skips the query if it ran that recently.
+ * Marks the webhooks changed for every process: call in the transaction of any write to
+ * webhook, webhook_header or webhook_data (create, update, enable/disable, rotate, delete).
+ * Also drops this process's copies.
  */
-export function refreshWebhookCache(db: DB, maxAgeMs = 0): void {
+export async function bumpWebhookVersion(db: DB, now = Date.now()): Promise<void> {
+  const value = `${now.toString(36)}-${randomBytes(6).toString("hex")}`;
+  await db
+    .insert(setting)
+    .values({ key: WEBHOOK_VERSION_KEY, value, modified: now })
+    .onConflictDoUpdate({ target: setting.key, set: { value, modified: now } });
+  invalidateWebhookCache();
+}
+
+/**
+ * Compares the webhooks' version (the setting and a fingerprint of the tables) with the
+ * cached one and drops the cache when they differ. `maxAgeMs` skips the query if it ran
+ * that recently.
+ */
+export async function refreshWebhookCache(db: DB, maxAgeMs = 0): Promise<void> {
   const c = cacheFor(db);
   const now = Date.now();
   if (maxAgeMs > 0 && now - c.checkedAt < maxAgeMs) return;
-  c.versionStmt ??= db.$client.prepare(VERSION_SQL);
-  const row = c.versionStmt.get() as { v: string } | undefined;
-  const version = row?.v ?? "";
+  // SQLite: a statement prepared once per connection (ingest checks on every request).
+  const version = dialectOfDb(db) === "sqlite" ? sqliteWebhookVersion(db) : ((await rawGet<{ v: string }>(VERSION_QUERY, db))?.v ?? "");
   c.checkedAt = now;
   if (version !== c.version) {
     c.version = version;
@@ -164,27 +193,27 @@ const validUntil = (rows: Webhook[], now: number) =>
   );
 
 /** Every webhook on a DocType, enabled or not (the routing trail lists them all). */
-export function webhooksFor(db: DB, doctype: string, opts: { skipCheck?: boolean } = {}): WebhookWithSpec[] {
-  if (!opts.skipCheck) refreshWebhookCache(db);
+export async function webhooksFor(db: DB, doctype: string, opts: { skipCheck?: boolean } = {}): Promise<WebhookWithSpec[]> {
+  if (!opts.skipCheck) await refreshWebhookCache(db);
   const c = cacheFor(db);
   const now = Date.now();
   const hit = c.byDoctype.get(doctype);
   if (hit && hit.validUntil > now) return hit.value;
-  const rows = db.select().from(webhook).where(eq(webhook.webhookDoctype, doctype)).orderBy(asc(webhook.name)).all();
-  const value = rows.map((r) => build(db, r, now));
+  const rows = await db.select().from(webhook).where(eq(webhook.webhookDoctype, doctype)).orderBy(asc(webhook.name));
+  const value = await Promise.all(rows.map((r) => build(db, r, now)));
   c.byDoctype.set(doctype, { value, validUntil: validUntil(rows, now) });
   return value;
 }
 
 /** One webhook by name (for send-time signing); the fingerprint is checked at most every `maxAgeMs`. */
-export function webhookByName(db: DB, name: string, maxAgeMs = 1000): WebhookWithSpec | undefined {
-  refreshWebhookCache(db, maxAgeMs);
+export async function webhookByName(db: DB, name: string, maxAgeMs = 1000): Promise<WebhookWithSpec | undefined> {
+  await refreshWebhookCache(db, maxAgeMs);
   const c = cacheFor(db);
   const now = Date.now();
   const hit = c.byName.get(name);
   if (hit && hit.validUntil > now) return hit.value ?? undefined;
-  const row = db.select().from(webhook).where(eq(webhook.name, name)).get();
-  const value = row ? build(db, row, now) : null;
+  const [row] = await db.select().from(webhook).where(eq(webhook.name, name)).limit(1);
+  const value = row ? await build(db, row, now) : null;
   c.byName.set(name, { value, validUntil: row ? validUntil([row], now) : Infinity });
   return value ?? undefined;
 }

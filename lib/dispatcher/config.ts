@@ -18,6 +18,20 @@ export interface DispatcherConfig {
   leaseMarginMs: number;
   /** How long SIGTERM waits for in-flight requests before releasing them. */
   drainMs: number;
+  /**
+   * In-flight requests one webhook may have on this worker, per queue (0: no cap; unset: a
+   * quarter of the queue's concurrency), so one webhook's flood cannot starve the others.
+   */
+  maxInflightPerWebhook?: number;
+  /** PostgreSQL: how often expired jobs (a killed worker's) are brought back, in seconds. */
+  expiryCheckS: number;
+}
+
+/** The per-webhook cap on a queue of `concurrency` slots (Infinity: none). */
+export function webhookCap(cfg: Pick<DispatcherConfig, "maxInflightPerWebhook">, concurrency: number): number {
+  const n = cfg.maxInflightPerWebhook;
+  if (n === undefined) return Math.max(1, Math.ceil(concurrency / 4));
+  return n > 0 ? n : Infinity;
 }
 
 const num = (v: string | undefined, fallback: number): number => {
@@ -54,5 +68,9 @@ export function loadDispatcherConfig(env: Record<string, string | undefined> = p
     pollMs: Math.max(10, num(env.WEBHOOK_POLL_MS, 250)),
     leaseMarginMs: num(env.WEBHOOK_LEASE_MARGIN_MS, 15_000),
     drainMs: num(env.WEBHOOK_DRAIN_MS, 10_000),
+    ...(env.WEBHOOK_MAX_INFLIGHT_PER_WEBHOOK?.trim()
+      ? { maxInflightPerWebhook: Math.floor(num(env.WEBHOOK_MAX_INFLIGHT_PER_WEBHOOK, 0)) }
+      : {}),
+    expiryCheckS: Math.max(1, num(env.WEBHOOK_PG_EXPIRY_CHECK_S, 10)),
   };
 }

@@ -1,37 +1,38 @@
 import "server-only";
-// The dispatcher: the sending loop. It works only through lib/delivery — claims, the
-// complete request (`finalize`, signed now), outcomes — and owns what sending needs:
-// concurrency per queue, retries, the HTTP client and its SSRF guard.
+// The dispatcher: the sending loop, one for both dialects. It works only through lib/delivery
+// — a DeliverySource for claims and outcomes (SQLite leases, or pg-boss jobs on PostgreSQL),
+// the complete request (`finalize`, signed now) — and owns what sending needs: concurrency
+// per queue, the per-webhook cap, retries, the HTTP client and its SSRF guard.
 //
 // One write transaction per cycle records the outcomes of finished requests and claims the
-// next ones. Cycles run when work is queued in this process (a BroadcastChannel message from
-// any thread), when a request finishes, when the next retry comes due (a timer set to it),
-// and on a slow poll that covers other processes.
+// next ones; cycles run one at a time. They run when work is queued (a BroadcastChannel
+// message from any thread of this process; on PostgreSQL a NOTIFY from any process), when a
+// request finishes, when the next retry comes due (a timer set to it), and on a poll that
+// covers the rest (other SQLite processes, pg-boss bringing back expired jobs).
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import os from "node:os";
 import type { DB } from "@/db";
 import { QUEUES } from "@/lib/constants";
 import {
-  cycle,
+  cappedWebhooks,
   finalize,
   maskedHeaders,
   maskSecretsInText,
-  nextDueAt,
+  openSource,
   signatureOfHeaders,
-  onWork,
   refreshWebhookCache,
-  releaseAll,
   secretValues,
   webhookByName,
   type AttemptRecord,
   type ClaimedDelivery,
   type ClaimRequest,
+  type DeliverySource,
   type Outcome,
   type PreparedRequest,
   type QueueName,
 } from "@/lib/delivery";
-import { loadDispatcherConfig, type DispatcherConfig } from "./config";
+import { loadDispatcherConfig, webhookCap, type DispatcherConfig } from "./config";
 import { sendRequest, type SendOutcome, type SendResult } from "./http-send";
 import { retryDelayMs, verdictFor } from "./retry";
 
@@ -41,16 +42,21 @@ const FLUSH_MAX = 500;
 
 interface QueueState {
   concurrency: number;
+  /** In-flight requests one webhook may have in this queue (Infinity: no cap). */
+  cap: number;
   inflight: number;
   /** Set by wake-ups; cleared when a claim finds fewer rows than it asked for. */
   mayHaveWork: boolean;
 }
 
 export interface DispatcherOptions {
+  /** Its own handle: a SQLite connection, or a PostgreSQL pool (openPg). */
   db: DB;
   config?: DispatcherConfig;
   /** Lease owner id; unique per process by default. */
   owner?: string;
+  /** Where claims come from (default: the source for db's dialect). */
+  source?: DeliverySource;
 }
 
 type Plan =
@@ -65,8 +71,13 @@ export class Dispatcher {
   readonly owner: string;
   readonly config: DispatcherConfig;
   private readonly db: DB;
+  private readonly source: DeliverySource;
   private readonly queues: Record<QueueName, QueueState>;
   private readonly inflight = new Map<string, Promise<void>>();
+  /** In-flight requests per webhook (the cap). */
+  private readonly perWebhook = new Map<string, number>();
+  private cycleChain: Promise<void> = Promise.resolve();
+  private cycleQueued = false;
   private readonly abort = new AbortController();
   private pending: Outcome[] = [];
   private cycleScheduled = false;
@@ -87,22 +98,34 @@ export class Dispatcher {
     // Every in-flight request listens for shutdown on this one signal.
     setMaxListeners(0, this.abort.signal);
     this.queues = Object.fromEntries(
-      QUEUES.map((q) => [q, { concurrency: this.config.concurrency[q], inflight: 0, mayHaveWork: true }]),
+      QUEUES.map((q) => {
+        const concurrency = this.config.concurrency[q];
+        return [q, { concurrency, cap: webhookCap(this.config, concurrency), inflight: 0, mayHaveWork: true }];
+      }),
     ) as Record<QueueName, QueueState>;
+    this.source =
+      opts.source ??
+      openSource(this.db, { owner: this.owner, leaseMarginMs: this.config.leaseMarginMs, expiryCheckS: this.config.expiryCheckS });
   }
 
   get isRunning(): boolean {
     return this.running && !this.stopping;
   }
 
-  start(): void {
+  /** Starts sending; resolves when the source's own machinery (PostgreSQL: job expiry) runs too. */
+  async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.stopListening = onWork((topic) => {
+    this.stopListening = this.source.onWork((topic) => {
       if (topic === "queued") this.wakeAll();
     });
     this.pollTimer = setInterval(() => this.wakeAll(), this.config.pollMs);
     this.wakeAll();
+    try {
+      await this.source.start();
+    } catch (e) {
+      console.error("[dispatcher] the delivery source did not start fully:", e);
+    }
   }
 
   /** Something may be due in every queue (new work, a poll, a retry's time). */
@@ -120,7 +143,7 @@ export class Dispatcher {
       this.cycleScheduled = true;
       setImmediate(() => {
         this.cycleScheduled = false;
-        this.runCycle();
+        void this.runCycle();
       });
     } else {
       this.flushTimer ??= setTimeout(() => {
@@ -137,12 +160,23 @@ export class Dispatcher {
       const free = st.concurrency - st.inflight;
       // Under load, claim when a quarter of the slots are free, not one by one: each cycle is a commit.
       if (free > 0 && st.mayHaveWork && (st.inflight === 0 || free >= Math.max(1, Math.floor(st.concurrency / 4))))
-        out.push({ queue: q, limit: free });
+        out.push({ queue: q, limit: free, cap: st.cap, inflight: this.perWebhook });
     }
     return out;
   }
 
-  private runCycle(): void {
+  /** Runs a cycle after the one running now (at most one waits: it takes whatever is pending then). */
+  private runCycle(): Promise<void> {
+    if (this.cycleQueued) return this.cycleChain;
+    this.cycleQueued = true;
+    this.cycleChain = this.cycleChain.then(() => {
+      this.cycleQueued = false;
+      return this.cycleOnce();
+    });
+    return this.cycleChain;
+  }
+
+  private async cycleOnce(): Promise<void> {
     if (this.stopping && !this.pending.length) return;
     const outcomes = this.pending;
     const claims = this.stopping ? [] : this.claimsWanted();
@@ -150,9 +184,9 @@ export class Dispatcher {
     this.pending = [];
     let claimed: Map<string, ClaimedDelivery[]>;
     try {
-      // A webhook edited, disabled or deleted in another thread is seen by this cycle's sends.
-      if (claims.length) refreshWebhookCache(this.db);
-      claimed = cycle(this.db.$client, outcomes, claims, this.owner, this.config.leaseMarginMs);
+      // A webhook edited, disabled or deleted in another thread or process is seen by this cycle's sends.
+      if (claims.length) await refreshWebhookCache(this.db);
+      claimed = await this.source.cycle(outcomes, claims);
       this.stats.cycles += 1;
     } catch (e) {
       // e.g. SQLITE_BUSY while another process holds the lock: keep the outcomes, try again soon.
@@ -169,23 +203,25 @@ export class Dispatcher {
     }
     // A retry may already be due (short schedules, Retry-After: 0, a lease given back).
     if (outcomes.some((o) => o.kind === "retry" || o.kind === "released")) this.wakeAll();
-    else this.armDueTimer();
+    else await this.armDueTimer();
   }
 
   /** Sleeps until the next delivery of an idle queue comes due (no polling delay for retries). */
-  private armDueTimer(): void {
+  private async armDueTimer(): Promise<void> {
     let next = Infinity;
     try {
       for (const q of QUEUES) {
         const st = this.queues[q];
         if (st.mayHaveWork || st.inflight >= st.concurrency) continue;
-        const due = nextDueAt(this.db.$client, q);
+        const due = await this.source.nextDueAt(q, cappedWebhooks({ queue: q, limit: 0, cap: st.cap, inflight: this.perWebhook }));
         if (due !== null) next = Math.min(next, due);
       }
     } catch {
       return; // the poll covers it
     }
-    if (!Number.isFinite(next) || next >= this.dueAt) return;
+    // Due already but not claimable by this worker (its own stalled lease, a job not yet
+    // expired): the poll covers it, rather than a timer firing in a loop.
+    if (!Number.isFinite(next) || next >= this.dueAt || next <= Date.now()) return;
     if (this.dueTimer) clearTimeout(this.dueTimer);
     this.dueAt = next;
     this.dueTimer = setTimeout(
@@ -204,10 +240,17 @@ export class Dispatcher {
     if (this.inflight.has(d.id)) return;
     const st = this.queues[q];
     st.inflight += 1;
+    const w = d.webhook;
+    if (w !== null) this.perWebhook.set(w, (this.perWebhook.get(w) ?? 0) + 1);
     const p = this.deliver(d)
       .catch((e: unknown) => console.error(`[dispatcher] delivery ${d.id} crashed:`, e))
       .finally(() => {
         st.inflight -= 1;
+        if (w !== null) {
+          const n = (this.perWebhook.get(w) ?? 1) - 1;
+          if (n > 0) this.perWebhook.set(w, n);
+          else this.perWebhook.delete(w);
+        }
         this.inflight.delete(d.id);
         st.mayHaveWork = true;
         this.schedule(false);
@@ -216,7 +259,7 @@ export class Dispatcher {
   }
 
   /** The complete request for a claimed delivery, or why it is not sent. */
-  private plan(d: ClaimedDelivery, now: number): Plan {
+  private async plan(d: ClaimedDelivery, now: number): Promise<Plan> {
     const base = { method: d.method, url: d.url, headers: d.headers, body: d.body };
     if (!d.sign) {
       // Presigned (Send Test): the stored headers are the complete request.
@@ -227,7 +270,7 @@ export class Dispatcher {
       };
     }
     // The cache was checked against the webhook tables when this cycle claimed `d`.
-    const w = d.webhook ? webhookByName(this.db, d.webhook, Infinity) : undefined;
+    const w = d.webhook ? await webhookByName(this.db, d.webhook, Infinity) : undefined;
     if (!w) return { kind: "cancelled", reason: `Cancelled: the webhook ${d.webhook ?? ""} was deleted` };
     if (!w.row.enabled) return { kind: "held" };
     if (!w.spec) return { kind: "error", reason: w.specError ?? "The webhook could not be loaded" };
@@ -247,7 +290,7 @@ export class Dispatcher {
 
   private async deliver(d: ClaimedDelivery): Promise<void> {
     const now = Date.now();
-    const plan = this.plan(d, now);
+    const plan = await this.plan(d, now);
     if (plan.kind !== "send") {
       const error = plan.kind === "held" ? undefined : plan.reason;
       this.record({ delivery: d, kind: plan.kind, attempts: [], ...(error ? { error } : {}) });
@@ -315,10 +358,14 @@ export class Dispatcher {
   }
 
   /** Writes buffered outcomes now (and claims, unless stopping). */
-  flush(): void {
+  async flush(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    this.runCycle();
+    await this.runCycle();
+  }
+
+  private inflightPromises(): Promise<void>[] {
+    return [...this.inflight].map(([, p]) => p);
   }
 
   /** Number of requests being sent right now. */
@@ -339,19 +386,24 @@ export class Dispatcher {
     if (this.inflight.size) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.allSettled([...this.inflight.values()]),
+        Promise.allSettled(this.inflightPromises()),
         new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs))),
       ]);
       clearTimeout(timer);
     }
     this.abort.abort();
-    await Promise.allSettled([...this.inflight.values()]);
-    this.flush();
+    await Promise.allSettled(this.inflightPromises());
+    // Outcomes left by a failed cycle are tried again a few times before they are left to expire.
+    for (let i = 0; i < 3; i++) {
+      await this.flush();
+      if (!this.pending.length) break;
+    }
     try {
-      releaseAll(this.db.$client, this.owner);
+      await this.source.releaseAll();
     } catch (e) {
       console.error("[dispatcher] could not release leases (they will expire):", e);
     }
+    await this.source.close();
     this.running = false;
   }
 }

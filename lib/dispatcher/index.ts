@@ -1,14 +1,16 @@
 import "server-only";
 // Starting and stopping delivery. `npm start` (instrumentation.ts) runs the dispatcher and
 // the maintenance loops in two worker threads of the server process (startDeliveryThreads);
-// `npm run worker` runs them in its own process (startDispatcher). Nothing here touches the
-// database at import time, so `next build` can load it safely.
+// `npm run worker` runs them in its own process (startDispatcher). Both dialects: on SQLite
+// each thread opens the database file, on PostgreSQL a small pool on DATABASE_URL (and any
+// number of servers and workers share the queues). Nothing here touches the database at
+// import time, so `next build` can load it safely.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { getDb, tuneConnection, type DB } from "@/db";
+import { DIALECT, dialectOfDb, getDb, tuneConnection, type DB } from "@/db";
 import { databasePath } from "@/lib/config";
 import { workerBundle } from "@/lib/worker-bundle";
 import { Dispatcher } from "./dispatcher";
@@ -35,12 +37,13 @@ interface DeliveryThreads {
 export function startDeliveryThreads(opts: { dispatcher?: boolean } = {}): DeliveryThreads {
   if (g.__webhookDeliveryThreads) return g.__webhookDeliveryThreads;
   tuneConnection(getDb(), { busyTimeoutMs: 5, autoCheckpoint: false });
-  const file = databasePath();
+  const file = DIALECT === "pg" ? "" : databasePath();
+  const url = DIALECT === "pg" ? (process.env.DATABASE_URL ?? "") : "";
   const roles = [...(opts.dispatcher === false ? [] : ["dispatcher" as const]), "maintenance" as const];
   let stopping = false;
   const workers = new Map<string, Worker>();
   const spawn = (role: "dispatcher" | "maintenance") => {
-    const w = new Worker(workerBundle("dispatcher"), { workerData: { role, owner: newOwner(), file }, name: `webhook-${role}` });
+    const w = new Worker(workerBundle("dispatcher"), { workerData: { role, owner: newOwner(), file, url }, name: `webhook-${role}` });
     workers.set(role, w);
     w.on("error", (e) => console.error(`[${role}] thread failed:`, e));
     w.on("exit", (code) => {
@@ -57,20 +60,22 @@ export function startDeliveryThreads(opts: { dispatcher?: boolean } = {}): Deliv
       stopping = true;
       const drainMs = loadDispatcherConfig().drainMs;
       await Promise.all(
-        [...workers.values()].map(
-          (w) =>
-            new Promise<void>((resolve) => {
-              const timer = setTimeout(() => void w.terminate().then(() => resolve()), drainMs + 5000);
-              w.once("exit", () => {
-                clearTimeout(timer);
-                resolve();
-              });
-              w.once("message", (m: { type?: string }) => {
-                if (m.type === "stopped") void w.terminate();
-              });
-              w.postMessage({ type: "stop", drainMs });
-            }),
-        ),
+        [...workers]
+          .map(([, w]) => w)
+          .map(
+            (w) =>
+              new Promise<void>((resolve) => {
+                const timer = setTimeout(() => void w.terminate().then(() => resolve()), drainMs + 5000);
+                w.once("exit", () => {
+                  clearTimeout(timer);
+                  resolve();
+                });
+                w.once("message", (m: { type?: string }) => {
+                  if (m.type === "stopped") void w.terminate();
+                });
+                w.postMessage({ type: "stop", drainMs });
+              }),
+          ),
       );
     },
   };
@@ -98,7 +103,7 @@ export function startDispatcher(opts: StartOptions = {}): Dispatcher {
   const db = opts.db ?? getDb();
   const d = new Dispatcher({ db });
   g.__webhookDispatcher = d;
-  d.start();
+  void d.start();
   const c = d.config.concurrency;
   console.log(`[dispatcher] started (${d.owner}; concurrency short=${c.short} default=${c.default} long=${c.long})`);
   const mode = opts.signals ?? "server";
@@ -114,10 +119,13 @@ export function startDispatcher(opts: StartOptions = {}): Dispatcher {
 }
 
 /**
- * Another process's commit appends to the WAL file: watching it wakes this dispatcher at
- * once instead of at its next poll (our own empty claims write nothing, so this settles).
+ * SQLite: another process's commit appends to the WAL file: watching it wakes this
+ * dispatcher at once instead of at its next poll (our own empty claims write nothing, so
+ * this settles). PostgreSQL: LISTEN does it (the dispatcher's source).
  */
 function watchCommits(db: DB, wake: () => void): () => void {
+  if (dialectOfDb(db) !== "sqlite") return () => {};
+  // eslint-disable-next-line no-restricted-syntax -- the SQLite file's name, not a query
   const file = db.$client.name;
   if (!file || file === ":memory:") return () => {};
   const wal = `${path.resolve(file)}-wal`;

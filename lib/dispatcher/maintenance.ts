@@ -1,11 +1,11 @@
 import "server-only";
-// The maintenance thread's work (or `npm run worker`'s): WAL checkpoints, durable jobs and
-// the daily retention purge. Each runs on its own database connection, off the threads that
-// serve requests and send webhooks.
-import type { DB } from "@/db";
+// The maintenance thread's work (or `npm run worker`'s): WAL checkpoints (SQLite), durable
+// jobs and the daily retention purge. Each runs on its own database connection (a pool on
+// PostgreSQL), off the threads that serve requests and send webhooks.
+import { dialectOfDb, pgPool, type DB } from "@/db";
 import { purgeExpiredSessions } from "@/lib/auth/sessions";
 import { purgeThrottle } from "@/lib/auth/throttle";
-import { onWork } from "@/lib/delivery";
+import { listenForWork } from "@/lib/delivery";
 import { releaseJobs, runPendingJobs } from "@/lib/delivery/jobs";
 import { claimDailyRun, purgeOldLogs, retentionDays, type PurgeResult } from "@/lib/delivery/retention";
 
@@ -19,18 +19,23 @@ export async function runRetentionIfDue(db: DB, now = Date.now()): Promise<Purge
   if (retentionRunning) return null;
   retentionRunning = true;
   try {
-    const c = db.$client;
-    if (!claimDailyRun(c, now)) return null;
-    const result = await purgeOldLogs(c, retentionDays(c), 500, now);
+    if (!(await claimDailyRun(db, now))) return null;
+    const days = await retentionDays(db);
+    const result = await purgeOldLogs(db, days, 500, now);
     // Ended sessions and passed sign-in windows are dead rows; nothing reads them again.
-    purgeExpiredSessions(db, now);
-    purgeThrottle(db, now);
-    // Fresh statistics let the planner pick the most selective index for combined list
-    // filters; analysis_limit keeps it to milliseconds on a million rows.
-    c.pragma("analysis_limit = 1000");
-    c.pragma("optimize");
+    await purgeExpiredSessions(db, now);
+    await purgeThrottle(db, now);
+    if (dialectOfDb(db) === "sqlite") {
+      // Fresh statistics let the planner pick the most selective index for combined list
+      // filters; analysis_limit keeps it to milliseconds on a million rows. (PostgreSQL's
+      // autovacuum analyzes on its own.)
+      // eslint-disable-next-line no-restricted-syntax -- SQLite upkeep, not a query
+      const c = db.$client;
+      c.pragma("analysis_limit = 1000");
+      c.pragma("optimize");
+    }
     if (result.deleted)
-      console.log(`[retention] deleted ${result.logs} request log(s) and ${result.events} event(s) older than ${retentionDays(c)} days`);
+      console.log(`[retention] deleted ${result.logs} request log(s) and ${result.events} event(s) older than ${days} days`);
     return result;
   } catch (e) {
     console.error("[retention] purge failed:", e);
@@ -45,10 +50,10 @@ export interface Maintenance {
 }
 
 /**
- * Starts the maintenance loops on `db`: a passive WAL checkpoint every `checkpointMs` (the
- * other connections never checkpoint, so a commit on a hot thread never pays for one), jobs
- * as soon as one is queued (and every few seconds for ones left by a stopped process), and
- * the retention check hourly.
+ * Starts the maintenance loops on `db`: on SQLite a passive WAL checkpoint every
+ * `checkpointMs` (the other connections never checkpoint, so a commit on a hot thread never
+ * pays for one), jobs as soon as one is queued (on PostgreSQL by any process; and every few
+ * seconds for ones left by a stopped process), and the retention check hourly.
  */
 export function startMaintenance(db: DB, owner: string, opts: { checkpointMs?: number; checkpoints?: boolean } = {}): Maintenance {
   const abort = new AbortController();
@@ -66,17 +71,19 @@ export function startMaintenance(db: DB, owner: string, opts: { checkpointMs?: n
       }
     });
   };
-  const stopListening = onWork((topic) => {
+  const stopListening = listenForWork(pgPool(db), (topic) => {
     if (topic === "job") kickJobs();
   });
+  const checkpoints = opts.checkpoints !== false && dialectOfDb(db) === "sqlite";
   const timers = [
     setInterval(kickJobs, 5000),
     setInterval(() => void runRetentionIfDue(db), 3_600_000),
-    ...(opts.checkpoints === false
+    ...(!checkpoints
       ? []
       : [
           setInterval(() => {
             try {
+              // eslint-disable-next-line no-restricted-syntax -- SQLite upkeep, not a query
               db.$client.pragma("wal_checkpoint(PASSIVE)");
             } catch (e) {
               if ((e as { code?: string }).code !== "SQLITE_BUSY") console.error("[maintenance] checkpoint failed:", e);
@@ -95,7 +102,7 @@ export function startMaintenance(db: DB, owner: string, opts: { checkpointMs?: n
       clearTimeout(first);
       await jobs;
       try {
-        releaseJobs(db, owner);
+        await releaseJobs(db, owner);
       } catch {
         // the leases expire
       }

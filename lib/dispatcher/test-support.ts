@@ -1,13 +1,18 @@
-// Helpers for the dispatcher and ingest integration tests: a real HTTP receiver on
-// loopback whose answers each test scripts, webhook rows inserted directly, and real
-// `npm run worker` processes to kill.
+// Helpers for the dispatcher and ingest integration tests, on either dialect: a real HTTP
+// receiver on loopback whose answers each test scripts, webhook rows inserted directly,
+// deliveries queued straight through the delivery store, and real `npm run worker`
+// processes to kill.
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
-import type { DB } from "@/db";
+import { tx, type DB } from "@/db";
 import { webhook, webhookData, webhookHeader } from "@/db/schema";
+import { LOG_STATUS } from "@/lib/constants";
 import { encryptSecret } from "@/lib/crypto/secret-box";
+import { newId } from "@/lib/ids";
+import { sealHeaders } from "@/lib/delivery/sealed";
+import { insertLogs } from "@/lib/delivery/store";
 
 interface Received {
   method: string;
@@ -84,10 +89,14 @@ export async function startReceiver(): Promise<Receiver> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until<T>(fn: () => T | undefined | false, timeoutMs = 10_000, what = "condition"): Promise<T> {
+export async function until<T>(
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
@@ -119,62 +128,113 @@ export interface WebhookFixture {
   data?: { fieldname: string; key: string }[];
 }
 
-export function insertWebhook(db: DB, f: WebhookFixture): void {
+export async function insertWebhook(db: DB, f: WebhookFixture): Promise<void> {
   const now = Date.now();
-  db.insert(webhook)
-    .values({
-      name: f.name,
-      webhookDoctype: f.doctype ?? "Quotation",
-      webhookDocevent: f.docevent ?? "on_update",
-      webhookEvents: f.events ?? [],
-      enabled: f.enabled ?? true,
-      condition: f.condition ?? "",
-      requestUrl: f.url,
-      isDynamicUrl: f.isDynamicUrl ?? false,
-      timeout: f.timeout ?? 5,
-      backgroundJobsQueue: f.queue ?? "default",
-      requestMethod: f.method ?? "POST",
-      requestStructure: f.structure ?? "JSON",
-      enableSecurity: !!f.secret,
-      webhookSecret: f.secret ? encryptSecret(f.secret) : null,
-      previousSecret: f.previousSecret ? encryptSecret(f.previousSecret) : null,
-      previousSecretExpires: f.previousSecretExpires ?? null,
-      signatureScheme: f.scheme ?? "frappe",
-      webhookJson: f.json ?? '{ "name": {{ doc.name | tojson }}, "status": {{ doc.status | tojson }}, "doc": {{ doc | tojson }} }',
-      maxRetries: f.maxRetries ?? 5,
-      apiKey: f.apiKey ? encryptSecret(f.apiKey) : null,
-      ...(f.apiKeyHeader ? { apiKeyHeader: f.apiKeyHeader } : {}),
-      created: now,
-      modified: now,
-    })
-    .run();
-  (f.headers ?? []).forEach((h, i) =>
-    db
-      .insert(webhookHeader)
-      .values({ parent: f.name, idx: i + 1, ...h })
-      .run(),
-  );
-  (f.data ?? []).forEach((d, i) =>
-    db
-      .insert(webhookData)
-      .values({ parent: f.name, idx: i + 1, ...d })
-      .run(),
+  await tx(
+    async (t) => {
+      await t.insert(webhook).values({
+        name: f.name,
+        webhookDoctype: f.doctype ?? "Quotation",
+        webhookDocevent: f.docevent ?? "on_update",
+        webhookEvents: f.events ?? [],
+        enabled: f.enabled ?? true,
+        condition: f.condition ?? "",
+        requestUrl: f.url,
+        isDynamicUrl: f.isDynamicUrl ?? false,
+        timeout: f.timeout ?? 5,
+        backgroundJobsQueue: f.queue ?? "default",
+        requestMethod: f.method ?? "POST",
+        requestStructure: f.structure ?? "JSON",
+        enableSecurity: !!f.secret,
+        webhookSecret: f.secret ? encryptSecret(f.secret) : null,
+        previousSecret: f.previousSecret ? encryptSecret(f.previousSecret) : null,
+        previousSecretExpires: f.previousSecretExpires ?? null,
+        signatureScheme: f.scheme ?? "frappe",
+        webhookJson: f.json ?? '{ "name": {{ doc.name | tojson }}, "status": {{ doc.status | tojson }}, "doc": {{ doc | tojson }} }',
+        maxRetries: f.maxRetries ?? 5,
+        apiKey: f.apiKey ? encryptSecret(f.apiKey) : null,
+        ...(f.apiKeyHeader ? { apiKeyHeader: f.apiKeyHeader } : {}),
+        created: now,
+        modified: now,
+      });
+      for (const [i, h] of (f.headers ?? []).entries()) await t.insert(webhookHeader).values({ parent: f.name, idx: i + 1, ...h });
+      for (const [i, d] of (f.data ?? []).entries()) await t.insert(webhookData).values({ parent: f.name, idx: i + 1, ...d });
+    },
+    {},
+    db,
   );
 }
 
+export interface Queued {
+  log: string;
+  /** The delivery id: the webhook-id the receiver sees. */
+  id: string;
+}
+
 /**
- * `npm run worker` on the database `file`, as a child process of the test. Node with tsx's
- * loader rather than the tsx CLI, which would run the worker in a child process: the pid a
- * test SIGKILLs must be the worker itself. `env` adds to (or overrides) the test settings.
+ * Queues one delivery per body for `webhook` straight through the delivery store (no render,
+ * no routing: what ingest would have stored), in one transaction. The body is sent as is,
+ * signed at send time from the webhook.
  */
-export function spawnWorker(file: string, env: Record<string, string> = {}): ChildProcess {
+export async function enqueue(
+  db: DB,
+  w: { name: string; url: string; queue?: string; timeoutMs?: number; maxRetries?: number },
+  bodies: string[],
+  now = Date.now(),
+): Promise<Queued[]> {
+  const out: Queued[] = bodies.map(() => ({ log: newId("log_"), id: newId("msg_") }));
+  const entries = bodies.map((body, i) => {
+    const q = out[i] ?? { log: "", id: "" };
+    return {
+      log: {
+        name: q.log,
+        webhook: w.name,
+        referenceDoctype: "Quotation",
+        referenceDocument: body.slice(0, 60),
+        docEvent: "on_update",
+        event: null,
+        user: "Administrator",
+        url: w.url,
+        method: "POST",
+        headers: JSON.stringify({ "Content-Type": "application/json", "webhook-id": q.id }),
+        data: body,
+        requestHeaders: sealHeaders({ "Content-Type": "application/json" }),
+        status: LOG_STATUS.queued,
+        error: null,
+        isTest: false,
+        created: now,
+      },
+      delivery: {
+        id: q.id,
+        webhook: w.name,
+        queue: w.queue ?? "default",
+        timeoutMs: w.timeoutMs ?? 5000,
+        maxRetries: w.maxRetries ?? 5,
+        manual: false,
+        sign: true,
+        dueAt: now,
+      },
+    };
+  });
+  await tx((t) => insertLogs(t, entries), {}, db);
+  return out;
+}
+
+/**
+ * `npm run worker` on the database at `url` (FreshDb.url: `file:…` or `postgres://…`), as a
+ * child process of the test. Node with tsx's loader rather than the tsx CLI, which would run
+ * the worker in a child process: the pid a test SIGKILLs must be the worker itself. `env`
+ * adds to (or overrides) the test settings. A bare path is a SQLite file.
+ */
+export function spawnWorker(url: string, env: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/worker.ts"], {
     cwd: path.resolve(__dirname, "..", ".."),
     env: {
       ...process.env,
-      DATABASE_URL: `file:${file}`,
+      DATABASE_URL: /^(file:|postgres(ql)?:\/\/)/i.test(url) ? url : `file:${url}`,
       WEBHOOK_ALLOW_PRIVATE_NETWORK: "1",
       WEBHOOK_POLL_MS: "50",
+      WEBHOOK_PG_EXPIRY_CHECK_S: "1",
       WEBHOOK_LEASE_MARGIN_MS: "300",
       WEBHOOK_RETRY_SCHEDULE: "0.2",
       WEBHOOK_DRAIN_MS: "3000",

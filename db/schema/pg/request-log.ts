@@ -126,6 +126,11 @@ export const delivery = pgTable(
     dueAt: ms("due_at").notNull(),
     leaseOwner: text("lease_owner"),
     leaseUntil: ms("lease_until"),
+    /**
+     * PostgreSQL: the id of the pg-boss job that carries this delivery now (a fetched job with
+     * another id is stale and completed unsent). Unused on SQLite.
+     */
+    job: text("job"),
     created: ms("created").notNull(),
   },
   (t) => [

@@ -1,0 +1,161 @@
+import "server-only";
+// pg-boss 10, the carrier of deliveries on PostgreSQL. The `delivery` table stays the record
+// of pending work (as on SQLite); each delivery that is due or waiting has exactly one live
+// pg-boss job on the queue named by delivery.queue ("short", "default", "long"), whose id is
+// delivery.job. A fetched job with another id is stale (the delivery was requeued, released,
+// rescheduled or is gone) and is deleted unsent.
+//
+// Every job statement runs on the caller's connection (`{ db: jobDb(client) }`), inside the
+// transaction that writes the delivery, so a job commits or rolls back with its delivery.
+//
+// Expiry is the lease: a fetch gives the job expire_in = ceil((timeout + lease margin) / 1 s)
+// and pg-boss's maintenance (supervise, in every worker; one runs it per interval) puts the
+// jobs of a killed worker back as retries (retryLimit is never reached, retryDelay 0).
+// Finished jobs are deleted, not completed: the request log is the history, and pg-boss's
+// table keeps only live jobs (no archive to scan or purge).
+import PgBoss from "pg-boss";
+import type pg from "pg";
+import { pgPool, type DB } from "@/db";
+import { onPgMigrated } from "@/db/migrate";
+import { QUEUES } from "@/lib/constants";
+
+/** pg-boss's schema (its default). */
+export const BOSS_SCHEMA = "pgboss";
+/** The channel every commit that queues work notifies (payload: the queue, or "job"). */
+export const WORK_CHANNEL = "webhook_desk_work";
+
+/** Anything that runs a parameterized statement: a pool or a transaction's client. */
+export interface Sql {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/** pg-boss's view of a connection: its statements then join that connection's transaction. */
+export const jobDb = (sql: Sql): PgBoss.Db => ({
+  executeSql: (text: string, values: unknown[]) => sql.query(text, values),
+});
+
+/** Expired jobs always come back: a delivery's attempts are counted by the dispatcher, not pg-boss. */
+const RETRY_LIMIT = 1_000_000;
+/** The lease margin a job is inserted with; the worker that fetches it sets its own (see fetchJobs). */
+const DEFAULT_LEASE_MARGIN_MS = 15_000;
+
+// A PgBoss that is never started: it only builds and runs statements on the connection each
+// call is given (insert, deleteJob take `{ db }`).
+let offline: PgBoss | undefined;
+function statements(): PgBoss {
+  offline ??= new PgBoss({
+    db: { executeSql: () => Promise.reject(new Error("pg-boss statements need a connection ({ db })")) },
+    schema: BOSS_SCHEMA,
+    migrate: false,
+    supervise: false,
+    schedule: false,
+  });
+  return offline;
+}
+
+/** What a delivery's job carries: the delivery, its webhook (for the per-webhook cap) and timeout (for expiry). */
+export interface JobData {
+  d: string;
+  w: string | null;
+  t: number;
+}
+
+export interface NewJob {
+  id: string;
+  queue: string;
+  delivery: string;
+  webhook: string | null;
+  timeoutMs: number;
+  /** Epoch ms; the job is fetched from then on. */
+  startAfter: number;
+}
+
+const expireSeconds = (timeoutMs: number, marginMs: number) => Math.max(1, Math.ceil((timeoutMs + marginMs) / 1000));
+
+/** Inserts jobs on `sql` (inside its transaction). */
+export async function insertJobs(sql: Sql, jobs: NewJob[]): Promise<void> {
+  if (!jobs.length) return;
+  await statements().insert(
+    jobs.map((j) => ({
+      id: j.id,
+      name: j.queue,
+      data: { d: j.delivery, w: j.webhook, t: j.timeoutMs } satisfies JobData,
+      startAfter: new Date(j.startAfter).toISOString(),
+      expireInSeconds: expireSeconds(j.timeoutMs, DEFAULT_LEASE_MARGIN_MS),
+      retryLimit: RETRY_LIMIT,
+      retryDelay: 0,
+    })),
+    { db: jobDb(sql) },
+  );
+}
+
+/** Deletes jobs (finished, stale or replaced) on `sql`. */
+export async function deleteJobs(sql: Sql, jobs: { queue: string; job: string | null | undefined }[]): Promise<void> {
+  const byQueue = new Map<string, string[]>();
+  for (const j of jobs) if (j.job) byQueue.set(j.queue, [...(byQueue.get(j.queue) ?? []), j.job]);
+  for (const [queue, ids] of byQueue) await statements().deleteJob(queue, ids, { db: jobDb(sql) });
+}
+
+export interface FetchedJob {
+  id: string;
+  data: JobData;
+}
+
+/**
+ * pg-boss 10's fetch (plans.fetchNextJob for a standard-policy queue: the oldest due jobs,
+ * FOR UPDATE SKIP LOCKED, made active) with two additions: jobs of `capped` webhooks are
+ * passed by, so a flood of one webhook cannot stand in front of the others (the cap in
+ * lib/delivery/claims.ts), and expire_in becomes the fetching worker's lease.
+ */
+export async function fetchJobs(sql: Sql, queue: string, limit: number, capped: string[], leaseMarginMs: number): Promise<FetchedJob[]> {
+  const res = await sql.query<FetchedJob>(
+    `WITH next AS (
+       SELECT id FROM ${BOSS_SCHEMA}.job
+       WHERE name = $1 AND state < 'active' AND start_after < now() AND coalesce(data->>'w', '') <> ALL($3::text[])
+       ORDER BY priority DESC, created_on, id
+       LIMIT $2
+       FOR UPDATE SKIP LOCKED)
+     UPDATE ${BOSS_SCHEMA}.job j SET state = 'active', started_on = now(),
+       retry_count = CASE WHEN j.started_on IS NOT NULL THEN j.retry_count + 1 ELSE j.retry_count END,
+       expire_in = make_interval(secs => greatest(1, ceil((coalesce((j.data->>'t')::numeric, 0) + $4) / 1000.0))::double precision)
+     FROM next WHERE j.name = $1 AND j.id = next.id
+     RETURNING j.id, j.data`,
+    [queue, limit, capped, leaseMarginMs],
+  );
+  return res.rows;
+}
+
+// ─── Installing, and the maintenance that brings expired jobs back ──────────────────────
+
+/** pg-boss's schema (created or migrated to this version) and the three queues. Idempotent. */
+export async function installBoss(pool: pg.Pool): Promise<void> {
+  const boss = new PgBoss({ db: jobDb(pool), schema: BOSS_SCHEMA, migrate: true, supervise: false, schedule: false });
+  boss.on("error", (e) => console.error("[pg-boss]", e));
+  await boss.start();
+  for (const name of QUEUES) await boss.createQueue(name, { name, policy: "standard" });
+}
+
+// migrateDatabase (db/migrate.ts) runs this after the schema's migrations on PostgreSQL.
+onPgMigrated(async (db: DB) => {
+  const pool = pgPool(db);
+  if (pool) await installBoss(pool);
+});
+
+/**
+ * pg-boss's maintenance on `pool`: every `intervalS` one of all the running instances
+ * expires active jobs past their expire_in (they come back as retries), so a killed
+ * worker's deliveries are fetched again. Returns the function that stops it.
+ */
+export async function startBossMaintenance(pool: pg.Pool, intervalS: number): Promise<() => Promise<void>> {
+  const boss = new PgBoss({
+    db: jobDb(pool),
+    schema: BOSS_SCHEMA,
+    migrate: false,
+    supervise: true,
+    schedule: false,
+    maintenanceIntervalSeconds: Math.max(1, Math.round(intervalS)),
+  });
+  boss.on("error", (e) => console.error("[pg-boss] maintenance failed:", e));
+  await boss.start();
+  return () => boss.stop({ graceful: false, close: false });
+}

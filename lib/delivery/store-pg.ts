@@ -1,0 +1,590 @@
+import "server-only";
+// PostgreSQL's implementation of the delivery store (lib/delivery/store.ts is the interface),
+// with the same effects as store-sqlite.ts row for row: the same `delivery`,
+// `webhook_request_log` and `webhook_request_attempt` writes, statuses and lease rules. What
+// PostgreSQL adds is the pg-boss job that carries each due or waiting delivery (./boss.ts):
+// inserted, replaced or deleted in the same transaction as the delivery row, and a
+// `pg_notify` on WORK_CHANNEL that wakes idle workers when that transaction commits.
+//
+// Invariants: a delivery that is not held has one live job, delivery.job; a held one has
+// none (job NULL) and releasing it inserts one. A fetched job whose id is not delivery.job
+// is stale and deleted unsent.
+//
+// The dispatcher's side (`pgCycle`) batches a cycle's outcomes into a handful of statements
+// (unnest arrays), then claims each queue, all in one transaction, as SQLite's cycle does.
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import { pgClientOf, tx, type DB } from "@/db";
+import { LOG_STATUS } from "@/lib/constants";
+import { BOSS_SCHEMA, deleteJobs, fetchJobs, insertJobs, WORK_CHANNEL, type NewJob, type Sql } from "./boss";
+import { admit, CAP_DEFER_MS, cappedWebhooks, OUTCOME_STATUS, requeuedLogValues, storedRequest, type StoredRequestRow } from "./claims";
+import type { ClaimedDelivery, ClaimRequest, LogOutcome, NewDelivery, NewLog, Outcome, PendingDelivery, Requeue } from "./types";
+
+/** A delivery row as the statements that give it a job return it. */
+interface JobbedRow {
+  id: string;
+  queue: string;
+  webhook: string | null;
+  timeout_ms: number;
+  job: string;
+}
+
+const jobOf = (r: JobbedRow, startAfter: number): NewJob => ({
+  id: r.job,
+  queue: r.queue,
+  delivery: r.id,
+  webhook: r.webhook,
+  timeoutMs: r.timeout_ms,
+  startAfter,
+});
+
+/** Runs `fn` on the connection of the caller's transaction, or in a transaction of its own. */
+async function onClient<T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const open = pgClientOf(db);
+  if (open) return fn(open);
+  return tx(
+    (t) => {
+      const c = pgClientOf(t);
+      if (!c) throw new Error("The PostgreSQL delivery store needs a PostgreSQL handle");
+      return fn(c);
+    },
+    {},
+    db,
+  );
+}
+
+const col = <T>(entries: { log: NewLog; delivery?: NewDelivery }[], f: (l: NewLog) => T) => entries.map((e) => f(e.log));
+
+/**
+ * New log rows, and their deliveries (each with its job, and a wake-up at commit) where there
+ * is something to send: three statements however many (two without deliveries).
+ */
+export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewDelivery }[]): Promise<void> {
+  if (!entries.length) return;
+  const sending = entries.filter((e): e is { log: NewLog; delivery: NewDelivery } => e.delivery !== undefined);
+  const jobs = sending.map(() => randomUUID());
+  const d = (f: (x: NewDelivery) => unknown) => sending.map((e) => f(e.delivery));
+  await onClient(db, async (c) => {
+    await c.query({
+      name: "wd_insert_logs",
+      text: `WITH l AS (
+          INSERT INTO webhook_request_log (name, webhook, reference_document, headers, data, "user", url, error, reference_doctype,
+            doc_event, request_method, event, status, attempts, is_test, request_headers, created, modified)
+          SELECT name, webhook, reference_document, headers, data, "user", url, error, reference_doctype,
+            doc_event, request_method, event, status, 0, is_test, request_headers, created, created
+          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+            $10::text[], $11::text[], $12::text[], $13::text[], $14::bool[], $15::text[], $16::bigint[])
+            AS x(name, webhook, reference_document, headers, data, "user", url, error, reference_doctype,
+              doc_event, request_method, event, status, is_test, request_headers, created)
+          RETURNING name, created),
+        d AS (
+          INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created, job)
+          SELECT y.id, y.log, y.webhook, y.queue, y.timeout_ms, y.max_retries, 0, y.manual, y.sign, false, y.due_at, l.created, y.job
+          FROM unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::int[], $22::int[], $23::bool[], $24::bool[], $25::bigint[], $26::text[])
+            AS y(id, log, webhook, queue, timeout_ms, max_retries, manual, sign, due_at, job)
+          JOIN l ON l.name = y.log
+          RETURNING queue)
+        SELECT pg_notify('${WORK_CHANNEL}', q) FROM (SELECT DISTINCT queue AS q FROM d) s`,
+      values: [
+        col(entries, (l) => l.name),
+        col(entries, (l) => l.webhook),
+        col(entries, (l) => l.referenceDocument),
+        col(entries, (l) => l.headers),
+        col(entries, (l) => l.data),
+        col(entries, (l) => l.user),
+        col(entries, (l) => l.url),
+        col(entries, (l) => l.error),
+        col(entries, (l) => l.referenceDoctype),
+        col(entries, (l) => l.docEvent),
+        col(entries, (l) => l.method),
+        col(entries, (l) => l.event),
+        col(entries, (l) => l.status),
+        col(entries, (l) => l.isTest),
+        col(entries, (l) => l.requestHeaders),
+        col(entries, (l) => l.created),
+        d((x) => x.id),
+        sending.map((e) => e.log.name),
+        d((x) => x.webhook),
+        d((x) => x.queue),
+        d((x) => x.timeoutMs),
+        d((x) => x.maxRetries),
+        d((x) => x.manual),
+        d((x) => x.sign),
+        d((x) => x.dueAt),
+        jobs,
+      ],
+    });
+    await insertJobs(
+      c,
+      sending.map((e, i) => ({
+        id: jobs[i] ?? randomUUID(),
+        queue: e.delivery.queue,
+        delivery: e.delivery.id,
+        webhook: e.delivery.webhook,
+        timeoutMs: e.delivery.timeoutMs,
+        startAfter: e.delivery.dueAt,
+      })),
+    );
+  });
+}
+
+/** A new log row, and its delivery when there is something to send (see insertLogs). */
+export async function insertLog(db: DB, log: NewLog, delivery?: NewDelivery): Promise<void> {
+  await insertLogs(db, [delivery ? { log, delivery } : { log }]);
+}
+
+// ─── The desk's verbs on pending deliveries ────────────────────────────────────────────
+
+/** Disabling a webhook: its pending deliveries wait (not sent, not counted); their jobs go. */
+export async function holdWebhook(db: DB, webhook: string, now = Date.now()): Promise<number> {
+  return onClient(db, async (c) => {
+    const held = await c.query<{ queue: string; job: string | null }>(
+      `WITH old AS (SELECT id, queue, job FROM delivery WHERE webhook = $1 AND NOT held FOR UPDATE),
+         upd AS (UPDATE delivery d SET held = true, job = NULL FROM old WHERE d.id = old.id RETURNING d.id)
+       SELECT old.queue, old.job FROM old`,
+      [webhook],
+    );
+    if (!held.rowCount) return 0;
+    await c.query(
+      `UPDATE webhook_request_log SET held = true, next_retry = NULL, modified = $1 WHERE name IN (SELECT log FROM delivery WHERE webhook = $2)`,
+      [now, webhook],
+    );
+    await deleteJobs(c, held.rows);
+    return held.rowCount;
+  });
+}
+
+/** Enabling it again: held deliveries go when due (at once if their time passed), each with a new job. */
+export async function releaseWebhook(db: DB, webhook: string, now = Date.now()): Promise<number> {
+  return onClient(db, async (c) => {
+    const released = await c.query<JobbedRow & { due_at: number }>(
+      `UPDATE delivery SET held = false, job = gen_random_uuid()::text WHERE webhook = $1 AND held RETURNING id, queue, webhook, job, timeout_ms, due_at`,
+      [webhook],
+    );
+    if (!released.rowCount) return 0;
+    await c.query(
+      `UPDATE webhook_request_log SET held = false, modified = $1,
+         next_retry = CASE WHEN status = '${LOG_STATUS.failed}'
+           THEN (SELECT greatest(d.due_at, $1) FROM delivery d WHERE d.log = webhook_request_log.name LIMIT 1) ELSE NULL END
+       WHERE name IN (SELECT log FROM delivery WHERE webhook = $2)`,
+      [now, webhook],
+    );
+    // A leased one (in flight) is due when its lease ends: claim moved due_at there.
+    await insertJobs(
+      c,
+      released.rows.map((r) => jobOf(r, Math.max(r.due_at, now))),
+    );
+    await c.query(`SELECT pg_notify('${WORK_CHANNEL}', q) FROM unnest($1::text[]) AS q`, [[...new Set(released.rows.map((r) => r.queue))]]);
+    return released.rowCount;
+  });
+}
+
+/** Deleting a webhook: its pending deliveries end Cancelled, and their jobs go. */
+export async function cancelWebhook(db: DB, webhook: string, reason: string, now = Date.now()): Promise<number> {
+  return onClient(db, async (c) => {
+    await c.query(
+      `UPDATE webhook_request_log SET status = $1, next_retry = NULL, held = false, error = $2, modified = $3
+       WHERE name IN (SELECT log FROM delivery WHERE webhook = $4)`,
+      [LOG_STATUS.cancelled, reason, now, webhook],
+    );
+    const gone = await c.query<{ queue: string; job: string | null }>(`DELETE FROM delivery WHERE webhook = $1 RETURNING queue, job`, [
+      webhook,
+    ]);
+    await deleteJobs(c, gone.rows);
+    return gone.rowCount ?? 0;
+  });
+}
+
+/** The delivery still queued for a log (a retry scheduled, a send in flight, or held), if any. */
+export async function pendingDeliveryOf(db: DB, log: string): Promise<PendingDelivery | undefined> {
+  return onClient(db, async (c) => {
+    const r = await c.query<PendingDelivery>(
+      `SELECT id, lease_until AS "leaseUntil", due_at AS "dueAt", held FROM delivery WHERE log = $1 LIMIT 1`,
+      [log],
+    );
+    return r.rows[0];
+  });
+}
+
+/**
+ * Queues one manual attempt for a log now (manual deliveries are never retried): moves up
+ * its pending delivery when there is one (so a log never has two), else inserts one. A
+ * delivery in flight keeps its lease, as on SQLite: its new job starts when the lease ends.
+ */
+export async function requeue(db: DB, r: Requeue): Promise<void> {
+  await onClient(db, async (c) => {
+    const pending = (await c.query<{ id: string }>(`SELECT id FROM delivery WHERE log = $1 LIMIT 1`, [r.log])).rows[0];
+    const job = randomUUID();
+    let queue = r.queue;
+    if (pending) {
+      // max_retries = attempts: the attempt about to be made is the last one.
+      const moved = await c.query<{
+        queue: string;
+        timeout_ms: number;
+        webhook: string | null;
+        old_job: string | null;
+        lease_until: number | null;
+      }>(
+        `WITH old AS (SELECT id, job, lease_until FROM delivery WHERE id = $3 FOR UPDATE)
+         UPDATE delivery d SET id = $1, manual = true, sign = true, held = false, max_retries = d.attempts, due_at = $2, job = $4
+         FROM old WHERE d.id = old.id
+         RETURNING d.queue, d.timeout_ms, d.webhook, old.job AS old_job, old.lease_until`,
+        [r.id, r.now, pending.id, job],
+      );
+      const m = moved.rows[0];
+      if (m) {
+        queue = m.queue;
+        await deleteJobs(c, [{ queue: m.queue, job: m.old_job }]);
+        const startAfter = m.lease_until !== null && m.lease_until > r.now ? m.lease_until : r.now;
+        await insertJobs(c, [{ id: job, queue: m.queue, delivery: r.id, webhook: m.webhook, timeoutMs: m.timeout_ms, startAfter }]);
+      }
+    } else {
+      await c.query(
+        `INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created, job)
+         VALUES ($1, $2, $3, $4, $5, 0, 0, true, true, false, $6, $6, $7)`,
+        [r.id, r.log, r.webhook, r.queue, r.timeoutMs, r.now, job],
+      );
+      await insertJobs(c, [{ id: job, queue: r.queue, delivery: r.id, webhook: r.webhook, timeoutMs: r.timeoutMs, startAfter: r.now }]);
+    }
+    await c.query(
+      `UPDATE webhook_request_log SET status = $1, next_retry = NULL, held = false, request_method = $2, url = $3, headers = coalesce($4, headers),
+         data = $5, request_headers = $6, modified = $7 WHERE name = $8`,
+      requeuedLogValues(r),
+    );
+    await c.query(`SELECT pg_notify('${WORK_CHANNEL}', $1)`, [queue]);
+  });
+}
+
+export async function deliveryIdTaken(db: DB, id: string): Promise<boolean> {
+  return onClient(db, async (c) => ((await c.query(`SELECT 1 FROM delivery WHERE id = $1`, [id])).rowCount ?? 0) > 0);
+}
+
+/** The final state of a log row (Send Test waits for it). */
+export async function logOutcome(db: DB, log: string): Promise<LogOutcome | undefined> {
+  return onClient(db, async (c) => {
+    const r = await c.query<LogOutcome>(
+      `SELECT status, http_status AS "httpStatus", duration_ms AS "durationMs", response, error, attempts FROM webhook_request_log WHERE name = $1`,
+      [log],
+    );
+    return r.rows[0];
+  });
+}
+
+/**
+ * Deletes up to `limit` logs created before `cutoff` with their attempts and pending
+ * deliveries (and those deliveries' jobs) in one transaction; returns how many.
+ */
+export async function purgeLogsBefore(db: DB, cutoff: number, limit: number): Promise<number> {
+  return onClient(db, async (c) => {
+    const names = (
+      await c.query<{ name: string }>(`SELECT name FROM webhook_request_log WHERE created < $1 LIMIT $2`, [cutoff, limit])
+    ).rows.map((r) => r.name);
+    if (!names.length) return 0;
+    const gone = await c.query<{ queue: string; job: string | null }>(
+      `DELETE FROM delivery WHERE log = ANY($1::text[]) RETURNING queue, job`,
+      [names],
+    );
+    await deleteJobs(c, gone.rows);
+    return (await c.query(`DELETE FROM webhook_request_log WHERE name = ANY($1::text[])`, [names])).rowCount ?? 0;
+  });
+}
+
+// ─── The dispatcher's side ──────────────────────────────────────────────────────────────
+
+interface ClaimRow {
+  id: string;
+  log: string;
+  webhook: string | null;
+  queue: string;
+  timeout_ms: number;
+  max_retries: number;
+  attempts: number;
+  manual: boolean;
+  sign: boolean;
+  job: string;
+}
+
+/** Owner-guarded delivery changes of a batch of outcomes, then the attempts and log rows (store-sqlite's writeOne, batched). */
+async function writeOutcomes(c: Sql, outcomes: Outcome[], owner: string, now: number): Promise<void> {
+  if (!outcomes.length) return;
+  // Attempts first: they are numbered from the log's count before this outcome.
+  const a = { log: [] as string[], k: [] as number[], started: [] as number[], success: [] as boolean[] };
+  const b = { http: [] as (number | null)[], dur: [] as (number | null)[], resp: [] as (string | null)[], err: [] as (string | null)[] };
+  const m = { manual: [] as boolean[], sig: [] as (string | null)[] };
+  for (const o of outcomes)
+    o.attempts.forEach((x, i) => {
+      a.log.push(o.delivery.log);
+      a.k.push(i + 1);
+      a.started.push(x.started);
+      a.success.push(o.kind === "delivered" && i === o.attempts.length - 1);
+      b.http.push(x.httpStatus ?? null);
+      b.dur.push(x.durationMs ?? null);
+      b.resp.push(x.response ?? null);
+      b.err.push(x.error ?? null);
+      m.manual.push(o.delivery.manual);
+      m.sig.push(x.signature ?? null);
+    });
+  if (a.log.length)
+    await c.query(
+      `INSERT INTO webhook_request_attempt (log, attempt, started, success, http_status, duration_ms, response, error, manual, signature)
+       SELECT l.name, l.attempts + a.k, a.started, a.success, a.http_status, a.duration_ms, a.response, a.error, a.manual, a.signature
+       FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bool[], $5::int[], $6::int[], $7::text[], $8::text[], $9::bool[], $10::text[])
+         AS a(log, k, started, success, http_status, duration_ms, response, error, manual, signature)
+       JOIN webhook_request_log l ON l.name = a.log`,
+      [a.log, a.k, a.started, a.success, b.http, b.dur, b.resp, b.err, m.manual, m.sig],
+    );
+
+  // Only the lease holder moves the delivery on; if our lease expired and another worker
+  // took it over, the attempts are still counted but the other worker owns the outcome.
+  const finishing = outcomes.filter((o) => o.kind !== "retry" && o.kind !== "released" && o.kind !== "held");
+  const moving = outcomes.filter((o) => o.kind === "retry" || o.kind === "released" || o.kind === "held");
+  const owned = new Set<string>();
+  if (finishing.length) {
+    const r = await c.query<{ id: string }>(`DELETE FROM delivery WHERE id = ANY($1::text[]) AND lease_owner = $2 RETURNING id`, [
+      finishing.map((o) => o.delivery.id),
+      owner,
+    ]);
+    for (const row of r.rows) owned.add(row.id);
+  }
+  const newJobs: NewJob[] = [];
+  if (moving.length) {
+    const due = (o: Outcome) => (o.kind === "retry" ? (o.nextDueAt ?? now) : now);
+    const dueOf = new Map(moving.map((o) => [o.delivery.id, due(o)]));
+    const r = await c.query<{ id: string; queue: string; webhook: string | null; timeout_ms: number; job: string | null }>(
+      `UPDATE delivery d SET due_at = o.due, attempts = d.attempts + CASE WHEN o.kind = 'retry' THEN 1 ELSE 0 END,
+         held = d.held OR o.kind = 'held', lease_owner = NULL, lease_until = NULL,
+         job = CASE WHEN d.held OR o.kind = 'held' THEN NULL ELSE o.job END
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS o(id, kind, due, job)
+       WHERE d.id = o.id AND d.lease_owner = $5
+       RETURNING d.id, d.queue, d.webhook, d.timeout_ms, d.job`,
+      [moving.map((o) => o.delivery.id), moving.map((o) => o.kind), moving.map(due), moving.map(() => randomUUID()), owner],
+    );
+    for (const row of r.rows) {
+      owned.add(row.id);
+      if (row.job) newJobs.push(jobOf({ ...row, job: row.job }, dueOf.get(row.id) ?? now));
+    }
+  }
+  await deleteJobs(
+    c,
+    outcomes.filter((o) => owned.has(o.delivery.id)).map((o) => ({ queue: o.delivery.queue, job: o.delivery.job })),
+  );
+  await insertJobs(c, newJobs);
+
+  const heldLogs = moving.filter((o) => o.kind === "held" && owned.has(o.delivery.id)).map((o) => o.delivery.log);
+  if (heldLogs.length)
+    await c.query(`UPDATE webhook_request_log SET held = true, next_retry = NULL, modified = $1 WHERE name = ANY($2::text[])`, [
+      now,
+      heldLogs,
+    ]);
+  const recorded = outcomes.filter((o) => o.kind !== "released" && o.kind !== "held");
+  const mine = recorded.filter((o) => owned.has(o.delivery.id));
+  if (mine.length) {
+    const last = (o: Outcome) => o.attempts[o.attempts.length - 1];
+    await c.query(
+      `UPDATE webhook_request_log l SET status = u.status, attempts = l.attempts + u.n, next_retry = u.next_retry, held = false,
+         http_status = coalesce(u.http_status, CASE WHEN u.n > 0 THEN NULL ELSE l.http_status END),
+         duration_ms = coalesce(u.duration_ms, CASE WHEN u.n > 0 THEN NULL ELSE l.duration_ms END),
+         response = coalesce(u.response, CASE WHEN u.n > 0 THEN NULL ELSE l.response END),
+         error = u.error, headers = coalesce(u.headers, l.headers), modified = $10
+       FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[])
+         AS u(log, status, n, next_retry, http_status, duration_ms, response, error, headers)
+       WHERE l.name = u.log`,
+      [
+        mine.map((o) => o.delivery.log),
+        mine.map((o) => OUTCOME_STATUS[o.kind as keyof typeof OUTCOME_STATUS]),
+        mine.map((o) => o.attempts.length),
+        mine.map((o) => (o.kind === "retry" ? (o.nextDueAt ?? now) : null)),
+        mine.map((o) => last(o)?.httpStatus ?? null),
+        mine.map((o) => last(o)?.durationMs ?? null),
+        mine.map((o) => last(o)?.response ?? null),
+        mine.map((o) => o.error ?? last(o)?.error ?? null),
+        mine.map((o) => o.sentHeaders ?? null),
+        now,
+      ],
+    );
+  }
+  const theirs = recorded.filter((o) => !owned.has(o.delivery.id) && o.attempts.length);
+  if (theirs.length)
+    await c.query(
+      `UPDATE webhook_request_log l SET attempts = l.attempts + u.n, modified = $3 FROM unnest($1::text[], $2::int[]) AS u(log, n) WHERE l.name = u.log`,
+      [theirs.map((o) => o.delivery.log), theirs.map((o) => o.attempts.length), now],
+    );
+}
+
+/**
+ * Fetches up to `c.limit` jobs of `c.queue` (passing by webhooks at their cap) and leases
+ * their deliveries; stale jobs are deleted, and jobs of one webhook beyond its cap are
+ * replaced by jobs due CAP_DEFER_MS later.
+ */
+async function claimQueue(c: Sql, req: ClaimRequest, owner: string, leaseMarginMs: number, now: number): Promise<ClaimedDelivery[]> {
+  const jobs = await fetchJobs(c, req.queue, req.limit, cappedWebhooks(req), leaseMarginMs);
+  if (!jobs.length) return [];
+  const { admitted, deferred } = admit(
+    jobs.map((j) => ({ ...j, webhook: j.data.w ?? null })),
+    req,
+  );
+  const stale: { queue: string; job: string }[] = deferred.map((j) => ({ queue: req.queue, job: j.id }));
+  if (deferred.length) {
+    const moved = await c.query<{ id: string; queue: string; webhook: string | null; timeout_ms: number; job: string }>(
+      `UPDATE delivery d SET job = j.fresh FROM unnest($1::text[], $2::text[], $3::text[]) AS j(id, job, fresh)
+       WHERE d.id = j.id AND d.job = j.job AND NOT d.held RETURNING d.id, d.queue, d.webhook, d.timeout_ms, d.job`,
+      [deferred.map((j) => j.data.d), deferred.map((j) => j.id), deferred.map(() => randomUUID())],
+    );
+    await insertJobs(
+      c,
+      moved.rows.map((r) => jobOf(r, now + CAP_DEFER_MS)),
+    );
+  }
+  let rows: ClaimRow[] = [];
+  if (admitted.length) {
+    rows = (
+      await c.query<ClaimRow>(
+        `UPDATE delivery d SET lease_owner = $3, lease_until = $4::bigint + d.timeout_ms + $5::bigint, due_at = $4::bigint + d.timeout_ms + $5::bigint
+         FROM unnest($1::text[], $2::text[]) AS j(id, job)
+         WHERE d.id = j.id AND d.job = j.job AND NOT d.held
+         RETURNING d.id, d.log, d.webhook, d.queue, d.timeout_ms, d.max_retries, d.attempts, d.manual, d.sign, d.job`,
+        [admitted.map((j) => j.data.d), admitted.map((j) => j.id), owner, now, leaseMarginMs],
+      )
+    ).rows;
+    const live = new Set(rows.map((r) => r.job));
+    for (const j of admitted) if (!live.has(j.id)) stale.push({ queue: req.queue, job: j.id });
+  }
+  await deleteJobs(c, stale);
+  if (!rows.length) return [];
+  const requests = new Map(
+    (
+      await c.query<StoredRequestRow & { name: string }>(
+        `SELECT name, request_method, url, data, request_headers, headers FROM webhook_request_log WHERE name = ANY($1::text[])`,
+        [rows.map((r) => r.log)],
+      )
+    ).rows.map((r) => [r.name, r]),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    log: r.log,
+    webhook: r.webhook,
+    // The queue the job came from: where its job is deleted when the outcome is written.
+    queue: req.queue,
+    timeoutMs: r.timeout_ms,
+    maxRetries: r.max_retries,
+    attempts: r.attempts,
+    manual: r.manual,
+    sign: r.sign,
+    job: r.job,
+    ...storedRequest(requests.get(r.log)),
+  }));
+}
+
+/** One transaction on a connection of `pool`. */
+async function inTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query("BEGIN");
+    const out = await fn(c);
+    await c.query("COMMIT");
+    return out;
+  } catch (e) {
+    await c.query("ROLLBACK").catch(() => undefined);
+    throw e;
+  } finally {
+    c.release();
+  }
+}
+
+/**
+ * One transaction per dispatcher cycle: the outcomes of finished requests, then the next
+ * claims. If the batch fails, outcomes are written one by one so a bad row cannot sink the
+ * rest (and nothing is claimed this cycle). As store-sqlite's cycle.
+ */
+export async function pgCycle(
+  pool: pg.Pool,
+  outcomes: Outcome[],
+  claims: ClaimRequest[],
+  owner: string,
+  leaseMarginMs: number,
+  now = Date.now(),
+): Promise<Map<string, ClaimedDelivery[]>> {
+  try {
+    return await inTx(pool, async (c) => {
+      await writeOutcomes(c, outcomes, owner, now);
+      const claimed = new Map<string, ClaimedDelivery[]>();
+      for (const req of claims) if (req.limit > 0) claimed.set(req.queue, await claimQueue(c, req, owner, leaseMarginMs, now));
+      return claimed;
+    });
+  } catch (batchError) {
+    if (!outcomes.length) throw batchError;
+    console.error("[delivery] batch write failed, writing outcomes one by one:", batchError);
+    for (const o of outcomes) {
+      try {
+        await inTx(pool, (c) => writeOutcomes(c, [o], owner, now));
+      } catch (e) {
+        // The job will expire and the delivery be sent again: at least once, never lost.
+        console.error(`[delivery] could not record the outcome of delivery ${o.delivery.id}:`, e);
+      }
+    }
+    return new Map();
+  }
+}
+
+/** When the next not-held, unleased delivery of `queue` comes due (leased ones come back by job expiry), or null. */
+export async function pgNextDueAt(pool: pg.Pool, queue: string, capped: string[] = []): Promise<number | null> {
+  const r = await pool.query<{ due: number | null }>(
+    `SELECT min(due_at) AS due FROM delivery WHERE queue = $1 AND NOT held AND lease_owner IS NULL AND coalesce(webhook, '') <> ALL($2::text[])`,
+    [queue, capped],
+  );
+  return r.rows[0]?.due ?? null;
+}
+
+/** Gives back every lease this owner holds (shutdown): each delivery gets a new job, due now. */
+export async function pgReleaseAll(pool: pg.Pool, owner: string, now = Date.now()): Promise<number> {
+  return inTx(pool, async (c) => {
+    const r = await c.query<{
+      id: string;
+      queue: string;
+      webhook: string | null;
+      timeout_ms: number;
+      job: string | null;
+      old_job: string | null;
+    }>(
+      `WITH old AS (SELECT id, job FROM delivery WHERE lease_owner = $1 FOR UPDATE)
+       UPDATE delivery d SET lease_owner = NULL, lease_until = NULL, due_at = $2, job = CASE WHEN d.held THEN NULL ELSE gen_random_uuid()::text END
+       FROM old WHERE d.id = old.id
+       RETURNING d.id, d.queue, d.webhook, d.timeout_ms, d.job, old.job AS old_job`,
+      [owner, now],
+    );
+    await deleteJobs(
+      c,
+      r.rows.map((x) => ({ queue: x.queue, job: x.old_job })),
+    );
+    const fresh = r.rows.filter((x): x is typeof x & { job: string } => x.job !== null);
+    await insertJobs(
+      c,
+      fresh.map((x) => jobOf(x, now)),
+    );
+    if (fresh.length)
+      await c.query(`SELECT pg_notify('${WORK_CHANNEL}', q) FROM unnest($1::text[]) AS q`, [[...new Set(fresh.map((x) => x.queue))]]);
+    return r.rowCount ?? 0;
+  });
+}
+
+/**
+ * Deliveries that should have a live job and have none (copied from SQLite by `copy-to`,
+ * a job archived or failed by hand, a pg-boss table emptied): each gets one, due at its
+ * due_at. Run now and then by workers; a no-op when the invariant holds.
+ */
+export async function pgRepairJobs(pool: pg.Pool, now = Date.now()): Promise<number> {
+  return inTx(pool, async (c) => {
+    const r = await c.query<{ id: string; queue: string; webhook: string | null; timeout_ms: number; job: string; due_at: number }>(
+      `UPDATE delivery d SET job = gen_random_uuid()::text
+       WHERE NOT d.held AND (d.lease_until IS NULL OR d.lease_until < $1)
+         AND NOT EXISTS (SELECT 1 FROM ${BOSS_SCHEMA}.job j WHERE j.name = d.queue AND j.id = d.job::uuid AND j.state < 'completed')
+       RETURNING d.id, d.queue, d.webhook, d.timeout_ms, d.job, d.due_at`,
+      [now],
+    );
+    await insertJobs(
+      c,
+      r.rows.map((x) => jobOf(x, Math.max(x.due_at, now))),
+    );
+    return r.rowCount ?? 0;
+  });
+}
