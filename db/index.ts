@@ -210,6 +210,9 @@ async function sqliteTx<T>(db: DB, fn: (t: DB) => Promise<T> | T, budgetMs: numb
 
 const RETRYABLE_PG = new Set(["40001", "40P01"]); // serialization failure, deadlock
 
+/** PostgreSQL gave up this transaction for another's sake; tx() runs it again (don't catch it inside). */
+export const isTransactionConflict = (e: unknown): boolean => RETRYABLE_PG.has(dbErrorCode(e) ?? "");
+
 // Each round of conflicting transactions commits at least one of them; jittered backoff
 // spreads the rest. A row everyone updates at once (a throttle under attack) still converges.
 const PG_ATTEMPTS = 30;

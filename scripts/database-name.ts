@@ -3,8 +3,8 @@
 import { DIALECT } from "@/db";
 import { databasePath } from "@/lib/config";
 
-export function databaseName(url = process.env.DATABASE_URL ?? ""): string {
-  if (DIALECT !== "pg") return databasePath();
+export function databaseName(url = process.env.DATABASE_URL ?? "", dialect = DIALECT): string {
+  if (dialect !== "pg") return databasePath();
   try {
     const u = new URL(url);
     if (u.password) u.password = "***";

@@ -5,7 +5,7 @@ import "server-only";
 // a restart or kill -9 the job resumes exactly where it stopped, and its progress is true.
 import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import { changes, rawRun, tx, type DB } from "@/db";
+import { changes, isTransactionConflict, rawRun, tx, type DB } from "@/db";
 import { job } from "@/db/schema";
 import { newId } from "@/lib/ids";
 import { resendStored } from "./resend";
@@ -173,6 +173,8 @@ async function runJob(db: DB, claimed: JobRow, owner: string, signal?: AbortSign
               // A savepoint per row: a row that cannot be re-queued is skipped alone.
               await savepoint(t, () => resendStored(t, name, now));
             } catch (e) {
+              // A serialization conflict dooms the whole transaction: tx() re-runs the batch.
+              if (isTransactionConflict(e)) throw e;
               s += 1;
               if (batchReasons.length < MAX_REASONS) batchReasons.push(printable(`${name}: ${printable(e)}`));
             }

@@ -15,6 +15,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { pgClientOf, tx, type DB } from "@/db";
+import { onCopied } from "@/db/copy-to";
 import { LOG_STATUS } from "@/lib/constants";
 import { BOSS_SCHEMA, deleteJobs, fetchJobs, insertJobs, WORK_CHANNEL, type NewJob, type Sql } from "./boss";
 import { admit, CAP_DEFER_MS, cappedWebhooks, OUTCOME_STATUS, requeuedLogValues, storedRequest, type StoredRequestRow } from "./claims";
@@ -573,18 +574,23 @@ export async function pgReleaseAll(pool: pg.Pool, owner: string, now = Date.now(
  * due_at. Run now and then by workers; a no-op when the invariant holds.
  */
 export async function pgRepairJobs(pool: pg.Pool, now = Date.now()): Promise<number> {
-  return inTx(pool, async (c) => {
-    const r = await c.query<{ id: string; queue: string; webhook: string | null; timeout_ms: number; job: string; due_at: number }>(
-      `UPDATE delivery d SET job = gen_random_uuid()::text
-       WHERE NOT d.held AND (d.lease_until IS NULL OR d.lease_until < $1)
-         AND NOT EXISTS (SELECT 1 FROM ${BOSS_SCHEMA}.job j WHERE j.name = d.queue AND j.id = d.job::uuid AND j.state < 'completed')
-       RETURNING d.id, d.queue, d.webhook, d.timeout_ms, d.job, d.due_at`,
-      [now],
-    );
-    await insertJobs(
-      c,
-      r.rows.map((x) => jobOf(x, Math.max(x.due_at, now))),
-    );
-    return r.rowCount ?? 0;
-  });
+  return inTx(pool, (c) => repairJobs(c, now));
 }
+
+async function repairJobs(c: Sql, now: number): Promise<number> {
+  const r = await c.query<{ id: string; queue: string; webhook: string | null; timeout_ms: number; job: string; due_at: number }>(
+    `UPDATE delivery d SET job = gen_random_uuid()::text
+     WHERE NOT d.held AND (d.lease_until IS NULL OR d.lease_until < $1)
+       AND NOT EXISTS (SELECT 1 FROM ${BOSS_SCHEMA}.job j WHERE j.name = d.queue AND j.id = d.job::uuid AND j.state < 'completed')
+     RETURNING d.id, d.queue, d.webhook, d.timeout_ms, d.job, d.due_at`,
+    [now],
+  );
+  await insertJobs(
+    c,
+    r.rows.map((x) => jobOf(x, Math.max(x.due_at, now))),
+  );
+  return r.rowCount ?? 0;
+}
+
+// copy-to: the pending deliveries copied from SQLite get their jobs in the copy's transaction.
+onCopied((target) => onClient(target, (c) => repairJobs(c, Date.now())));
