@@ -14,7 +14,7 @@ import { encryptSecret } from "@/lib/crypto/secret-box";
 import { AppError, invalid, notFound } from "@/lib/errors";
 import { generateStandardSecret } from "@/lib/renderer/signature";
 import { requireManager } from "./webhook-doc";
-import { invalidateWebhookCache } from "@/lib/delivery";
+import { bumpWebhookVersion, invalidateWebhookCache } from "@/lib/delivery";
 import { REDACTED, type VersionData } from "./webhook-versions";
 
 /** How long the previous secret keeps signing after a rotation. */
@@ -81,6 +81,8 @@ export async function rotateWebhookSecret(
     async (t) => {
       const [row] = await t.select().from(webhook).where(eq(webhook.name, name)).limit(1);
       if (!row) throw notFound(`Webhook ${name}`);
+      // Every process's webhook cache sees this write (webhook-spec.ts).
+      await bumpWebhookVersion(t);
       if (!row.enableSecurity) throw new AppError("CONFLICT", "Enable Security and save the webhook before rotating its secret");
       const expires = row.webhookSecret ? now + ROTATION_GRACE_MS : null;
       await t

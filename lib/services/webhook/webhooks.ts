@@ -11,7 +11,14 @@ import { encryptSecret } from "@/lib/crypto/secret-box";
 import { AppError, notFound } from "@/lib/errors";
 import { loadWebhook, requireManager, toColumns, type WebhookDoc } from "./webhook-doc";
 import { recordCredentialWrites } from "./webhook-secret";
-import { cancelWebhook, holdWebhook, invalidateWebhookCache, notifyDeliveriesQueued, releaseWebhook } from "@/lib/delivery";
+import {
+  bumpWebhookVersion,
+  cancelWebhook,
+  holdWebhook,
+  invalidateWebhookCache,
+  notifyDeliveriesQueued,
+  releaseWebhook,
+} from "@/lib/delivery";
 import { validateWebhook } from "./webhook-validate";
 import { webhookDiff } from "./webhook-versions";
 import { WEBHOOK_LABELS, normalizeWebhookInput, webhookSchema, type WebhookValues } from "./webhook.schema";
@@ -76,6 +83,7 @@ export async function createWebhook(actor: Actor | null, input: unknown, db = ge
   const doc = await tx(
     async (t) => {
       const name = parsed.name;
+      await bumpWebhookVersion(t);
       const [taken] = await t.select({ name: webhook.name }).from(webhook).where(eq(webhook.name, name)).limit(1);
       if (taken) {
         throw new AppError("CONFLICT", `Webhook ${name} already exists`, { name: `Webhook ${name} already exists` });
@@ -121,6 +129,8 @@ export async function updateWebhook(actor: Actor | null, name: string, input: un
     async (t) => {
       const found = await loadWebhook(t, name);
       if (!found) throw notFound(`Webhook ${name}`);
+      // Every process's webhook cache sees this write (webhook-spec.ts).
+      await bumpWebhookVersion(t);
       const { doc: before, row } = found;
       const merged: Record<string, unknown> = { ...before, ...patch, name };
       for (const k of ["webhook_secret", "api_key"] as const) if (!(k in patch)) delete merged[k];
@@ -167,6 +177,8 @@ export async function deleteWebhook(actor: Actor | null, name: string, db = getD
     async (t) => {
       const res = await t.delete(webhook).where(eq(webhook.name, name));
       if (changes(res) === 0) throw notFound(`Webhook ${name}`);
+      // Every process's webhook cache sees this write (webhook-spec.ts).
+      await bumpWebhookVersion(t);
       // Nothing of a deleted webhook is ever sent: its pending requests end Cancelled, now.
       await cancelWebhook(t, name, `Cancelled: the webhook ${name} was deleted`);
       // Its history goes with it, so a new webhook of the same name starts clean.
