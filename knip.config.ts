@@ -4,7 +4,8 @@ import type { KnipConfig } from "knip";
 // from knip's plugins, which read the tools' own configs:
 //  - Next.js: next.config.mjs and the app router's files (app/**/page|layout|route|not-found|
 //    forbidden….tsx, app/icon…), proxy.ts, instrumentation.ts;
-//  - Vitest: the `include` globs of vitest.config.ts (and its server-only alias);
+//  - Vitest: the `include` globs of vitest.config.ts (and its server-only alias), and
+//    vitest.pg.config.ts (`npm test`'s PostgreSQL pass) with its globalSetup;
 //  - Playwright: playwright.config.ts and the specs in its testDir (e2e/);
 //  - Drizzle: drizzle.config.ts, drizzle.pg.config.ts and the schemas they name;
 //  - package.json scripts (scripts/start.mjs, scripts/worker.ts, scripts/cli.ts, …).
@@ -20,7 +21,7 @@ const config: KnipConfig = {
   ],
   project: ["**/*.{ts,tsx,mjs}"],
   next: { config: ["next.config.mjs"] },
-  vitest: { config: ["vitest.config.ts"] },
+  vitest: { config: ["vitest.config.ts", "vitest.pg.config.ts"] },
   // The "setup" project's testMatch (auth.setup.ts) as well as the default *.spec.ts.
   playwright: { config: ["playwright.config.ts"], entry: ["e2e/**/*.spec.ts", "e2e/**/*.setup.ts"] },
   drizzle: { config: ["drizzle.config.ts", "drizzle.pg.config.ts"] },
