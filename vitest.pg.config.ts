@@ -20,10 +20,11 @@ import base from "./vitest.config";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
-/** Where the service-level suites live: services, delivery (jobs, resend), dispatcher (crash), auth, routes. */
-const SERVICE_DIRS = ["lib/services", "lib/delivery", "lib/dispatcher", "lib/auth", "app"];
+/** Where the service-level suites live: services, delivery (jobs, resend), dispatcher (crash), auth, routes, the data layer (tx, copy-to). */
+const SERVICE_DIRS = ["lib/services", "lib/delivery", "lib/dispatcher", "lib/auth", "app", "db"];
 
-const usesTestDb = (file: string) => /from\s+["']@\/test\/db["']/.test(fs.readFileSync(path.join(root, file), "utf8"));
+/** Opens a database through test/db.ts, or needs a PostgreSQL server of its own (copy-to). */
+const usesTestDb = (file: string) => /from\s+["']@\/test\/db["']|TEST_PG_URL/.test(fs.readFileSync(path.join(root, file), "utf8"));
 
 const testFiles = (dir: string) =>
   fs
