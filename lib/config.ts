@@ -16,7 +16,7 @@ function dataDir(): string {
   if (process.env.DATA_DIR) return path.resolve(process.env.DATA_DIR);
   // On PostgreSQL every node must share the secrets: set them in the environment (README);
   // the ./data files are a one-machine convenience.
-  if (/^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? "")) return path.resolve("data");
+  if (/^postgres(ql)?:\/\//i.test(process.env.DATABASE_URL ?? "")) return path.resolve("data");
   const db = databasePath();
   return db === ":memory:" ? path.resolve("data") : path.dirname(db);
 }

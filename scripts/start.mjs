@@ -18,9 +18,13 @@ function run(cmd, args, env = process.env) {
 }
 
 function readSecret(file) {
+  const url = process.env.DATABASE_URL || "file:./data/desk.db";
+  // Same folder as lib/config.ts: DATA_DIR, ./data on PostgreSQL, else the SQLite file's folder.
   const dir = process.env.DATA_DIR
     ? path.resolve(process.env.DATA_DIR)
-    : path.dirname(path.resolve((process.env.DATABASE_URL || "file:./data/desk.db").replace(/^file:/, "")));
+    : /^postgres(ql)?:\/\//i.test(url)
+      ? path.resolve("data")
+      : path.dirname(path.resolve(url.replace(/^file:/, "")));
   return fs.readFileSync(path.join(dir, file), "utf8").trim();
 }
 

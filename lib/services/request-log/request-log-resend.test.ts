@@ -127,18 +127,16 @@ describe("resendLog", () => {
 
   it("moves up a pending retry instead of adding a second delivery", async () => {
     await addLog("log_2", LOG_STATUS.failed);
-    await env.db
-      .insert(delivery)
-      .values({
-        id: "msg_p",
-        log: "log_2",
-        webhook: "hook",
-        timeoutMs: 5000,
-        maxRetries: 5,
-        attempts: 2,
-        dueAt: Date.now() + 3_600_000,
-        created: 0,
-      });
+    await env.db.insert(delivery).values({
+      id: "msg_p",
+      log: "log_2",
+      webhook: "hook",
+      timeoutMs: 5000,
+      maxRetries: 5,
+      attempts: 2,
+      dueAt: Date.now() + 3_600_000,
+      created: 0,
+    });
     await resendLog(admin, "log_2");
     const all = await deliveries();
     expect(all).toHaveLength(1);

@@ -222,17 +222,15 @@ describe("events", () => {
       { webhook: "hook-a", matched: true, request_log: "log_x" },
       { webhook: "hook-b", matched: false, reason: "condition_false", condition: 'doc.status=="Open"', values: { "doc.status": "Draft" } },
     ];
-    await env.db
-      .insert(event)
-      .values({
-        id: "evt_1",
-        doctype: "Sales Order",
-        event: "on_update",
-        docname: "SO-1",
-        user: "Administrator",
-        routing,
-        created: Date.now(),
-      });
+    await env.db.insert(event).values({
+      id: "evt_1",
+      doctype: "Sales Order",
+      event: "on_update",
+      docname: "SO-1",
+      user: "Administrator",
+      routing,
+      created: Date.now(),
+    });
     await addLog({ name: "log_x", event: "evt_1" });
     const list = await listEvents(admin, { doctype: "Sales Order" });
     expect(list.rows).toEqual([expect.objectContaining({ id: "evt_1", matched: 1, webhooks: 2 })]);
