@@ -30,7 +30,7 @@ export interface Sql {
 }
 
 /** pg-boss's view of a connection: its statements then join that connection's transaction. */
-export const jobDb = (sql: Sql): PgBoss.Db => ({
+const jobDb = (sql: Sql): PgBoss.Db => ({
   executeSql: (text: string, values: unknown[]) => sql.query(text, values),
 });
 
@@ -54,7 +54,7 @@ function statements(): PgBoss {
 }
 
 /** What a delivery's job carries: the delivery, its webhook (for the per-webhook cap) and timeout (for expiry). */
-export interface JobData {
+interface JobData {
   d: string;
   w: string | null;
   t: number;
@@ -128,7 +128,7 @@ export async function fetchJobs(sql: Sql, queue: string, limit: number, capped: 
 // ─── Installing, and the maintenance that brings expired jobs back ──────────────────────
 
 /** pg-boss's schema (created or migrated to this version) and the three queues. Idempotent. */
-export async function installBoss(pool: pg.Pool): Promise<void> {
+async function installBoss(pool: pg.Pool): Promise<void> {
   const boss = new PgBoss({ db: jobDb(pool), schema: BOSS_SCHEMA, migrate: true, supervise: false, schedule: false });
   boss.on("error", (e) => console.error("[pg-boss]", e));
   await boss.start();
