@@ -14,10 +14,11 @@ import "server-only";
 // Finished jobs are deleted, not completed: the request log is the history, and pg-boss's
 // table keeps only live jobs (no archive to scan or purge).
 import PgBoss from "pg-boss";
-import type pg from "pg";
-import { pgPool, type DB } from "@/db";
+import pg from "pg";
+import { pgClientOf, pgPool, type DB } from "@/db";
 import { onPgMigrated } from "@/db/migrate";
 import { QUEUES } from "@/lib/constants";
+import { serverKey } from "./server-key";
 
 /** pg-boss's schema (its default). */
 export const BOSS_SCHEMA = "pgboss";
@@ -30,7 +31,7 @@ export interface Sql {
 }
 
 /** pg-boss's view of a connection: its statements then join that connection's transaction. */
-export const jobDb = (sql: Sql): PgBoss.Db => ({
+const jobDb = (sql: Sql): PgBoss.Db => ({
   executeSql: (text: string, values: unknown[]) => sql.query(text, values),
 });
 
@@ -54,7 +55,7 @@ function statements(): PgBoss {
 }
 
 /** What a delivery's job carries: the delivery, its webhook (for the per-webhook cap) and timeout (for expiry). */
-export interface JobData {
+interface JobData {
   d: string;
   w: string | null;
   t: number;
@@ -128,17 +129,60 @@ export async function fetchJobs(sql: Sql, queue: string, limit: number, capped: 
 // ─── Installing, and the maintenance that brings expired jobs back ──────────────────────
 
 /** pg-boss's schema (created or migrated to this version) and the three queues. Idempotent. */
-export async function installBoss(pool: pg.Pool): Promise<void> {
-  const boss = new PgBoss({ db: jobDb(pool), schema: BOSS_SCHEMA, migrate: true, supervise: false, schedule: false });
+async function installBoss(sql: Sql): Promise<void> {
+  const boss = new PgBoss({ db: jobDb(sql), schema: BOSS_SCHEMA, migrate: true, supervise: false, schedule: false });
   boss.on("error", (e) => console.error("[pg-boss]", e));
   await boss.start();
   for (const name of QUEUES) await boss.createQueue(name, { name, policy: "standard" });
 }
 
+const installed = new Map<string, Promise<void>>();
+
+/**
+ * pg-boss's schema and queues in `db`'s database, installed once per process if missing.
+ * The store's first job statement waits for it, so a database migrated by a process that
+ * never loaded this module (scripts/migrate.ts, scripts/bootstrap.ts) gets them too. For a
+ * transaction's handle the check reads on its connection and the install runs on a
+ * connection of its own, outside that transaction.
+ */
+export function ensureBoss(db: DB): Promise<void> {
+  const key = serverKey(db);
+  if (key === undefined) return Promise.resolve();
+  let p = installed.get(key);
+  if (!p) {
+    p = (async () => {
+      const pool = pgPool(db);
+      const client = pgClientOf(db);
+      const sql: Sql | undefined = pool ?? client;
+      if (!sql) return;
+      const schema = await sql.query<{ t: string | null }>(`SELECT to_regclass('${BOSS_SCHEMA}.queue')::text AS t`);
+      if (schema.rows[0]?.t) {
+        const r = await sql.query<{ n: number }>(`SELECT count(*) AS n FROM ${BOSS_SCHEMA}.queue WHERE name = ANY($1)`, [QUEUES]);
+        if (Number(r.rows[0]?.n ?? 0) >= QUEUES.length) return;
+      }
+      if (pool) return installBoss(pool);
+      const own = new pg.Client((client as unknown as { connectionParameters: pg.ClientConfig }).connectionParameters);
+      await own.connect();
+      try {
+        await installBoss(own);
+      } finally {
+        await own.end();
+      }
+    })();
+    installed.set(key, p);
+    // A failure is not remembered: the next statement tries again.
+    p.catch(() => installed.delete(key));
+  }
+  return p;
+}
+
 // migrateDatabase (db/migrate.ts) runs this after the schema's migrations on PostgreSQL.
 onPgMigrated(async (db: DB) => {
   const pool = pgPool(db);
-  if (pool) await installBoss(pool);
+  const key = serverKey(db);
+  if (!pool || key === undefined) return;
+  await installBoss(pool);
+  installed.set(key, Promise.resolve());
 });
 
 /**

@@ -16,13 +16,12 @@ export {
   type PreparedRequest,
 } from "./request";
 export { parseAttemptSignature, sealHeaders } from "./sealed";
-export { listenForWork, notifyDeliveriesQueued, notifyJobQueued, onWork, type Topic } from "./signal";
+export { listenForWork, notifyDeliveriesQueued } from "./signal";
 export { queueOf, type QueueName } from "./queues";
 export {
   cancelWebhook,
   holdWebhook,
   insertLog,
-  insertLogs,
   logOutcome,
   pendingDeliveryOf,
   releaseWebhook,

@@ -4,7 +4,7 @@ import "server-only";
 // deliveries left without a job, and LISTEN for wake-ups.
 import type pg from "pg";
 import { pgPool, type DB } from "@/db";
-import { startBossMaintenance } from "./boss";
+import { ensureBoss, startBossMaintenance } from "./boss";
 import { listenForWork, type Topic } from "./signal";
 import type { DeliverySource, SourceOptions } from "./source";
 import { pgCycle, pgNextDueAt, pgReleaseAll, pgRepairJobs } from "./store-pg";
@@ -20,7 +20,7 @@ export class PgSource implements DeliverySource {
   private closed = false;
 
   constructor(
-    db: DB,
+    private readonly db: DB,
     private readonly opts: SourceOptions,
   ) {
     const pool = pgPool(db);
@@ -29,6 +29,7 @@ export class PgSource implements DeliverySource {
   }
 
   async start(): Promise<void> {
+    await ensureBoss(this.db);
     const stop = await startBossMaintenance(this.pool, this.opts.expiryCheckS ?? 10);
     // Closed while starting: stop what just started.
     if (this.closed) return void (await stop().catch(() => undefined));
@@ -42,7 +43,8 @@ export class PgSource implements DeliverySource {
     await repair();
   }
 
-  cycle(outcomes: Outcome[], claims: ClaimRequest[]): Promise<Map<string, ClaimedDelivery[]>> {
+  async cycle(outcomes: Outcome[], claims: ClaimRequest[]): Promise<Map<string, ClaimedDelivery[]>> {
+    await ensureBoss(this.db);
     return pgCycle(this.pool, outcomes, claims, this.opts.owner, this.opts.leaseMarginMs);
   }
 

@@ -17,7 +17,7 @@ import type pg from "pg";
 import { pgClientOf, tx, type DB } from "@/db";
 import { onCopied } from "@/db/copy-to";
 import { LOG_STATUS } from "@/lib/constants";
-import { BOSS_SCHEMA, deleteJobs, fetchJobs, insertJobs, WORK_CHANNEL, type NewJob, type Sql } from "./boss";
+import { BOSS_SCHEMA, deleteJobs, ensureBoss, fetchJobs, insertJobs, WORK_CHANNEL, type NewJob, type Sql } from "./boss";
 import { admit, CAP_DEFER_MS, cappedWebhooks, OUTCOME_STATUS, requeuedLogValues, storedRequest, type StoredRequestRow } from "./claims";
 import type { ClaimedDelivery, ClaimRequest, LogOutcome, NewDelivery, NewLog, Outcome, PendingDelivery, Requeue } from "./types";
 
@@ -39,8 +39,12 @@ const jobOf = (r: JobbedRow, startAfter: number): NewJob => ({
   startAfter,
 });
 
-/** Runs `fn` on the connection of the caller's transaction, or in a transaction of its own. */
+/**
+ * Runs `fn` on the connection of the caller's transaction, or in a transaction of its own.
+ * pg-boss's schema is made sure of first (once per process; see ensureBoss).
+ */
 async function onClient<T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  await ensureBoss(db);
   const open = pgClientOf(db);
   if (open) return fn(open);
   return tx(

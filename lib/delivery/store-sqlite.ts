@@ -158,7 +158,7 @@ function claimDue(db: Database.Database, c: ClaimRequest, owner: string, leaseMa
 }
 
 /** When the next not-held delivery of `queue` comes due (epoch ms), or null; `capped` webhooks' are left out. */
-export function nextDueAt(db: Database.Database, queue: string, capped: string[] = []): number | null {
+function nextDueAt(db: Database.Database, queue: string, capped: string[] = []): number | null {
   return stmts(db).nextDue.get(queue, JSON.stringify(capped))?.due ?? null;
 }
 
@@ -216,7 +216,7 @@ function writeOne(s: Statements, o: Outcome, owner: string, now: number): void {
  * next claims. If the batch fails, outcomes are written one by one so a bad row cannot sink
  * the rest (and nothing is claimed this cycle).
  */
-export function cycle(
+function cycle(
   db: Database.Database,
   outcomes: Outcome[],
   claims: ClaimRequest[],
@@ -248,7 +248,7 @@ export function cycle(
 }
 
 /** Gives back every lease this owner holds (shutdown). */
-export function releaseAll(db: Database.Database, owner: string): number {
+function releaseAll(db: Database.Database, owner: string): number {
   return stmts(db).releaseAll.run(Date.now(), owner).changes;
 }
 

@@ -8,7 +8,7 @@ import "server-only";
 // process's copies at once.
 import { randomBytes } from "node:crypto";
 import { asc, eq, sql } from "drizzle-orm";
-import { dialectOfDb, pgClientOf, pgPool, rawGet, type DB } from "@/db";
+import { dialectOfDb, rawGet, type DB } from "@/db";
 import { setting, webhook, webhookData, webhookHeader, type Webhook, type WebhookData, type WebhookHeader } from "@/db/schema";
 import {
   REQUEST_METHODS,
@@ -21,6 +21,7 @@ import {
 import { decryptSecret } from "@/lib/crypto/secret-box";
 import type { WebhookSpec } from "@/lib/renderer/types";
 import { DEFAULT_TIMEOUT_MS, queueOf, type QueueName } from "./queues";
+import { serverKey } from "./server-key";
 import { sqliteWebhookVersion } from "./store-sqlite";
 import { WEBHOOK_VERSION_KEY, WEBHOOK_VERSION_SQL } from "./webhook-version";
 
@@ -124,15 +125,6 @@ interface Cache {
 // handle of their own.
 const g = globalThis as unknown as { __webhookSpecCache?: { byHandle: WeakMap<object, Cache>; byServer: Map<string, Cache> } };
 const caches = () => (g.__webhookSpecCache ??= { byHandle: new WeakMap(), byServer: new Map() });
-
-function serverKey(db: DB): string | undefined {
-  const client = pgClientOf(db);
-  if (client) return `${client.host}:${client.port}/${client.database ?? ""}`;
-  const pool = pgPool(db);
-  if (!pool) return undefined;
-  const url = new URL(pool.options.connectionString ?? "postgres://localhost");
-  return `${url.hostname}:${url.port || 5432}/${decodeURIComponent(url.pathname.slice(1))}`;
-}
 
 const VERSION_QUERY = sql.raw(WEBHOOK_VERSION_SQL);
 

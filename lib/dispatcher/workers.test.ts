@@ -2,6 +2,8 @@
 // leases): two dispatchers claiming one backlog at once never send a delivery twice; the
 // per-webhook cap lets another webhook's delivery through a flood; jobs that would have been
 // lost are repaired. Real loopback receivers; deliveries queued through the store.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase, openPg, closeDb, rawAll, rawRun, type DB } from "@/db";
@@ -166,4 +168,40 @@ describe("several workers", () => {
     await bumpWebhookVersion(t.db);
     expect((await webhookByName(here, "hook", 0))?.row.requestUrl).toBe("http://four.example/hook");
   });
+
+  it.runIf(onPostgres)(
+    "installs pg-boss on first use in a database migrated by a process that never loaded it (npm run db:migrate, the bootstrap)",
+    async () => {
+      const url = new URL(t.url);
+      url.pathname = `${url.pathname}_m`;
+      const name = url.pathname.slice(1);
+      await rawRun(sql.raw(`CREATE DATABASE ${name}`), t.db);
+      const db = openPg(url.toString(), { max: 2 });
+      try {
+        // Only db/migrate loaded, as in scripts/migrate.ts and scripts/bootstrap.ts.
+        const script = `(async () => {
+        const m = (x) => x.default ?? x;
+        const { openFromEnv, closeDb } = m(await import("@/db"));
+        const { migrateDatabase } = m(await import("@/db/migrate"));
+        const db = openFromEnv();
+        await migrateDatabase(db);
+        await closeDb(db);
+      })()`;
+        const migrate = spawnSync(process.execPath, ["--import", "tsx", "--conditions=react-server", "--eval", script], {
+          cwd: path.resolve(__dirname, "..", ".."),
+          env: { ...process.env, DATABASE_URL: url.toString() },
+          encoding: "utf8",
+          timeout: 60_000,
+        });
+        expect(migrate.status, migrate.stderr).toBe(0);
+        expect(await rawAll(sql`SELECT to_regclass('pgboss.job')::text AS t`, db)).toEqual([{ t: null }]);
+        await insertWebhook(db, { name: "hook", url: `${rec.url}/hook` });
+        const [q] = await enqueue(db, { name: "hook", url: `${rec.url}/hook` }, ['{"n":1}']);
+        expect(await rawAll(sql`SELECT data->>'d' AS d FROM pgboss.job`, db)).toEqual([{ d: q?.id }]);
+      } finally {
+        await closeDb(db);
+        await rawRun(sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`), t.db);
+      }
+    },
+  );
 });
