@@ -7,7 +7,7 @@ import { sealStoredRequestHeaders } from "@/lib/delivery/sealed";
 import { dialectOfDb, pgPool, type DB } from "./index";
 
 export const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
-export const PG_MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations-pg");
+const PG_MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations-pg");
 
 /** Steps that must follow the schema on PostgreSQL (pg-boss's own schema); set by lib/delivery's PG store. */
 const afterPgMigrate: ((db: DB) => Promise<void>)[] = [];

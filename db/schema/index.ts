@@ -42,22 +42,8 @@ export const session = (onPg ? pg.session : sqlite.session) as typeof sqlite.ses
 export const loginThrottle = (onPg ? pg.loginThrottle : sqlite.loginThrottle) as typeof sqlite.loginThrottle;
 export const activityLog = (onPg ? pg.activityLog : sqlite.activityLog) as typeof sqlite.activityLog;
 
-export type {
-  User,
-  ApiKey,
-  DocType,
-  DocField,
-  StoredDocument,
-  Webhook,
-  WebhookHeader,
-  WebhookData,
-  Event,
-  WebhookRequestLog,
-  WebhookRequestAttempt,
-  Delivery,
-  Session,
-  ActivityLogRow,
-} from "./sqlite";
+// The row types the code uses (./sqlite has one per table).
+export type { Webhook, WebhookHeader, WebhookData, WebhookRequestLog, ActivityLogRow } from "./sqlite";
 
 // Compile-time half of the mirror check (db/schema/mirror.test.ts checks names, keys and
 // indexes at run time): both dialects export the same tables, with the same row and insert types.
