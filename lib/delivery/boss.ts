@@ -168,6 +168,11 @@ export function ensureBoss(db: DB): Promise<void> {
       } finally {
         await own.end();
       }
+      // The caller's (serializable) transaction took its snapshot before the queues existed:
+      // pg-boss's insert would find no queue row and add nothing. Have tx() run it again.
+      throw Object.assign(new Error("pg-boss was installed just now; the transaction runs again on a fresh snapshot"), {
+        code: "40001",
+      });
     })();
     installed.set(key, p);
     // A failure is not remembered: the next statement tries again.

@@ -20,6 +20,20 @@ export function cappedWebhooks(c: ClaimRequest): string[] {
   return out;
 }
 
+/**
+ * The cap only shares slots. When the capped claim ran out of due rows (it found fewer than
+ * it asked for: every other webhook's due delivery is taken), the capped webhooks may have
+ * the free slots after all, but for `cap` of them, kept for a webhook whose work arrives
+ * next. A desk with one busy webhook uses most of its slots; a flood never takes them all.
+ * Returns the second claim to make, or undefined.
+ */
+export function uncappedRest(c: ClaimRequest, found: number, got: number): ClaimRequest | undefined {
+  const cap = c.cap ?? Infinity;
+  if (!Number.isFinite(cap) || found >= c.limit) return undefined;
+  const limit = c.limit - got - cap;
+  return limit > 0 ? { ...c, limit, cap: Infinity } : undefined;
+}
+
 /** Splits claimed rows into those within their webhook's cap and those to put back (in order). */
 export function admit<T extends { webhook: string | null }>(rows: T[], c: ClaimRequest): { admitted: T[]; deferred: T[] } {
   const cap = c.cap ?? Infinity;

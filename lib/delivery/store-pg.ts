@@ -18,7 +18,16 @@ import { pgClientOf, tx, type DB } from "@/db";
 import { onCopied } from "@/db/copy-to";
 import { LOG_STATUS } from "@/lib/constants";
 import { BOSS_SCHEMA, deleteJobs, ensureBoss, fetchJobs, insertJobs, WORK_CHANNEL, type NewJob, type Sql } from "./boss";
-import { admit, CAP_DEFER_MS, cappedWebhooks, OUTCOME_STATUS, requeuedLogValues, storedRequest, type StoredRequestRow } from "./claims";
+import {
+  admit,
+  CAP_DEFER_MS,
+  cappedWebhooks,
+  uncappedRest,
+  OUTCOME_STATUS,
+  requeuedLogValues,
+  storedRequest,
+  type StoredRequestRow,
+} from "./claims";
 import type { ClaimedDelivery, ClaimRequest, LogOutcome, NewDelivery, NewLog, Outcome, PendingDelivery, Requeue } from "./types";
 
 /** A delivery row as the statements that give it a job return it. */
@@ -422,8 +431,20 @@ async function writeOutcomes(c: Sql, outcomes: Outcome[], owner: string, now: nu
  * replaced by jobs due CAP_DEFER_MS later.
  */
 async function claimQueue(c: Sql, req: ClaimRequest, owner: string, leaseMarginMs: number, now: number): Promise<ClaimedDelivery[]> {
+  const fair = await claimOnce(c, req, owner, leaseMarginMs, now);
+  const rest = uncappedRest(req, fair.found, fair.claimed.length);
+  return rest ? fair.claimed.concat((await claimOnce(c, rest, owner, leaseMarginMs, now)).claimed) : fair.claimed;
+}
+
+async function claimOnce(
+  c: Sql,
+  req: ClaimRequest,
+  owner: string,
+  leaseMarginMs: number,
+  now: number,
+): Promise<{ found: number; claimed: ClaimedDelivery[] }> {
   const jobs = await fetchJobs(c, req.queue, req.limit, cappedWebhooks(req), leaseMarginMs);
-  if (!jobs.length) return [];
+  if (!jobs.length) return { found: 0, claimed: [] };
   const { admitted, deferred } = admit(
     jobs.map((j) => ({ ...j, webhook: j.data.w ?? null })),
     req,
@@ -455,7 +476,7 @@ async function claimQueue(c: Sql, req: ClaimRequest, owner: string, leaseMarginM
     for (const j of admitted) if (!live.has(j.id)) stale.push({ queue: req.queue, job: j.id });
   }
   await deleteJobs(c, stale);
-  if (!rows.length) return [];
+  if (!rows.length) return { found: jobs.length, claimed: [] };
   const requests = new Map(
     (
       await c.query<StoredRequestRow & { name: string }>(
@@ -464,7 +485,7 @@ async function claimQueue(c: Sql, req: ClaimRequest, owner: string, leaseMarginM
       )
     ).rows.map((r) => [r.name, r]),
   );
-  return rows.map((r) => ({
+  const claimed = rows.map((r) => ({
     id: r.id,
     log: r.log,
     webhook: r.webhook,
@@ -478,6 +499,7 @@ async function claimQueue(c: Sql, req: ClaimRequest, owner: string, leaseMarginM
     job: r.job,
     ...storedRequest(requests.get(r.log)),
   }));
+  return { found: jobs.length, claimed };
 }
 
 /** One transaction on a connection of `pool`. */

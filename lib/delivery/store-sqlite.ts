@@ -15,7 +15,16 @@ import "server-only";
 import type Database from "better-sqlite3";
 import type { DB } from "@/db";
 import { LOG_STATUS } from "@/lib/constants";
-import { admit, CAP_DEFER_MS, cappedWebhooks, OUTCOME_STATUS, requeuedLogValues, storedRequest, type StoredRequestRow } from "./claims";
+import {
+  admit,
+  CAP_DEFER_MS,
+  cappedWebhooks,
+  uncappedRest,
+  OUTCOME_STATUS,
+  requeuedLogValues,
+  storedRequest,
+  type StoredRequestRow,
+} from "./claims";
 import { onWork, type Topic } from "./signal";
 import { WEBHOOK_VERSION_SQL } from "./webhook-version";
 import type { DeliverySource, SourceOptions } from "./source";
@@ -129,6 +138,18 @@ export function insertLog(db: Database.Database, log: NewLog, delivery?: NewDeli
  * back, due CAP_DEFER_MS later.
  */
 function claimDue(db: Database.Database, c: ClaimRequest, owner: string, leaseMarginMs: number, now = Date.now()): ClaimedDelivery[] {
+  const fair = claimOnce(db, c, owner, leaseMarginMs, now);
+  const rest = uncappedRest(c, fair.found, fair.claimed.length);
+  return rest ? fair.claimed.concat(claimOnce(db, rest, owner, leaseMarginMs, now).claimed) : fair.claimed;
+}
+
+function claimOnce(
+  db: Database.Database,
+  c: ClaimRequest,
+  owner: string,
+  leaseMarginMs: number,
+  now: number,
+): { found: number; claimed: ClaimedDelivery[] } {
   const s = stmts(db);
   const rows = s.claim.all({
     owner,
@@ -138,12 +159,12 @@ function claimDue(db: Database.Database, c: ClaimRequest, owner: string, leaseMa
     limit: c.limit,
     capped: JSON.stringify(cappedWebhooks(c)),
   });
-  if (!rows.length) return [];
+  if (!rows.length) return { found: 0, claimed: [] };
   const { admitted, deferred } = admit(rows, c);
   for (const r of deferred) s.release.run(now + CAP_DEFER_MS, r.id, owner);
-  if (!admitted.length) return [];
+  if (!admitted.length) return { found: rows.length, claimed: [] };
   const requests = new Map(s.requests.all(JSON.stringify(admitted.map((r) => r.log))).map((r) => [r.name, r]));
-  return admitted.map((r) => ({
+  const claimed = admitted.map((r) => ({
     id: r.id,
     log: r.log,
     webhook: r.webhook,
@@ -155,6 +176,7 @@ function claimDue(db: Database.Database, c: ClaimRequest, owner: string, leaseMa
     sign: !!r.sign,
     ...storedRequest(requests.get(r.log)),
   }));
+  return { found: rows.length, claimed };
 }
 
 /** When the next not-held delivery of `queue` comes due (epoch ms), or null; `capped` webhooks' are left out. */

@@ -115,6 +115,22 @@ describe("several workers", () => {
     expect(rec.received.filter((r) => r.url === "/flood")).toHaveLength(2);
   });
 
+  it("lets a lone busy webhook use the slots others don't need, but for its cap's worth kept free", async () => {
+    await insertWebhook(t.db, { name: "flood", url: `${rec.url}/flood`, timeout: 10 });
+    rec.respond = () => ({ hang: true });
+    await enqueue(
+      t.db,
+      { name: "flood", url: `${rec.url}/flood`, timeoutMs: 10_000 },
+      Array.from({ length: 20 }, (_, i) => JSON.stringify({ n: i })),
+    );
+    // 8 slots, a cap of 2: with no other webhook waiting the flood may have 8 - 2 = 6.
+    const d = dispatcher(connection(), { concurrency: { short: 1, default: 8, long: 1 }, maxInflightPerWebhook: 2 });
+    await rec.waitFor(6);
+    const seen = d.stats.cycles;
+    await until(() => d.stats.cycles > seen + 8, 10_000, "eight more claim cycles");
+    expect(rec.received.filter((r) => r.url === "/flood")).toHaveLength(6);
+  });
+
   it.runIf(onPostgres)("gives a job to a pending delivery that lost (or never had) one", async () => {
     await insertWebhook(t.db, { name: "hook", url: `${rec.url}/hook` });
     const queued = await enqueue(t.db, { name: "hook", url: `${rec.url}/hook` }, ['{"n":1}', '{"n":2}']);
