@@ -324,3 +324,200 @@ work.then(() => {
   if (agent) agent.destroy();
 });
 `;
+
+// ─── The scale bench's receiver (scripts/bench-scale.ts) ─────────────────────────────────
+
+/** One request as the delayed receiver saw it. */
+export interface Receipt {
+  /** webhook-id header ("" if none). */
+  id: string;
+  /** The first "name" in the body (the document), for the tracked paths. */
+  doc?: string;
+  path: string;
+  /** The receiver's socket it came on (ReceiverSocket.id). */
+  socket: number;
+  /** performance.now(): request headers read, body read, answered (undefined: not yet, or never). */
+  startedAt: number;
+  receivedAt?: number;
+  answeredAt?: number;
+  /** The connection closed before the answer went out (the sender died or gave up). */
+  aborted?: boolean;
+}
+
+export interface ReceiverSocket {
+  id: number;
+  /** The sender's port: with /proc (receiverPortsOf) this names the process that holds the socket. */
+  remotePort: number;
+  openedAt: number;
+  closedAt?: number;
+  /** Set by whoever attributes sockets to processes. */
+  pid?: number;
+  /** Requests on it received and not yet answered. */
+  pending: Set<Receipt>;
+  /** Every request on it, in order. */
+  receipts: Receipt[];
+}
+
+export interface PathLedger {
+  requests: number;
+  /** webhook-id → its receipts, first one first. */
+  ids: Map<string, Receipt[]>;
+  /** document name → the distinct webhook-ids it came with (tracked paths). */
+  docs: Map<string, Set<string>>;
+  /** document name → performance.now() of its first complete request (tracked paths). */
+  firstByDoc: Map<string, number>;
+}
+
+export interface DelayedReceiver {
+  port: number;
+  delayMs: number;
+  byPath: Map<string, PathLedger>;
+  sockets: Map<number, ReceiverSocket>;
+  /** Open sockets by the sender's port. */
+  openByRemotePort: () => Map<number, ReceiverSocket>;
+  /** Requests received (headers read) and not yet answered, all sockets. */
+  pendingCount: () => number;
+  ledger: (path: string) => PathLedger;
+  close: () => Promise<void>;
+}
+
+/**
+ * Answers every request 200 after `delayMs` (from the end of its body), so a sender's rate is
+ * bound by how many requests it keeps open, not by this process's CPU. Records every request
+ * per socket (with the sender's port, to tell which process sent it) and per webhook-id, and
+ * for the tracked paths the document it carried.
+ */
+export async function startDelayedReceiver(delayMs: number, trackPaths: readonly string[]): Promise<DelayedReceiver> {
+  const tracked = new Set(trackPaths);
+  const byPath = new Map<string, PathLedger>();
+  const sockets = new Map<number, ReceiverSocket>();
+  const open = new Map<number, ReceiverSocket>();
+  const raw = new Set<Socket>();
+  const ledger = (p: string) => {
+    let l = byPath.get(p);
+    if (!l) byPath.set(p, (l = { requests: 0, ids: new Map(), docs: new Map(), firstByDoc: new Map() }));
+    return l;
+  };
+  let nextSocket = 1;
+  const info = new WeakMap<Socket, ReceiverSocket>();
+  const server = http.createServer((req, res) => {
+    const sock = info.get(req.socket);
+    const id = req.headers["webhook-id"];
+    const urlPath = (req.url ?? "/").split("?")[0] ?? "/";
+    const r: Receipt = { id: typeof id === "string" ? id : "", path: urlPath, socket: sock?.id ?? 0, startedAt: performance.now() };
+    sock?.pending.add(r);
+    sock?.receipts.push(r);
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      r.receivedAt = performance.now();
+      const l = ledger(urlPath);
+      l.requests += 1;
+      const seen = l.ids.get(r.id);
+      if (seen) seen.push(r);
+      else l.ids.set(r.id, [r]);
+      if (tracked.has(urlPath)) {
+        const m = /"name":\s*"([^"]+)"/.exec(Buffer.concat(chunks).toString("utf8"));
+        if (m?.[1]) {
+          r.doc = m[1];
+          const ids = l.docs.get(r.doc);
+          if (ids) ids.add(r.id);
+          else l.docs.set(r.doc, new Set([r.id]));
+          if (!l.firstByDoc.has(r.doc)) l.firstByDoc.set(r.doc, r.receivedAt);
+        }
+      }
+      setTimeout(() => {
+        sock?.pending.delete(r);
+        if (req.socket.destroyed) {
+          r.aborted = true;
+          return;
+        }
+        r.answeredAt = performance.now();
+        res.writeHead(200, { "content-type": "text/plain", "content-length": "2" });
+        res.end("ok");
+      }, delayMs);
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on("connection", (s: Socket) => {
+    const rs: ReceiverSocket = {
+      id: nextSocket++,
+      remotePort: s.remotePort ?? 0,
+      openedAt: performance.now(),
+      pending: new Set(),
+      receipts: [],
+    };
+    info.set(s, rs);
+    sockets.set(rs.id, rs);
+    open.set(rs.remotePort, rs);
+    raw.add(s);
+    s.on("close", () => {
+      rs.closedAt = performance.now();
+      // Requests still waiting for their answer will never get it.
+      for (const r of rs.pending) r.aborted = true;
+      rs.pending.clear();
+      if (open.get(rs.remotePort) === rs) open.delete(rs.remotePort);
+      raw.delete(s);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    delayMs,
+    byPath,
+    sockets,
+    openByRemotePort: () => open,
+    pendingCount: () => {
+      let n = 0;
+      for (const s of open.values()) n += s.pending.size;
+      return n;
+    },
+    ledger,
+    close: async () => {
+      for (const s of raw) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/**
+ * The local ports of process `pid`'s TCP sockets connected to 127.0.0.1:`remotePort` (its
+ * open file descriptors matched to /proc/net/tcp{,6} by inode). Empty if the process is gone.
+ * The reader must share the process's network namespace and be allowed to read its fds.
+ */
+export function receiverPortsOf(pid: number, remotePort: number): number[] {
+  const inodes = new Set<string>();
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m?.[1]) inodes.add(m[1]);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports: number[] = [];
+  const hexRemote = remotePort.toString(16).toUpperCase().padStart(4, "0");
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = fs.readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      const local = f[1];
+      const rem = f[2];
+      const inode = f[9];
+      if (!local || !rem || !inode || !rem.endsWith(`:${hexRemote}`) || !inodes.has(inode)) continue;
+      ports.push(parseInt(local.slice(local.lastIndexOf(":") + 1), 16));
+    }
+  }
+  return ports;
+}

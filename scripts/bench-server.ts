@@ -75,6 +75,12 @@ process.on("exit", () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
 });
 
+/** Kills `child` (SIGKILL) when this process exits, a crash included, as the servers here are. */
+export function killOnExit(child: ChildProcess): ChildProcess {
+  children.add(child);
+  return child;
+}
+
 const READY_DOCTYPE = "Bench Ready";
 const WARM_DOCTYPE = "Bench Warm";
 

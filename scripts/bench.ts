@@ -10,6 +10,8 @@
 //                    WEBHOOK_WORKER=0) and write bench/results/latest-worker.json
 //   --phase <names>  only these phases (comma-separated, or repeat the flag); the results go to
 //                    bench/results/latest-<names>.json so latest.json stays a full run
+//   --postgres       the scale bench instead (scripts/bench-scale.ts: PostgreSQL, N worker
+//                    processes, --workers 1,2,4 by default) → bench/results/scale.json
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -19,6 +21,7 @@ import { ROOT, bin, log } from "./bench-server";
 import { runNewConn } from "./bench-newconn";
 import { runStall } from "./bench-stall";
 import { runThroughput } from "./bench-throughput";
+import { runScale, scaleNeedsApp, scaleOptions } from "./bench-scale";
 
 const TARGETS = {
   deliveryPerS: 8000,
@@ -58,14 +61,22 @@ function needsBuild(): boolean {
   return !fs.existsSync(routes) || !fs.readFileSync(routes, "utf8").includes("/api/events");
 }
 
+function buildIfNeeded() {
+  if (!needsBuild()) return;
+  log("building (next build)…");
+  const r = spawnSync(bin("next"), ["build"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  if (r.status !== 0) throw new Error("next build failed");
+}
+
 async function main() {
+  const scale = scaleOptions(process.argv.slice(2));
+  if (scale) {
+    if (scaleNeedsApp(scale)) buildIfNeeded();
+    return runScale(scale);
+  }
   const phases = selectedPhases(process.argv.slice(2));
   const workerMode = process.argv.includes("--worker");
-  if (needsBuild()) {
-    log("building (next build)…");
-    const r = spawnSync(bin("next"), ["build"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-    if (r.status !== 0) throw new Error("next build failed");
-  }
+  buildIfNeeded();
   const started = performance.now();
   log(`${ROOT}: phases ${phases.join(", ")}${workerMode ? " (dispatcher in its own process)" : ""}`);
   const loadStart = os.loadavg().map((v) => Math.round(v * 100) / 100);
