@@ -358,7 +358,7 @@ export interface ReceiverSocket {
   receipts: Receipt[];
 }
 
-export interface PathLedger {
+interface PathLedger {
   requests: number;
   /** webhook-id → its receipts, first one first. */
   ids: Map<string, Receipt[]>;

@@ -70,7 +70,7 @@ const RECENT_MS = 250;
 const WINDOW = { fromPct: 10, toPct: 90 };
 const ADMIN_PASSWORD = "bench-admin-password";
 const SECRET = "bench-secret";
-export const TARGETS = { ingestPerS: 3000, ratio: { 2: 1.8, 4: 3.2 } as Record<number, number>, missing: 0 };
+const TARGETS = { ingestPerS: 3000, ratio: { 2: 1.8, 4: 3.2 } as Record<number, number>, missing: 0 };
 
 const PATHS = { scale: "/scale", latency: "/latency", ready: "/ready" } as const;
 const HOOKS = { scale: "bench-scale", latency: "bench-scale-latency", ready: "bench-scale-ready" } as const;
@@ -223,7 +223,7 @@ interface Backend {
   stop: () => void;
 }
 
-export interface Failure {
+interface Failure {
   status: string;
   http_status: number | null;
   attempts: number;
@@ -253,7 +253,7 @@ async function pgQuery<T extends pg.QueryResultRow>(url: string, text: string, v
 const CLUSTER_SCRIPT = path.join(ROOT, "scripts", "pg-cluster.sh");
 
 /** Starts a private cluster; it is stopped (and its directory removed) when this process exits. */
-export function startCluster(): { dir: string; url: string; stop: () => void } {
+function startCluster(): { dir: string; url: string; stop: () => void } {
   // Short: the server's Unix socket path must fit in 107 bytes.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wd-scale-pg-"));
   let stopped = false;
@@ -274,7 +274,7 @@ export function startCluster(): { dir: string; url: string; stop: () => void } {
   return { dir, url, stop };
 }
 
-export function postmasterPid(clusterDir: string): number | undefined {
+function postmasterPid(clusterDir: string): number | undefined {
   try {
     const pid = Number(fs.readFileSync(path.join(clusterDir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
@@ -476,7 +476,7 @@ async function setUpThroughApi(port: number, receiverPort: number): Promise<Reco
 
 // ─── Workers, and which receiver socket is whose ────────────────────────────────────────
 
-export interface WorkerProc {
+interface WorkerProc {
   pid: number;
   proc: ChildProcess;
   output: () => string;
@@ -497,7 +497,7 @@ function startWorkers(n: number, webEnv: NodeJS.ProcessEnv): WorkerProc[] {
 }
 
 /** Gives the receiver's open sockets that have no owner yet the pid of the worker holding them. */
-export function attributeSockets(rec: DelayedReceiver, workers: WorkerProc[]): void {
+function attributeSockets(rec: DelayedReceiver, workers: WorkerProc[]): void {
   const open = rec.openByRemotePort();
   if (![...open.values()].some((s) => s.pid === undefined)) return;
   for (const w of workers) {
@@ -564,7 +564,7 @@ async function pauseWorkers(web: Web, auth: Record<string, string>, workers: Wor
 
 // ─── The kill ───────────────────────────────────────────────────────────────────────────
 
-export interface KillSnapshot {
+interface KillSnapshot {
   pid: number;
   at: number;
   /** Distinct documents received on /scale when it was killed. */
@@ -581,7 +581,7 @@ export interface KillSnapshot {
  * had in flight: its connections to the receiver are read from /proc in the same tick as the
  * kill, and the receiver (this process) cannot move meanwhile.
  */
-export function killBusiestWorker(rec: DelayedReceiver, workers: WorkerProc[], scalePath: string): KillSnapshot {
+function killBusiestWorker(rec: DelayedReceiver, workers: WorkerProc[], scalePath: string): KillSnapshot {
   attributeSockets(rec, workers);
   const pendingOf = (pid: number) => [...rec.sockets.values()].filter((s) => s.pid === pid).reduce((n, s) => n + s.pending.size, 0);
   const live = workers.filter((w) => !w.killed);
@@ -599,7 +599,7 @@ export function killBusiestWorker(rec: DelayedReceiver, workers: WorkerProc[], s
 }
 
 /** The duplicates of a kill run against what the killed worker had in flight. */
-export function killVerdict(rec: DelayedReceiver, scalePath: string, k: KillSnapshot, missing: number, newIdResends: number) {
+function killVerdict(rec: DelayedReceiver, scalePath: string, k: KillSnapshot, missing: number, newIdResends: number) {
   const victimSockets = new Set(k.sockets.map((s) => s.id));
   const inflight = new Set(k.inflight);
   const recent = new Set(k.recent);
@@ -674,7 +674,7 @@ async function ledgerOf(db: FreshDb, rec: DelayedReceiver, webhook: string, urlP
 
 type Ledger = Awaited<ReturnType<typeof ledgerOf>>;
 
-export interface RunResult {
+interface RunResult {
   kind: "scale" | "kill";
   workers: number;
   worker_pids: number[];
@@ -706,7 +706,7 @@ export interface RunResult {
 }
 
 /** Distinct documents per second between the WINDOW marks of their first receipt. */
-export function steadyRate(firstTimes: number[]): { seconds: number; deliveries: number; perS: number } {
+function steadyRate(firstTimes: number[]): { seconds: number; deliveries: number; perS: number } {
   const t = [...firstTimes].sort((a, b) => a - b);
   const lo = Math.floor((WINDOW.fromPct / 100) * (t.length - 1));
   const hi = Math.ceil((WINDOW.toPct / 100) * (t.length - 1));
@@ -910,7 +910,7 @@ const median = (xs: number[]) => {
   return s.length ? ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2 : NaN;
 };
 
-export function summarize(o: ScaleOptions, database: string, runs: RunResult[], started: number) {
+function summarize(o: ScaleOptions, database: string, runs: RunResult[], started: number) {
   const scaleRuns = runs.filter((r) => r.kind === "scale");
   const base = scaleRuns[0];
   const ratios: Record<string, number> = {};
@@ -983,9 +983,9 @@ export function summarize(o: ScaleOptions, database: string, runs: RunResult[], 
   };
 }
 
-export type ScaleResults = ReturnType<typeof summarize>;
+type ScaleResults = ReturnType<typeof summarize>;
 
-export function printScaleTable(s: ScaleResults) {
+function printScaleTable(s: ScaleResults) {
   const v = (k: string) => (s.pass[k] === undefined ? "" : s.pass[k] ? "ok" : "FAIL");
   const rows: [string, string, string, string][] = [
     [
