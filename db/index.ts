@@ -68,7 +68,21 @@ export function tuneConnection(db: DB, opts: OpenOptions): void {
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
-const pools = new WeakMap<object, pg.Pool>();
+// Per process, not per module instance: Next.js may bundle this module into several chunks,
+// and a handle made by one copy must be recognised (dialect, pool, open transaction) by all.
+const shared = ((globalThis as unknown as { __webhookDeskDbState?: DbState }).__webhookDeskDbState ??= {
+  pools: new WeakMap(),
+  pgClients: new WeakMap(),
+  scope: new AsyncLocalStorage(),
+  queues: new WeakMap(),
+});
+interface DbState {
+  pools: WeakMap<object, pg.Pool>;
+  pgClients: WeakMap<object, pg.PoolClient>;
+  scope: AsyncLocalStorage<Scope>;
+  queues: WeakMap<Database.Database, Promise<unknown>>;
+}
+const pools = shared.pools;
 
 export interface PgOptions {
   /** Connections in this process's pool (DATABASE_POOL_MAX, default 10). */
@@ -121,8 +135,8 @@ interface Scope {
   /** The transaction's connection on PostgreSQL. */
   pg?: pg.PoolClient;
 }
-const scope = new AsyncLocalStorage<Scope>();
-const pgClients = new WeakMap<object, pg.PoolClient>();
+const scope = shared.scope;
+const pgClients = shared.pgClients;
 
 // One root handle per process; cached on globalThis so dev hot reloads don't leak handles.
 const g = globalThis as unknown as { __webhookDeskDb?: DB };
@@ -168,7 +182,7 @@ export interface TxOptions {
   isolation?: "serializable" | "read committed";
 }
 
-const queues = new WeakMap<Database.Database, Promise<unknown>>();
+const queues = shared.queues;
 
 /**
  * Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite; a pooled connection on
