@@ -131,7 +131,7 @@ export async function startBenchServer(opts: ServerOptions): Promise<BenchServer
     { name: "bench-ready", doctype: READY_DOCTYPE, url: `${base}/ready` },
     { name: "bench-warm", doctype: WARM_DOCTYPE, url: `${base}/warm`, secret: "bench-secret" },
   ];
-  for (const w of [...opts.webhooks(base), ...own]) insertWebhook(db, w);
+  for (const w of [...opts.webhooks(base), ...own]) await insertWebhook(db, w);
 
   let server: ChildProcess | undefined;
   let worker: ChildProcess | undefined;
