@@ -34,26 +34,32 @@ export function uncappedRest(c: ClaimRequest, found: number, got: number): Claim
   return limit > 0 ? { ...c, limit, cap: Infinity } : undefined;
 }
 
-/** Splits claimed rows into those within their webhook's cap and those to put back (in order). */
+/**
+ * Splits claimed rows into those to send and those to put back (in order). Rows within their
+ * webhook's cap go first, whoever they belong to; then rows over it fill the free slots but
+ * for `cap` of them, as uncappedRest does: a batch that brought only one webhook's flood
+ * still sends most of it, and the slots kept free go to the next webhook with work.
+ */
 export function admit<T extends { webhook: string | null }>(rows: T[], c: ClaimRequest): { admitted: T[]; deferred: T[] } {
   const cap = c.cap ?? Infinity;
   if (!Number.isFinite(cap)) return { admitted: rows, deferred: [] };
   const counts = new Map<string, number>();
   const admitted: T[] = [];
-  const deferred: T[] = [];
+  const over: T[] = [];
   for (const r of rows) {
     if (r.webhook === null) {
       admitted.push(r);
       continue;
     }
     const n = counts.get(r.webhook) ?? c.inflight?.get(r.webhook) ?? 0;
-    if (n >= cap) deferred.push(r);
+    if (n >= cap) over.push(r);
     else {
       counts.set(r.webhook, n + 1);
       admitted.push(r);
     }
   }
-  return { admitted, deferred };
+  const room = Math.max(0, c.limit - cap - admitted.length);
+  return { admitted: admitted.concat(over.slice(0, room)), deferred: over.slice(room) };
 }
 
 /** A log row's stored request, as a claim reads it. */
