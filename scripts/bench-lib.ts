@@ -77,26 +77,47 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 4000 })
 /** Requests sent again because a reused keep-alive socket was reset before any answer. */
 export const clientStats = { reusedSocketRetries: 0 };
 
-export async function postJson(
+export interface HttpAnswer {
+  status: number;
+  text: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+/**
+ * One request to 127.0.0.1:`port` on the bench's keep-alive agent; a request whose reused
+ * socket was reset before any answer (the server closed it idle as we reused it: it never
+ * read the request) is sent once more, and counted in clientStats.
+ */
+export async function httpRequest(
   port: number,
+  method: string,
   path: string,
-  body: string,
+  body: string | undefined,
   headers: Record<string, string>,
   timeoutMs = 30_000,
-): Promise<{ status: number; text: string }> {
-  const first = await postOnce(port, path, body, headers, timeoutMs);
+): Promise<HttpAnswer> {
+  const first = await requestOnce(port, method, path, body, headers, timeoutMs);
   if (first.ok) return first.answer;
-  // The server closed an idle socket as we reused it: it never read the request, so send it again.
   if (!first.reusedReset) throw first.error;
   clientStats.reusedSocketRetries += 1;
-  const again = await postOnce(port, path, body, headers, timeoutMs);
+  const again = await requestOnce(port, method, path, body, headers, timeoutMs);
   if (again.ok) return again.answer;
   throw again.error;
 }
 
-type Attempt = { ok: true; answer: { status: number; text: string } } | { ok: false; error: Error; reusedReset: boolean };
+export const postJson = (port: number, path: string, body: string, headers: Record<string, string>, timeoutMs = 30_000) =>
+  httpRequest(port, "POST", path, body, { "content-type": "application/json", ...headers }, timeoutMs);
 
-function postOnce(port: number, path: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<Attempt> {
+type Attempt = { ok: true; answer: HttpAnswer } | { ok: false; error: Error; reusedReset: boolean };
+
+function requestOnce(
+  port: number,
+  method: string,
+  path: string,
+  body: string | undefined,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<Attempt> {
   return new Promise((resolve) => {
     let answered = false;
     const req = http.request(
@@ -104,25 +125,79 @@ function postOnce(port: number, path: string, body: string, headers: Record<stri
         host: "127.0.0.1",
         port,
         path,
-        method: "POST",
+        method,
         agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers },
+        headers: { ...(body !== undefined ? { "content-length": Buffer.byteLength(body) } : {}), ...headers },
       },
       (res) => {
         answered = true;
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ ok: true, answer: { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") } }));
+        res.on("end", () =>
+          resolve({
+            ok: true,
+            answer: { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), headers: res.headers },
+          }),
+        );
         res.on("error", (error) => resolve({ ok: false, error, reusedReset: false }));
       },
     );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error("timeout")));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: no answer in ${timeoutMs} ms`)));
     req.on("error", (error: NodeJS.ErrnoException) => {
       const reset = error.code === "ECONNRESET" || error.code === "EPIPE";
       resolve({ ok: false, error, reusedReset: !answered && req.reusedSocket && reset });
     });
     req.end(body);
   });
+}
+
+// ─── The bench's documents and events ────────────────────────────────────────────────────
+
+export const doc = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  customer_name: "Acme Corporation",
+  status: "Open",
+  transaction_date: "2026-11-02",
+  currency: "USD",
+  grand_total: 1234.5,
+  items: [{ item_code: "LAPTOP-14", qty: 2, rate: 600, amount: 1200 }],
+  ...extra,
+});
+
+export const eventBody = (doctype: string, name: string) => JSON.stringify({ doctype, event: "on_update", doc: doc(name) });
+
+/** Events per batch the benches post to /api/events. */
+export const BATCH = 100;
+
+/** A batch of BATCH events, documents `<prefix>-0` … `<prefix>-99`. */
+export const batchBody = (doctype: string, prefix: string) =>
+  JSON.stringify(Array.from({ length: BATCH }, (_, j) => ({ doctype, event: "on_update", doc: doc(`${prefix}-${j}`) })));
+
+/**
+ * Posts `batches` batches (prefixes `<prefix>-<i>`), `inFlight` at a time; throws unless every
+ * one is accepted (202). Returns the documents posted.
+ */
+export async function postBatches(
+  port: number,
+  auth: Record<string, string>,
+  doctype: string,
+  prefix: string,
+  batches: number,
+  inFlight: number,
+): Promise<string[]> {
+  const names: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < batches) {
+        const p = `${prefix}-${next++}`;
+        const r = await postJson(port, "/api/events", batchBody(doctype, p), auth);
+        if (r.status !== 202) throw new Error(`${doctype} ingest answered ${r.status}: ${r.text.slice(0, 300)}`);
+        for (let j = 0; j < BATCH; j++) names.push(`${p}-${j}`);
+      }
+    }),
+  );
+  return names;
 }
 
 export async function freePort(): Promise<number> {

@@ -1,8 +1,8 @@
 // Phase "newconn": 200 keep-alive clients post events back to back (each event queues a
 // delivery) while a probe opens a fresh TCP connection every 50 ms and times the first byte
 // of a one-event POST. Load and probe run in their own node processes.
-import { percentile, runClient, sleep, type ClientJob } from "./bench-lib";
-import { eventBody, log, startBenchServer } from "./bench-server";
+import { eventBody, percentile, runClient, sleep, type ClientJob } from "./bench-lib";
+import { log, startBenchServer } from "./bench-server";
 import { round } from "./bench-throughput";
 
 const CLIENTS = 200;

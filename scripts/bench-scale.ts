@@ -36,11 +36,16 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import {
+  BATCH,
+  clientStats,
   cpuSecondsOf,
   descendants,
+  eventBody,
   freePort,
+  httpRequest,
   openLoop,
   percentile,
+  postBatches,
   postJson,
   receiverPortsOf,
   sleep,
@@ -49,7 +54,7 @@ import {
   type Receipt,
   type ReceiverSocket,
 } from "./bench-lib";
-import { ROOT, bin, doc, eventBody, killOnExit, log } from "./bench-server";
+import { ROOT, bin, killOnExit, log } from "./bench-server";
 import { round } from "./bench-throughput";
 
 const RECEIVER_DELAY_MS = 100;
@@ -58,7 +63,6 @@ const WEBHOOK_TIMEOUT_S = 2;
 const LEASE_MARGIN_MS = 2000;
 /** Far above every slot of every worker: the per-webhook in-flight cap never binds here. */
 const MAX_INFLIGHT_PER_WEBHOOK = 100_000;
-const BATCH = 100;
 const INGEST_IN_FLIGHT = 4;
 const LATENCY_RATE = 200;
 const LATENCY_SECONDS = 10;
@@ -361,37 +365,6 @@ function sqliteBackend(): Backend {
 
 // ─── HTTP to the web process ────────────────────────────────────────────────────────────
 
-function request(
-  port: number,
-  method: string,
-  urlPath: string,
-  body: string | undefined,
-  headers: Record<string, string>,
-  timeoutMs = 30_000,
-): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: "127.0.0.1",
-        port,
-        path: urlPath,
-        method,
-        agent: false,
-        headers: { ...headers, ...(body !== undefined ? { "content-length": Buffer.byteLength(body) } : {}) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
-        res.on("error", reject);
-      },
-    );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${urlPath}: no answer in ${timeoutMs} ms`)));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 interface Web {
   port: number;
   env: NodeJS.ProcessEnv;
@@ -427,7 +400,7 @@ async function startWeb(dbUrl: string, dataDir: string, settings: Record<string,
   for (;;) {
     if (!running(proc)) throw new Error(`the web process exited:\n${output().slice(-5000)}`);
     if (Date.now() > by) throw new Error(`the web process did not answer in 90 s:\n${output().slice(-5000)}`);
-    const r = await request(port, "GET", "/login", undefined, {}, 5000).catch(() => undefined);
+    const r = await httpRequest(port, "GET", "/login", undefined, {}, 5000).catch(() => undefined);
     if (r && r.status < 500) break;
     await sleep(200);
   }
@@ -451,11 +424,11 @@ const hook = (name: string, doctype: string, url: string) => ({
 /** Signs in, makes an API key and the bench's webhooks, all through the web process's API. */
 async function setUpThroughApi(port: number, receiverPort: number): Promise<Record<string, string>> {
   const json = { "content-type": "application/json", accept: "application/json" };
-  const login = await request(port, "POST", "/api/login", JSON.stringify({ usr: "Administrator", pwd: ADMIN_PASSWORD }), json);
+  const login = await postJson(port, "/api/login", JSON.stringify({ usr: "Administrator", pwd: ADMIN_PASSWORD }), json);
   if (login.status !== 200) throw new Error(`sign-in answered ${login.status}: ${login.text.slice(0, 300)}`);
   const cookie = (login.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]).join("; ");
   // A session's writes must come from the desk's own origin (NEXTAUTH_URL).
-  const key = await request(port, "POST", "/api/resource/User/Administrator/api-key", undefined, {
+  const key = await httpRequest(port, "POST", "/api/resource/User/Administrator/api-key", undefined, {
     cookie,
     origin: `http://localhost:${port}`,
     accept: "application/json",
@@ -465,7 +438,7 @@ async function setUpThroughApi(port: number, receiverPort: number): Promise<Reco
   const auth = { authorization: `token ${data.api_key}:${data.api_secret}` };
   const base = `http://127.0.0.1:${receiverPort}`;
   for (const k of ["scale", "latency", "ready"] as const) {
-    const r = await request(port, "POST", "/api/resource/Webhook", JSON.stringify(hook(HOOKS[k], DOCTYPES[k], base + PATHS[k])), {
+    const r = await postJson(port, "/api/resource/Webhook", JSON.stringify(hook(HOOKS[k], DOCTYPES[k], base + PATHS[k])), {
       ...json,
       ...auth,
     });
@@ -714,31 +687,6 @@ function steadyRate(firstTimes: number[]): { seconds: number; deliveries: number
   return { seconds, deliveries: hi - lo, perS: (hi - lo) / seconds };
 }
 
-const batchBody = (doctype: string, prefix: string) =>
-  JSON.stringify(Array.from({ length: BATCH }, (_, j) => ({ doctype, event: "on_update", doc: doc(`${prefix}-${j}`) })));
-
-async function postBatches(
-  port: number,
-  auth: Record<string, string>,
-  doctype: string,
-  prefix: string,
-  batches: number,
-): Promise<string[]> {
-  const names: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: INGEST_IN_FLIGHT }, async () => {
-      while (next < batches) {
-        const p = `${prefix}-${next++}`;
-        const r = await postJson(port, "/api/events", batchBody(doctype, p), auth);
-        if (r.status !== 202) throw new Error(`${doctype} ingest answered ${r.status}: ${r.text.slice(0, 300)}`);
-        for (let j = 0; j < BATCH; j++) names.push(`${p}-${j}`);
-      }
-    }),
-  );
-  return names;
-}
-
 async function runOnce(backend: Backend, o: ScaleOptions, kind: "scale" | "kill", n: number, seq: number): Promise<RunResult> {
   const label = `${kind} ${n} worker${n > 1 ? "s" : ""}`;
   const dbName = `bench_scale_${seq}_${kind}_${n}w`;
@@ -760,10 +708,10 @@ async function runOnce(backend: Backend, o: ScaleOptions, kind: "scale" | "kill"
 
     // Backlog, workers paused: ingest alone, then every worker starts on a full queue at once.
     await pauseWorkers(web, auth, workers);
-    await postBatches(web.port, auth, DOCTYPES.warm, `WARM-${seq}`, 10);
+    await postBatches(web.port, auth, DOCTYPES.warm, `WARM-${seq}`, 10, INGEST_IN_FLIGHT);
     const events = o.backlogPerWorker * n;
     const i0 = performance.now();
-    const sent = await postBatches(web.port, auth, DOCTYPES.scale, `S${seq}`, Math.ceil(events / BATCH));
+    const sent = await postBatches(web.port, auth, DOCTYPES.scale, `S${seq}`, Math.ceil(events / BATCH), INGEST_IN_FLIGHT);
     const ingestS = (performance.now() - i0) / 1000;
     log(`${label}: ingested ${sent.length} events in ${ingestS.toFixed(2)} s = ${(sent.length / ingestS).toFixed(0)} events/s`);
 
@@ -972,6 +920,8 @@ function summarize(o: ScaleOptions, database: string, runs: RunResult[], started
     ...(kill ? { kill: { workers: o.killWorkers, ...kill } } : {}),
     ledgers: runs.map((r) => ({ kind: r.kind, workers: r.workers, scale: r.ledger, latency: r.latency_ledger })),
     missing,
+    // The bench's own POSTs sent again after a reused keep-alive socket was reset unanswered.
+    client_reused_socket_retries: clientStats.reusedSocketRetries,
     targets: {
       ingest_per_s: TARGETS.ingestPerS,
       ratio_to_1_worker: TARGETS.ratio,

@@ -12,6 +12,8 @@ import { insertWebhook, type WebhookFixture } from "@/lib/dispatcher/test-suppor
 import {
   cpuSecondsOf,
   descendants,
+  eventBody,
+  doc,
   freePort,
   memoryOf,
   postJson,
@@ -27,19 +29,6 @@ export const bin = (n: string) => path.join(ROOT, "node_modules", ".bin", n);
 export function log(msg: string) {
   process.stdout.write(`[bench] ${msg}\n`);
 }
-
-export const doc = (name: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  customer_name: "Acme Corporation",
-  status: "Open",
-  transaction_date: "2026-11-02",
-  currency: "USD",
-  grand_total: 1234.5,
-  items: [{ item_code: "LAPTOP-14", qty: 2, rate: 600, amount: 1200 }],
-  ...extra,
-});
-
-export const eventBody = (doctype: string, name: string) => JSON.stringify({ doctype, event: "on_update", doc: doc(name) });
 
 export interface ServerOptions {
   label: string;

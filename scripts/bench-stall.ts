@@ -3,8 +3,8 @@
 // accept→receive latency during the stall and counts false timeouts: attempts recorded as
 // "Timed out" although the receiver (which answers at once) got and answered the request.
 import { renderTemplate } from "@/lib/renderer";
-import { clientStats, openLoop, percentile, postJson, sleep } from "./bench-lib";
-import { doc, eventBody, log, startBenchServer, type BenchServer } from "./bench-server";
+import { clientStats, doc, eventBody, openLoop, percentile, postJson, sleep } from "./bench-lib";
+import { log, startBenchServer, type BenchServer } from "./bench-server";
 import { deliveryLedger, round } from "./bench-throughput";
 
 const STEADY_RATE = 200;

@@ -3,12 +3,22 @@
 // delivery ledger, on one server; each step has its own DocType and webhook.
 import { type DB } from "@/db";
 import { loadDispatcherConfig } from "@/lib/dispatcher/config";
-import { openLoop, percentile, postJson, runClient, sleep, type BenchReceiver } from "./bench-lib";
-import { doc, eventBody, log, startBenchServer } from "./bench-server";
+import {
+  BATCH,
+  batchBody,
+  eventBody,
+  openLoop,
+  percentile,
+  postBatches,
+  postJson,
+  runClient,
+  sleep,
+  type BenchReceiver,
+} from "./bench-lib";
+import { log, startBenchServer } from "./bench-server";
 
 const INGEST_EVENTS = 30_000;
 const DELIVERY_EVENTS = 20_000;
-const BATCH = 100;
 const SINGLE_RATE = 200;
 const SINGLE_SECONDS = 5;
 const LATENCY_RATE = 200;
@@ -16,9 +26,6 @@ const LATENCY_SECONDS = 10;
 const DELIVERING = ["bench-delivery", "bench-latency"];
 
 export const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
-
-const batchBody = (doctype: string, prefix: string) =>
-  JSON.stringify(Array.from({ length: BATCH }, (_, j) => ({ doctype, event: "on_update", doc: doc(`${prefix}-${j}`) })));
 
 export async function runThroughput(workerMode: boolean) {
   const srv = await startBenchServer({
@@ -36,24 +43,10 @@ export async function runThroughput(workerMode: boolean) {
     // Warm-up: load the route and the renderer.
     for (let i = 0; i < 20; i++) await postJson(port, "/api/events", batchBody("Bench Ingest", `W-${i}`), auth);
 
-    // Batches of `BATCH`, `inFlight` at a time; throws unless every batch is accepted.
-    const postBatches = async (doctype: string, prefix: string, events: number, inFlight: number) => {
-      let next = 0;
-      const batches = events / BATCH;
-      await Promise.all(
-        Array.from({ length: inFlight }, async () => {
-          while (next < batches) {
-            const r = await postJson(port, "/api/events", batchBody(doctype, `${prefix}-${next++}`), auth);
-            if (r.status !== 202) throw new Error(`${doctype} ingest answered ${r.status}: ${r.text.slice(0, 200)}`);
-          }
-        }),
-      );
-    };
-
     // 1. Ingest: routing evaluates a condition per event (false, so this measures acceptance
     // alone; step 3 measures it with deliveries queued).
     const t0 = performance.now();
-    await postBatches("Bench Ingest", "I", INGEST_EVENTS, 4);
+    await postBatches(port, auth, "Bench Ingest", "I", INGEST_EVENTS / BATCH, 4);
     const ingestPerS = INGEST_EVENTS / ((performance.now() - t0) / 1000);
     log(`ingest: ${ingestPerS.toFixed(0)} events/s`);
 
@@ -78,7 +71,7 @@ export async function runThroughput(workerMode: boolean) {
     const countOf = (w: string) => (delivered.get(w) as { n: number }).n;
     const cpu0 = srv.cpuSeconds();
     const d0 = performance.now();
-    await postBatches("Bench Delivery", "D", DELIVERY_EVENTS, 2);
+    await postBatches(port, auth, "Bench Delivery", "D", DELIVERY_EVENTS / BATCH, 2);
     const dIngested = performance.now();
     const dBy = Date.now() + 120_000;
     while (countOf("bench-delivery") < DELIVERY_EVENTS && Date.now() < dBy) await sleep(20);
