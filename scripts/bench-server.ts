@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { openDatabase, type DB } from "@/db";
+import { DIALECT, openDatabase, type DB } from "@/db";
 import { createApiKeyUnchecked } from "@/lib/services/user/users";
 import { insertWebhook, type WebhookFixture } from "@/lib/dispatcher/test-support";
 import {
@@ -83,7 +83,16 @@ async function warmUp(port: number, auth: Record<string, string>, rec: BenchRece
   while ((rec.byPath.get("/warm")?.ids.size ?? 0) < 1100 && Date.now() < by) await sleep(20);
 }
 
+/**
+ * The SQLite bench writes its fixtures through the app's data layer in this process, whose
+ * dialect DATABASE_URL chose when it loaded: an inherited postgres:// URL would send them there.
+ */
+export function requireSqliteBench(): void {
+  if (DIALECT !== "sqlite") throw new Error("the SQLite bench needs DATABASE_URL unset; use --postgres");
+}
+
 export async function startBenchServer(opts: ServerOptions): Promise<BenchServer> {
+  requireSqliteBench();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `webhook-desk-bench-${opts.label}-`));
   const dbFile = path.join(dir, "desk.db");
   const port = await freePort();

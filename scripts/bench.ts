@@ -17,7 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { clientStats } from "./bench-lib";
-import { ROOT, bin, log } from "./bench-server";
+import { ROOT, bin, log, requireSqliteBench } from "./bench-server";
 import { runNewConn } from "./bench-newconn";
 import { runStall } from "./bench-stall";
 import { runThroughput } from "./bench-throughput";
@@ -74,6 +74,7 @@ async function main() {
     if (scaleNeedsApp(scale)) buildIfNeeded();
     return runScale(scale);
   }
+  requireSqliteBench();
   const phases = selectedPhases(process.argv.slice(2));
   const workerMode = process.argv.includes("--worker");
   buildIfNeeded();

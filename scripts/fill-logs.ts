@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { openDatabase, setDb } from "@/db";
+import { DIALECT, openDatabase, setDb } from "@/db";
 import { migrateDb } from "@/db/migrate";
 import type { Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
@@ -140,6 +140,7 @@ const median = (xs: number[]) => {
 };
 
 async function main() {
+  if (DIALECT !== "sqlite") throw new Error("the Request Log bench runs on SQLite: it needs DATABASE_URL unset");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "request-log-bench-"));
   const file = path.join(dir, "desk.db");
   const db = fill(file);
