@@ -8,6 +8,9 @@ import type { AddressInfo, Socket } from "node:net";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Target, ms, for the p95 of an event's accept→receive at 200 events/s (both benches). */
+export const ACCEPT_TO_RECEIVE_P95_MS = 10;
+
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
