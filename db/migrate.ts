@@ -3,6 +3,7 @@ import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import fs from "node:fs";
 import path from "node:path";
+import type pg from "pg";
 import { sealStoredRequestHeaders } from "@/lib/delivery/sealed";
 import { dialectOfDb, pgPool, type DB } from "./index";
 
@@ -24,12 +25,7 @@ export async function migrateDatabase(db: DB, folder?: string): Promise<string[]
   const migrationsFolder = folder ?? PG_MIGRATIONS_FOLDER;
   const pool = pgPool(db);
   if (!pool) throw new Error("migrateDatabase: a PostgreSQL transaction handle cannot be migrated");
-  const applied = async () => {
-    const exists = await pool.query(`SELECT to_regclass('drizzle.__drizzle_migrations') AS t`);
-    if (!exists.rows[0]?.t) return new Set<number>();
-    const rows = await pool.query<{ created_at: string | number }>(`SELECT created_at FROM drizzle.__drizzle_migrations`);
-    return new Set(rows.rows.map((r) => Number(r.created_at)));
-  };
+  const applied = () => appliedAtPg(pool);
   // Several processes starting at once (web nodes, workers): one migrates, the others wait.
   const lock = await pool.connect();
   try {
@@ -51,6 +47,22 @@ export async function migrateDatabase(db: DB, folder?: string): Promise<string[]
 
 interface Journal {
   entries: { when: number; tag: string }[];
+}
+
+/** How many migrations `db` has applied (drizzle's journal, wherever its dialect keeps it). */
+export async function appliedMigrations(db: DB): Promise<number> {
+  if (dialectOfDb(db) === "sqlite") return appliedAt(db).size;
+  const pool = pgPool(db);
+  if (!pool) throw new Error("appliedMigrations: needs the database's handle, not a transaction's");
+  return (await appliedAtPg(pool)).size;
+}
+
+/** The same on PostgreSQL, where drizzle's migrator keeps its journal in the `drizzle` schema. */
+async function appliedAtPg(pool: pg.Pool): Promise<Set<number>> {
+  const exists = await pool.query(`SELECT to_regclass('drizzle.__drizzle_migrations') AS t`);
+  if (!exists.rows[0]?.t) return new Set<number>();
+  const rows = await pool.query<{ created_at: string | number }>(`SELECT created_at FROM drizzle.__drizzle_migrations`);
+  return new Set(rows.rows.map((r) => Number(r.created_at)));
 }
 
 /** `created_at` of each migration drizzle's migrator has recorded in `db` (none before the first run). */

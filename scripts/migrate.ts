@@ -2,9 +2,8 @@
 // on PostgreSQL) to the database DATABASE_URL names (default data/desk.db) and says which it
 // applied. `npm start`, the worker and the CLI do the same on their own; this is for a deploy
 // step or a backup check.
-import { sql } from "drizzle-orm";
-import { closeDb, DIALECT, openFromEnv, rawGet } from "@/db";
-import { migrateDatabase } from "@/db/migrate";
+import { closeDb, openFromEnv } from "@/db";
+import { appliedMigrations, migrateDatabase } from "@/db/migrate";
 import { databaseName } from "./database-name";
 
 async function main(): Promise<void> {
@@ -12,9 +11,7 @@ async function main(): Promise<void> {
   const db = openFromEnv();
   try {
     const applied = await migrateDatabase(db);
-    // drizzle's migrator keeps its journal in the `drizzle` schema on PostgreSQL.
-    const journal = sql.raw(DIALECT === "pg" ? "drizzle.__drizzle_migrations" : "__drizzle_migrations");
-    const total = (await rawGet<{ n: number }>(sql`SELECT count(*) AS n FROM ${journal}`, db))?.n ?? 0;
+    const total = await appliedMigrations(db);
     if (applied.length === 0) {
       console.log(`${name}: up to date (${total} migration${total === 1 ? "" : "s"} applied before, none pending).`);
     } else {
