@@ -9,7 +9,7 @@ import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { closeDb, openDatabase, rawAll, type DB } from "@/db";
 import { CopyError, copyToPostgres } from "@/db/copy-to";
-import { migrateDb } from "@/db/migrate";
+import { migrateDatabase, migrateDb } from "@/db/migrate";
 import { sqliteSchema as s } from "@/db/schema";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secret-box";
 import "@/lib/delivery";
@@ -148,5 +148,51 @@ describe.skipIf(!serverUrl)("copy-to (SQLite → PostgreSQL)", () => {
     } finally {
       await closeDb(target);
     }
+  });
+
+  it("refuses a database with tables of its own before writing anything (no migration, no pg-boss)", async () => {
+    fill();
+    const c = new pg.Client({ connectionString: targetUrl });
+    await c.connect();
+    try {
+      await c.query(`CREATE TABLE invoices (id int PRIMARY KEY, total numeric)`);
+      await c.query(`INSERT INTO invoices VALUES (1, 9.5)`);
+      await expect(copyToPostgres(source, targetUrl)).rejects.toThrow(CopyError);
+      await expect(copyToPostgres(source, targetUrl)).rejects.toThrow(/not empty \(tables that are not the desk's: invoices\)/);
+      const tables = await c.query(
+        `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
+          WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+      );
+      expect(tables.rows.map((r) => r.t)).toEqual(["public.invoices"]);
+      const schemas = await c.query(`SELECT nspname FROM pg_namespace WHERE nspname IN ('drizzle', 'pgboss')`);
+      expect(schemas.rows).toEqual([]);
+      expect((await c.query(`SELECT id, total::text AS total FROM invoices`)).rows).toEqual([{ id: 1, total: "9.5" }]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("refuses a database with a desk's table names but no desk migrations", async () => {
+    const c = new pg.Client({ connectionString: targetUrl });
+    await c.connect();
+    try {
+      await c.query(`CREATE TABLE "user" (name text)`);
+      await expect(copyToPostgres(source, targetUrl)).rejects.toThrow(/not empty \(tables but no desk migrations: user\)/);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("copies into a desk that was migrated and has no rows", async () => {
+    fill();
+    // Two connections: migrateDatabase holds one for its advisory lock.
+    const target = (await import("@/db")).openPg(targetUrl, { max: 2 });
+    try {
+      await migrateDatabase(target);
+    } finally {
+      await closeDb(target);
+    }
+    const report = await copyToPostgres(source, targetUrl);
+    expect(report.tables.find((t) => t.table === "webhook_header")?.rows).toBe(2);
   });
 });

@@ -3,7 +3,8 @@ import "server-only";
 //
 // Every table of the schema is copied row for row (users, roles, API keys, sessions,
 // webhooks with their still-encrypted secrets, versions, events, request logs, attempts,
-// pending deliveries, jobs, settings) into an EMPTY PostgreSQL database, in one
+// pending deliveries, jobs, settings) into an EMPTY PostgreSQL database (no table at all, or a
+// migrated desk without rows: anything else is refused before a thing is written), in one
 // transaction: the target ends up with all of it or none of it. Values go through both
 // dialects' column mappings (SQLite 0/1 → boolean, JSON text → jsonb), identity sequences
 // are moved past the copied ids, and each pending delivery gets its queue job on the target
@@ -11,7 +12,7 @@ import "server-only";
 import { getTableColumns, getTableName, is, Table } from "drizzle-orm";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
-import { dialectOfDb, openPg, closeDb, rawGet, rawRun, tx, type DB } from "./index";
+import { dialectOfDb, openPg, closeDb, rawAll, rawGet, rawRun, tx, type DB } from "./index";
 import { migrateDatabase } from "./migrate";
 import { pgSchema, sqliteSchema } from "./schema";
 
@@ -60,21 +61,50 @@ function tablesInOrder(): { name: string; pg: PgTable; sqlite: Table }[] {
   return out;
 }
 
-/** Rows in any of the target's tables: copy-to refuses a database that is not empty. */
-async function nonEmptyTables(target: DB): Promise<string[]> {
+/** Those of `tables` (the schema's, by default) that have rows in the target. */
+async function nonEmptyTables(target: DB, tables = tablesInOrder().map((t) => t.name)): Promise<string[]> {
   const found: string[] = [];
-  for (const t of tablesInOrder()) {
-    const row = await rawGet<{ one: number }>(sql`SELECT 1 AS one FROM ${sql.identifier(t.name)} LIMIT 1`, target);
-    if (row) found.push(t.name);
+  for (const name of tables) {
+    const row = await rawGet<{ one: number }>(sql`SELECT 1 AS one FROM ${sql.identifier(name)} LIMIT 1`, target);
+    if (row) found.push(name);
   }
   return found;
 }
 
 export class CopyError extends Error {}
 
+const notEmpty = (what: string) =>
+  new CopyError(
+    `The target database is not empty (${what}); copy-to only copies into an empty database (or a migrated desk with no rows).`,
+  );
+
+/**
+ * Before anything is written (the migration included): the target's public schema must have no
+ * table, or be exactly a migrated desk (drizzle's journal, only the desk's tables) with no rows.
+ */
+async function refuseUnlessEmpty(target: DB): Promise<void> {
+  const tables = (
+    await rawAll<{ name: string }>(
+      sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+      target,
+    )
+  ).map((r) => r.name);
+  if (!tables.length) return;
+  const desk = new Set(tablesInOrder().map((t) => t.name));
+  const foreign = tables.filter((t) => !desk.has(t));
+  const journal = await rawGet<{ t: string | null }>(sql`SELECT to_regclass('drizzle.__drizzle_migrations')::text AS t`, target);
+  if (foreign.length || !journal?.t) {
+    const shown = (foreign.length ? foreign : tables).slice(0, 10).join(", ");
+    throw notEmpty(`${foreign.length ? "tables that are not the desk's" : "tables but no desk migrations"}: ${shown}`);
+  }
+  const full = await nonEmptyTables(target, tables);
+  if (full.length) throw notEmpty(`rows in ${full.join(", ")}`);
+}
+
 /**
  * Copies the SQLite database `source` into the empty PostgreSQL database at `targetUrl`
- * (migrating it first). Throws CopyError, with nothing written, when the target has data.
+ * (migrating it first). Throws CopyError, with nothing written, when the target has tables of
+ * its own or rows.
  */
 export async function copyToPostgres(
   source: DB,
@@ -86,11 +116,11 @@ export async function copyToPostgres(
   const started = Date.now();
   const target = openPg(targetUrl, { max: 2, applicationName: "webhook-desk copy-to" });
   try {
+    await refuseUnlessEmpty(target);
     await migrateDatabase(target);
+    // Again after the migration: someone may have written meanwhile.
     const full = await nonEmptyTables(target);
-    if (full.length) {
-      throw new CopyError(`The target database is not empty (rows in ${full.join(", ")}); copy-to only copies into an empty database.`);
-    }
+    if (full.length) throw notEmpty(`rows in ${full.join(", ")}`);
     const tables: CopyReport["tables"] = [];
     let queued = 0;
     await tx(
