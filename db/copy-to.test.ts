@@ -195,4 +195,37 @@ describe.skipIf(!serverUrl)("copy-to (SQLite → PostgreSQL)", () => {
     const report = await copyToPostgres(source, targetUrl);
     expect(report.tables.find((t) => t.table === "webhook_header")?.rows).toBe(2);
   });
+
+  it("reads the source in one transaction: a write by a running desk meanwhile is not half copied", async () => {
+    fill();
+    const desk = openDatabase(path.join(dir, "desk.db"));
+    const seen: boolean[] = [];
+    try {
+      const report = await copyToPostgres(source, targetUrl, () => {
+        seen.push(source.$client.inTransaction);
+        if (seen.length !== 1) return;
+        // Another connection (the desk still running) logs a request after the first table was read.
+        const now = Date.now();
+        desk
+          .insert(s.webhookRequestLog)
+          .values({
+            name: "log-3",
+            webhook: "Orders",
+            url: "http://127.0.0.1:9/hook",
+            data: "{}",
+            status: "Queued",
+            created: now,
+            modified: now,
+          })
+          .run();
+      });
+      expect(report.tables.find((t) => t.table === "webhook_request_log")?.rows).toBe(2);
+    } finally {
+      await closeDb(desk);
+    }
+    expect(seen.every(Boolean)).toBe(true);
+    expect(source.$client.inTransaction).toBe(false);
+    // The write itself is there for the next read.
+    expect(source.select().from(s.webhookRequestLog).all()).toHaveLength(3);
+  });
 });

@@ -5,7 +5,8 @@ import "server-only";
 // webhooks with their still-encrypted secrets, versions, events, request logs, attempts,
 // pending deliveries, jobs, settings) into an EMPTY PostgreSQL database (no table at all, or a
 // migrated desk without rows: anything else is refused before a thing is written), in one
-// transaction: the target ends up with all of it or none of it. Values go through both
+// transaction: the target ends up with all of it or none of it. The source is read in one
+// read transaction, so a desk still running gives a consistent copy. Values go through both
 // dialects' column mappings (SQLite 0/1 → boolean, JSON text → jsonb), identity sequences
 // are moved past the copied ids, and each pending delivery gets its queue job on the target
 // (`afterCopy`, set by the delivery store), so nothing queued is lost or sent twice.
@@ -123,18 +124,26 @@ export async function copyToPostgres(
     if (full.length) throw notEmpty(`rows in ${full.join(", ")}`);
     const tables: CopyReport["tables"] = [];
     let queued = 0;
-    await tx(
-      async (t) => {
-        for (const table of tablesInOrder()) {
-          const rows = await copyTable(source, t, table);
-          tables.push({ table: table.name, rows });
-          onProgress(table.name, rows);
-        }
-        for (const step of afterCopy) queued += await step(t);
-      },
-      {},
-      target,
-    );
+    // One read transaction on the source (deferred: in WAL mode every table is read from the
+    // snapshot of its first read), so a desk that is still writing gives a consistent copy.
+    const lite = source.$client;
+    lite.exec("BEGIN");
+    try {
+      await tx(
+        async (t) => {
+          for (const table of tablesInOrder()) {
+            const rows = await copyTable(source, t, table);
+            tables.push({ table: table.name, rows });
+            onProgress(table.name, rows);
+          }
+          for (const step of afterCopy) queued += await step(t);
+        },
+        {},
+        target,
+      );
+    } finally {
+      if (lite.inTransaction) lite.exec("COMMIT");
+    }
     return { tables, rows: tables.reduce((n, r) => n + r.rows, 0), queued, ms: Date.now() - started };
   } finally {
     await closeDb(target);
