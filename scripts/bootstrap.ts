@@ -1,5 +1,6 @@
 // Prepares the database before the server starts: secrets, migrations, first-start seed.
 import { closeDb, openFromEnv } from "@/db";
+import { checkEncryptionKey } from "@/db/key-check";
 import { migrateDatabase } from "@/db/migrate";
 import { seedIfEmpty } from "@/db/seed";
 import { authSecret, encryptionKey } from "@/lib/config";
@@ -11,6 +12,7 @@ async function main() {
   const db = openFromEnv();
   try {
     await migrateDatabase(db);
+    await checkEncryptionKey(db);
     report(await seedIfEmpty(db));
   } finally {
     await closeDb(db);

@@ -5,6 +5,7 @@
 // after a kill -9, the leases (SQLite) or pg-boss jobs (PostgreSQL) expire and another
 // worker, or the next start, sends them.
 import { DIALECT, getDb } from "@/db";
+import { checkEncryptionKey } from "@/db/key-check";
 import { migrateDatabase } from "@/db/migrate";
 import { databasePath } from "@/lib/config";
 import { startDispatcher } from "@/lib/dispatcher";
@@ -12,6 +13,7 @@ import { startDispatcher } from "@/lib/dispatcher";
 async function main(): Promise<void> {
   const db = getDb();
   await migrateDatabase(db);
+  await checkEncryptionKey(db);
   startDispatcher({ db, signals: "worker" });
   console.log(`[worker] dispatching from ${DIALECT === "pg" ? "PostgreSQL" : databasePath()}`);
 }
