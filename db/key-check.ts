@@ -23,7 +23,7 @@ export class EncryptionKeyMismatch extends Error {
 interface KeyCheckOptions {
   /** The key to check (default: encryptionKey(), the environment's or the data folder's). */
   key?: string;
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
   warn?: (message: string) => void;
 }
 
