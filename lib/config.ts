@@ -2,24 +2,10 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { dataDir } from "./data-dir.mjs";
 
-const DEFAULT_DATABASE_URL = "file:./data/desk.db";
-
-/** Path of the SQLite file named by DATABASE_URL (`file:./data/desk.db` or a plain path). */
-export function databasePath(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL): string {
-  const p = url.startsWith("file:") ? url.slice("file:".length) : url;
-  return p === ":memory:" ? p : path.resolve(p);
-}
-
-/** Where generated secrets live: DATA_DIR, else the database's folder. */
-function dataDir(): string {
-  if (process.env.DATA_DIR) return path.resolve(process.env.DATA_DIR);
-  // On PostgreSQL every node must share the secrets: set them in the environment (README);
-  // the ./data files are a one-machine convenience.
-  if (/^postgres(ql)?:\/\//i.test(process.env.DATABASE_URL ?? "")) return path.resolve("data");
-  const db = databasePath();
-  return db === ":memory:" ? path.resolve("data") : path.dirname(db);
-}
+// The folders' rule (also scripts/start.mjs's): lib/data-dir.mjs.
+export { databasePath } from "./data-dir.mjs";
 
 /**
  * Returns the value of `envName`, or the contents of `<data dir>/<file>`, creating it

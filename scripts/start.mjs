@@ -4,6 +4,7 @@
 import { spawnSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { dataDir } from "../lib/data-dir.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 process.chdir(root);
@@ -17,16 +18,8 @@ function run(cmd, args, env = process.env) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-function readSecret(file) {
-  const url = process.env.DATABASE_URL || "file:./data/desk.db";
-  // Same folder as lib/config.ts: DATA_DIR, ./data on PostgreSQL, else the SQLite file's folder.
-  const dir = process.env.DATA_DIR
-    ? path.resolve(process.env.DATA_DIR)
-    : /^postgres(ql)?:\/\//i.test(url)
-      ? path.resolve("data")
-      : path.dirname(path.resolve(url.replace(/^file:/, "")));
-  return fs.readFileSync(path.join(dir, file), "utf8").trim();
-}
+/** A secret bootstrap.ts generated, from the data folder lib/config.ts keeps it in. */
+const readSecret = (file) => fs.readFileSync(path.join(dataDir(), file), "utf8").trim();
 
 run(bin("tsx"), ["--conditions=react-server", "scripts/bootstrap.ts"]);
 
