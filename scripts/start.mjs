@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm start`: migrate + seed the embedded SQLite database, build once if there is no
-// build, then serve the desk (and, unless WEBHOOK_WORKER=0, the dispatcher) on PORT.
+// `npm start`: migrate + seed the database DATABASE_URL names (the embedded SQLite file by
+// default, or PostgreSQL) and check its encryption key (scripts/bootstrap.ts), build once if
+// there is no build, then serve the desk (and, unless WEBHOOK_WORKER=0, the dispatcher) on PORT.
 import { spawnSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
