@@ -12,6 +12,9 @@ import "server-only";
 //
 // The dispatcher's side (`pgCycle`) batches a cycle's outcomes into a handful of statements
 // (unnest arrays), then claims each queue, all in one transaction, as SQLite's cycle does.
+//
+// The read-only store functions (logOutcome, pendingDeliveryOf, deliveryIdTaken) are
+// written once, with drizzle, in store.ts.
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { pgClientOf, tx, type DB } from "@/db";
@@ -28,7 +31,7 @@ import {
   storedRequest,
   type StoredRequestRow,
 } from "./claims";
-import type { ClaimedDelivery, ClaimRequest, LogOutcome, NewDelivery, NewLog, Outcome, PendingDelivery, Requeue } from "./types";
+import type { ClaimedDelivery, ClaimRequest, NewDelivery, NewLog, Outcome, Requeue } from "./types";
 
 /** A delivery row as the statements that give it a job return it. */
 interface JobbedRow {
@@ -209,17 +212,6 @@ export async function cancelWebhook(db: DB, webhook: string, reason: string, now
   });
 }
 
-/** The delivery still queued for a log (a retry scheduled, a send in flight, or held), if any. */
-export async function pendingDeliveryOf(db: DB, log: string): Promise<PendingDelivery | undefined> {
-  return onClient(db, async (c) => {
-    const r = await c.query<PendingDelivery>(
-      `SELECT id, lease_until AS "leaseUntil", due_at AS "dueAt", held FROM delivery WHERE log = $1 LIMIT 1`,
-      [log],
-    );
-    return r.rows[0];
-  });
-}
-
 /**
  * Queues one manual attempt for a log now (manual deliveries are never retried): moves up
  * its pending delivery when there is one (so a log never has two), else inserts one. A
@@ -266,21 +258,6 @@ export async function requeue(db: DB, r: Requeue): Promise<void> {
       requeuedLogValues(r),
     );
     await c.query(`SELECT pg_notify('${WORK_CHANNEL}', $1)`, [queue]);
-  });
-}
-
-export async function deliveryIdTaken(db: DB, id: string): Promise<boolean> {
-  return onClient(db, async (c) => ((await c.query(`SELECT 1 FROM delivery WHERE id = $1`, [id])).rowCount ?? 0) > 0);
-}
-
-/** The final state of a log row (Send Test waits for it). */
-export async function logOutcome(db: DB, log: string): Promise<LogOutcome | undefined> {
-  return onClient(db, async (c) => {
-    const r = await c.query<LogOutcome>(
-      `SELECT status, http_status AS "httpStatus", duration_ms AS "durationMs", response, error, attempts FROM webhook_request_log WHERE name = $1`,
-      [log],
-    );
-    return r.rows[0];
   });
 }
 
