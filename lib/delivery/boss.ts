@@ -22,8 +22,6 @@ import { serverKey } from "./server-key";
 
 /** pg-boss's schema (its default). */
 export const BOSS_SCHEMA = "pgboss";
-/** The channel every commit that queues work notifies (payload: the queue, or "job"). */
-export const WORK_CHANNEL = "webhook_desk_work";
 
 /** Anything that runs a parameterized statement: a pool or a transaction's client. */
 export interface Sql {

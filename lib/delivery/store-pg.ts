@@ -3,8 +3,9 @@ import "server-only";
 // with the same effects as store-sqlite.ts row for row: the same `delivery`,
 // `webhook_request_log` and `webhook_request_attempt` writes, statuses and lease rules. What
 // PostgreSQL adds is the pg-boss job that carries each due or waiting delivery (./boss.ts):
-// inserted, replaced or deleted in the same transaction as the delivery row, and a
-// `pg_notify` on WORK_CHANNEL that wakes idle workers when that transaction commits.
+// inserted, replaced or deleted in the same transaction as the delivery row. Idle workers
+// are woken after the commit, by the caller (notifyDeliveriesQueued in ./signal.ts): a
+// pg_notify inside these transactions would take PostgreSQL's notify lock at every commit.
 //
 // Invariants: a delivery that is not held has one live job, delivery.job; a held one has
 // none (job NULL) and releasing it inserts one. A fetched job whose id is not delivery.job
@@ -20,7 +21,7 @@ import type pg from "pg";
 import { pgClientOf, tx, type DB } from "@/db";
 import { onCopied } from "@/db/copy-to";
 import { LOG_STATUS } from "@/lib/constants";
-import { BOSS_SCHEMA, deleteJobs, ensureBoss, fetchJobs, insertJobs, WORK_CHANNEL, type NewJob, type Sql } from "./boss";
+import { BOSS_SCHEMA, deleteJobs, ensureBoss, fetchJobs, insertJobs, type NewJob, type Sql } from "./boss";
 import {
   admit,
   CAP_DEFER_MS,
@@ -31,6 +32,7 @@ import {
   storedRequest,
   type StoredRequestRow,
 } from "./claims";
+import { WORK_CHANNEL } from "./signal";
 import type { ClaimedDelivery, ClaimRequest, NewDelivery, NewLog, Outcome, Requeue } from "./types";
 
 /** A delivery row as the statements that give it a job return it. */
@@ -73,8 +75,8 @@ async function onClient<T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>): Promis
 const col = <T>(entries: { log: NewLog; delivery?: NewDelivery }[], f: (l: NewLog) => T) => entries.map((e) => f(e.log));
 
 /**
- * New log rows, and their deliveries (each with its job, and a wake-up at commit) where there
- * is something to send: three statements however many (two without deliveries).
+ * New log rows, and their deliveries (each with its job) where there is something to send:
+ * two statements however many (one without deliveries).
  */
 export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewDelivery }[]): Promise<void> {
   if (!entries.length) return;
@@ -93,15 +95,12 @@ export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewD
             $10::text[], $11::text[], $12::text[], $13::text[], $14::bool[], $15::text[], $16::bigint[])
             AS x(name, webhook, reference_document, headers, data, "user", url, error, reference_doctype,
               doc_event, request_method, event, status, is_test, request_headers, created)
-          RETURNING name, created),
-        d AS (
-          INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created, job)
-          SELECT y.id, y.log, y.webhook, y.queue, y.timeout_ms, y.max_retries, 0, y.manual, y.sign, false, y.due_at, l.created, y.job
-          FROM unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::int[], $22::int[], $23::bool[], $24::bool[], $25::bigint[], $26::text[])
-            AS y(id, log, webhook, queue, timeout_ms, max_retries, manual, sign, due_at, job)
-          JOIN l ON l.name = y.log
-          RETURNING queue)
-        SELECT pg_notify('${WORK_CHANNEL}', q) FROM (SELECT DISTINCT queue AS q FROM d) s`,
+          RETURNING name, created)
+        INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created, job)
+        SELECT y.id, y.log, y.webhook, y.queue, y.timeout_ms, y.max_retries, 0, y.manual, y.sign, false, y.due_at, l.created, y.job
+        FROM unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::int[], $22::int[], $23::bool[], $24::bool[], $25::bigint[], $26::text[])
+          AS y(id, log, webhook, queue, timeout_ms, max_retries, manual, sign, due_at, job)
+        JOIN l ON l.name = y.log`,
       values: [
         col(entries, (l) => l.name),
         col(entries, (l) => l.webhook),
@@ -171,7 +170,10 @@ export async function holdWebhook(db: DB, webhook: string, now = Date.now()): Pr
   });
 }
 
-/** Enabling it again: held deliveries go when due (at once if their time passed), each with a new job. */
+/**
+ * Enabling it again: held deliveries go when due (at once if their time passed), each with a
+ * new job. The caller wakes the workers after the commit (notifyDeliveriesQueued).
+ */
 export async function releaseWebhook(db: DB, webhook: string, now = Date.now()): Promise<number> {
   return onClient(db, async (c) => {
     const released = await c.query<JobbedRow & { due_at: number }>(
@@ -191,7 +193,6 @@ export async function releaseWebhook(db: DB, webhook: string, now = Date.now()):
       c,
       released.rows.map((r) => jobOf(r, Math.max(r.due_at, now))),
     );
-    await c.query(`SELECT pg_notify('${WORK_CHANNEL}', q) FROM unnest($1::text[]) AS q`, [[...new Set(released.rows.map((r) => r.queue))]]);
     return released.rowCount;
   });
 }
@@ -216,12 +217,12 @@ export async function cancelWebhook(db: DB, webhook: string, reason: string, now
  * Queues one manual attempt for a log now (manual deliveries are never retried): moves up
  * its pending delivery when there is one (so a log never has two), else inserts one. A
  * delivery in flight keeps its lease, as on SQLite: its new job starts when the lease ends.
+ * The caller wakes the workers after the commit (notifyDeliveriesQueued), once for a batch.
  */
 export async function requeue(db: DB, r: Requeue): Promise<void> {
   await onClient(db, async (c) => {
     const pending = (await c.query<{ id: string }>(`SELECT id FROM delivery WHERE log = $1 LIMIT 1`, [r.log])).rows[0];
     const job = randomUUID();
-    let queue = r.queue;
     if (pending) {
       // max_retries = attempts: the attempt about to be made is the last one.
       const moved = await c.query<{
@@ -239,7 +240,6 @@ export async function requeue(db: DB, r: Requeue): Promise<void> {
       );
       const m = moved.rows[0];
       if (m) {
-        queue = m.queue;
         await deleteJobs(c, [{ queue: m.queue, job: m.old_job }]);
         const startAfter = m.lease_until !== null && m.lease_until > r.now ? m.lease_until : r.now;
         await insertJobs(c, [{ id: job, queue: m.queue, delivery: r.id, webhook: m.webhook, timeoutMs: m.timeout_ms, startAfter }]);
@@ -257,7 +257,6 @@ export async function requeue(db: DB, r: Requeue): Promise<void> {
          data = $5, request_headers = $6, modified = $7 WHERE name = $8`,
       requeuedLogValues(r),
     );
-    await c.query(`SELECT pg_notify('${WORK_CHANNEL}', $1)`, [queue]);
   });
 }
 
@@ -565,8 +564,8 @@ export async function pgReleaseAll(pool: pg.Pool, owner: string, now = Date.now(
       c,
       fresh.map((x) => jobOf(x, now)),
     );
-    if (fresh.length)
-      await c.query(`SELECT pg_notify('${WORK_CHANNEL}', q) FROM unnest($1::text[]) AS q`, [[...new Set(fresh.map((x) => x.queue))]]);
+    // Once, at shutdown, and the pool closes right after: at this commit, not after it.
+    if (fresh.length) await c.query(`SELECT pg_notify($1, 'queued')`, [WORK_CHANNEL]);
     return r.rowCount ?? 0;
   });
 }
