@@ -35,7 +35,7 @@ export class PgSource implements DeliverySource {
     if (this.closed) return void (await stop().catch(() => undefined));
     this.stopMaintenance = stop;
     const repair = () =>
-      pgRepairJobs(this.pool)
+      pgRepairJobs(this.db)
         .then((n) => n && console.log(`[delivery] gave ${n} pending deliver${n === 1 ? "y" : "ies"} the job they lacked`))
         .catch((e: unknown) => console.error("[delivery] job repair failed:", e));
     this.repairTimer = setInterval(repair, REPAIR_MS);
@@ -44,8 +44,7 @@ export class PgSource implements DeliverySource {
   }
 
   async cycle(outcomes: Outcome[], claims: ClaimRequest[]): Promise<Map<string, ClaimedDelivery[]>> {
-    await ensureBoss(this.db);
-    return pgCycle(this.pool, outcomes, claims, this.opts.owner, this.opts.leaseMarginMs);
+    return pgCycle(this.db, outcomes, claims, this.opts.owner, this.opts.leaseMarginMs);
   }
 
   nextDueAt(queue: string, capped: string[]): Promise<number | null> {
@@ -53,7 +52,7 @@ export class PgSource implements DeliverySource {
   }
 
   releaseAll(): Promise<number> {
-    return pgReleaseAll(this.pool, this.opts.owner);
+    return pgReleaseAll(this.db, this.opts.owner);
   }
 
   onWork(cb: (topic: Topic) => void): () => void {

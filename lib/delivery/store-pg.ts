@@ -12,13 +12,14 @@ import "server-only";
 // is stale and deleted unsent.
 //
 // The dispatcher's side (`pgCycle`) batches a cycle's outcomes into a handful of statements
-// (unnest arrays), then claims each queue, all in one transaction, as SQLite's cycle does.
+// (unnest arrays), then claims each queue, all in one READ COMMITTED transaction (every
+// write there is guarded in its WHERE: the job id, the lease owner), as SQLite's cycle does.
 //
 // The read-only store functions (logOutcome, pendingDeliveryOf, deliveryIdTaken) are
 // written once, with drizzle, in store.ts.
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { pgClientOf, tx, type DB } from "@/db";
+import { pgClientOf, tx, type DB, type TxOptions } from "@/db";
 import { onCopied } from "@/db/copy-to";
 import { LOG_STATUS } from "@/lib/constants";
 import { BOSS_SCHEMA, deleteJobs, ensureBoss, fetchJobs, insertJobs, type NewJob, type Sql } from "./boss";
@@ -54,10 +55,11 @@ const jobOf = (r: JobbedRow, startAfter: number): NewJob => ({
 });
 
 /**
- * Runs `fn` on the connection of the caller's transaction, or in a transaction of its own.
- * pg-boss's schema is made sure of first (once per process; see ensureBoss).
+ * Runs `fn` on the connection of the caller's transaction, or in a transaction of its own
+ * (db/index.ts's tx: re-run on a serialization failure or deadlock). pg-boss's schema is
+ * made sure of first (once per process; see ensureBoss).
  */
-async function onClient<T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+async function onClient<T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>, isolation?: TxOptions["isolation"]): Promise<T> {
   await ensureBoss(db);
   const open = pgClientOf(db);
   if (open) return fn(open);
@@ -67,10 +69,13 @@ async function onClient<T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>): Promis
       if (!c) throw new Error("The PostgreSQL delivery store needs a PostgreSQL handle");
       return fn(c);
     },
-    {},
+    { isolation },
     db,
   );
 }
+
+/** The dispatcher's transactions: on its own pool, READ COMMITTED (see the top of this file). */
+const dispatcherTx = <T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => onClient(db, fn, "read committed");
 
 const col = <T>(entries: { log: NewLog; delivery?: NewDelivery }[], f: (l: NewLog) => T) => entries.map((e) => f(e.log));
 
@@ -478,29 +483,13 @@ async function claimOnce(
   return { found: jobs.length, claimed };
 }
 
-/** One transaction on a connection of `pool`. */
-async function inTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query("BEGIN");
-    const out = await fn(c);
-    await c.query("COMMIT");
-    return out;
-  } catch (e) {
-    await c.query("ROLLBACK").catch(() => undefined);
-    throw e;
-  } finally {
-    c.release();
-  }
-}
-
 /**
  * One transaction per dispatcher cycle: the outcomes of finished requests, then the next
  * claims. If the batch fails, outcomes are written one by one so a bad row cannot sink the
  * rest (and nothing is claimed this cycle). As store-sqlite's cycle.
  */
 export async function pgCycle(
-  pool: pg.Pool,
+  db: DB,
   outcomes: Outcome[],
   claims: ClaimRequest[],
   owner: string,
@@ -508,7 +497,7 @@ export async function pgCycle(
   now = Date.now(),
 ): Promise<Map<string, ClaimedDelivery[]>> {
   try {
-    return await inTx(pool, async (c) => {
+    return await dispatcherTx(db, async (c) => {
       await writeOutcomes(c, outcomes, owner, now);
       const claimed = new Map<string, ClaimedDelivery[]>();
       for (const req of claims) if (req.limit > 0) claimed.set(req.queue, await claimQueue(c, req, owner, leaseMarginMs, now));
@@ -519,7 +508,7 @@ export async function pgCycle(
     console.error("[delivery] batch write failed, writing outcomes one by one:", batchError);
     for (const o of outcomes) {
       try {
-        await inTx(pool, (c) => writeOutcomes(c, [o], owner, now));
+        await dispatcherTx(db, (c) => writeOutcomes(c, [o], owner, now));
       } catch (e) {
         // The job will expire and the delivery be sent again: at least once, never lost.
         console.error(`[delivery] could not record the outcome of delivery ${o.delivery.id}:`, e);
@@ -539,8 +528,8 @@ export async function pgNextDueAt(pool: pg.Pool, queue: string, capped: string[]
 }
 
 /** Gives back every lease this owner holds (shutdown): each delivery gets a new job, due now. */
-export async function pgReleaseAll(pool: pg.Pool, owner: string, now = Date.now()): Promise<number> {
-  return inTx(pool, async (c) => {
+export async function pgReleaseAll(db: DB, owner: string, now = Date.now()): Promise<number> {
+  return dispatcherTx(db, async (c) => {
     const r = await c.query<{
       id: string;
       queue: string;
@@ -575,8 +564,8 @@ export async function pgReleaseAll(pool: pg.Pool, owner: string, now = Date.now(
  * a job archived or failed by hand, a pg-boss table emptied): each gets one, due at its
  * due_at. Run now and then by workers; a no-op when the invariant holds.
  */
-export async function pgRepairJobs(pool: pg.Pool, now = Date.now()): Promise<number> {
-  return inTx(pool, (c) => repairJobs(c, now));
+export async function pgRepairJobs(db: DB, now = Date.now()): Promise<number> {
+  return dispatcherTx(db, (c) => repairJobs(c, now));
 }
 
 async function repairJobs(c: Sql, now: number): Promise<number> {
