@@ -1,10 +1,15 @@
-// The PostgreSQL store's rules below the dispatcher: wake-ups reach other processes after
-// the commit, coalesced.
+// The PostgreSQL store's rules below the dispatcher: a claim is not fooled by stale jobs, and
+// wake-ups reach other processes after the commit, coalesced.
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sleep, until } from "@/lib/dispatcher/test-support";
+import { pgClientOf, rawAll, tx } from "@/db";
+import { enqueue, sleep, until } from "@/lib/dispatcher/test-support";
 import { freshDb, onPostgres, type FreshDb } from "@/test/db";
+import { insertJobs } from "./boss";
 import { notifyDeliveriesQueued, notifyJobQueued, WORK_CHANNEL } from "./signal";
+import { pgCycle } from "./store-pg";
 
 let t: FreshDb;
 beforeEach(async () => {
@@ -12,6 +17,39 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await t.close();
+});
+
+const hook = { name: "hook", url: "http://127.0.0.1:9/hook" };
+const jobsOf = async () => (await rawAll<{ d: string }>(sql`SELECT data->>'d' AS d FROM pgboss.job ORDER BY 1`, t.db)).map((j) => j.d);
+
+describe.runIf(onPostgres)("the PostgreSQL delivery store", () => {
+  it("claims past batches made only of stale jobs, so a due queue never looks drained", async () => {
+    // Older than the live ones, so fetched first: two whole batches of jobs whose deliveries are gone.
+    await tx(
+      async (x) => {
+        const c = pgClientOf(x);
+        if (!c) throw new Error("no PostgreSQL client");
+        await insertJobs(
+          c,
+          Array.from({ length: 8 }, (_, i) => ({
+            id: randomUUID(),
+            queue: "default",
+            delivery: `gone-${i}`,
+            webhook: "hook",
+            timeoutMs: 1000,
+            startAfter: Date.now() - 60_000,
+          })),
+        );
+      },
+      {},
+      t.db,
+    );
+    const queued = await enqueue(t.db, hook, ['{"n":1}', '{"n":2}'], Date.now() - 1000);
+    const claimed = await pgCycle(t.db, [], [{ queue: "default", limit: 4 }], "worker-a", 1000);
+    expect((claimed.get("default") ?? []).map((d) => d.id).sort()).toEqual(queued.map((q) => q.id).sort());
+    // The stale jobs were dropped unsent; the claimed ones stay (active) until their outcome.
+    expect(await jobsOf()).toEqual(queued.map((q) => q.id).sort());
+  });
 });
 
 describe.runIf(onPostgres)("wake-ups on PostgreSQL", () => {

@@ -85,8 +85,7 @@ const col = <T>(entries: { log: NewLog; delivery?: NewDelivery }[], f: (l: NewLo
  */
 export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewDelivery }[]): Promise<void> {
   if (!entries.length) return;
-  const sending = entries.filter((e): e is { log: NewLog; delivery: NewDelivery } => e.delivery !== undefined);
-  const jobs = sending.map(() => randomUUID());
+  const sending = entries.flatMap((e) => (e.delivery ? [{ log: e.log, delivery: e.delivery, job: randomUUID() }] : []));
   const d = (f: (x: NewDelivery) => unknown) => sending.map((e) => f(e.delivery));
   await onClient(db, async (c) => {
     await c.query({
@@ -132,13 +131,13 @@ export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewD
         d((x) => x.manual),
         d((x) => x.sign),
         d((x) => x.dueAt),
-        jobs,
+        sending.map((e) => e.job),
       ],
     });
     await insertJobs(
       c,
-      sending.map((e, i) => ({
-        id: jobs[i] ?? randomUUID(),
+      sending.map((e) => ({
+        id: e.job,
         queue: e.delivery.queue,
         delivery: e.delivery.id,
         webhook: e.delivery.webhook,
@@ -406,15 +405,53 @@ async function writeOutcomes(c: Sql, outcomes: Outcome[], owner: string, now: nu
     );
 }
 
+/** A claim fetches again while stale jobs took slots of its batch, this many rounds at most. */
+const CLAIM_ROUNDS = 4;
+
 /**
- * Fetches up to `c.limit` jobs of `c.queue` (passing by webhooks at their cap) and leases
+ * Fetches up to `req.limit` jobs of `req.queue` (passing by webhooks at their cap) and leases
  * their deliveries; stale jobs are deleted, and jobs of one webhook beyond its cap are
- * replaced by jobs due CAP_DEFER_MS later.
+ * replaced by jobs due CAP_DEFER_MS later. When the capped claim ran out of due rows, the
+ * uncapped rest follows (see uncappedRest).
  */
 async function claimQueue(c: Sql, req: ClaimRequest, owner: string, leaseMarginMs: number, now: number): Promise<ClaimedDelivery[]> {
-  const fair = await claimOnce(c, req, owner, leaseMarginMs, now);
+  const fair = await claimFilling(c, req, owner, leaseMarginMs, now);
   const rest = uncappedRest(req, fair.found, fair.claimed.length);
-  return rest ? fair.claimed.concat((await claimOnce(c, rest, owner, leaseMarginMs, now)).claimed) : fair.claimed;
+  return rest ? fair.claimed.concat((await claimFilling(c, rest, owner, leaseMarginMs, now)).claimed) : fair.claimed;
+}
+
+/**
+ * claimOnce, again while a round's batch was full but stale jobs (dropped unsent) left slots
+ * empty: a batch of stale jobs alone must not read as a drained queue, or the dispatcher
+ * would wait for its next poll with work due. `found`: the slots earlier rounds filled plus
+ * what the last round fetched, so it is below `req.limit` exactly when the queue ran dry.
+ */
+async function claimFilling(
+  c: Sql,
+  req: ClaimRequest,
+  owner: string,
+  leaseMarginMs: number,
+  now: number,
+): Promise<{ found: number; claimed: ClaimedDelivery[] }> {
+  const claimed: ClaimedDelivery[] = [];
+  for (let round = 1; ; round++) {
+    const limit = req.limit - claimed.length;
+    const r = await claimOnce(c, { ...req, limit, inflight: withClaimed(req.inflight, claimed) }, owner, leaseMarginMs, now);
+    const found = claimed.length + r.found;
+    claimed.push(...r.claimed);
+    if (!r.stale || r.found < limit || claimed.length >= req.limit || round >= CLAIM_ROUNDS) return { found, claimed };
+  }
+}
+
+/** In-flight counts per webhook once `claimed` are sent too (a later round keeps the cap). */
+function withClaimed(
+  inflight: ReadonlyMap<string, number> | undefined,
+  claimed: ClaimedDelivery[],
+): ReadonlyMap<string, number> | undefined {
+  if (!claimed.length) return inflight;
+  const out = new Map(inflight);
+  for (const d of claimed) if (d.webhook !== null) out.set(d.webhook, (out.get(d.webhook) ?? 0) + 1);
+  return out;
 }
 
 async function claimOnce(
@@ -423,14 +460,13 @@ async function claimOnce(
   owner: string,
   leaseMarginMs: number,
   now: number,
-): Promise<{ found: number; claimed: ClaimedDelivery[] }> {
+): Promise<{ found: number; stale: number; claimed: ClaimedDelivery[] }> {
   const jobs = await fetchJobs(c, req.queue, req.limit, cappedWebhooks(req), leaseMarginMs);
-  if (!jobs.length) return { found: 0, claimed: [] };
+  if (!jobs.length) return { found: 0, stale: 0, claimed: [] };
   const { admitted, deferred } = admit(
     jobs.map((j) => ({ ...j, webhook: j.data.w ?? null })),
     req,
   );
-  const stale: { queue: string; job: string }[] = deferred.map((j) => ({ queue: req.queue, job: j.id }));
   if (deferred.length) {
     const moved = await c.query<{ id: string; queue: string; webhook: string | null; timeout_ms: number; job: string }>(
       `UPDATE delivery d SET job = j.fresh FROM unnest($1::text[], $2::text[], $3::text[]) AS j(id, job, fresh)
@@ -442,29 +478,26 @@ async function claimOnce(
       moved.rows.map((r) => jobOf(r, now + CAP_DEFER_MS)),
     );
   }
-  let rows: ClaimRow[] = [];
-  if (admitted.length) {
-    rows = (
-      await c.query<ClaimRow>(
-        `UPDATE delivery d SET lease_owner = $3, lease_until = $4::bigint + d.timeout_ms + $5::bigint, due_at = $4::bigint + d.timeout_ms + $5::bigint
-         FROM unnest($1::text[], $2::text[]) AS j(id, job)
-         WHERE d.id = j.id AND d.job = j.job AND NOT d.held
-         RETURNING d.id, d.log, d.webhook, d.queue, d.timeout_ms, d.max_retries, d.attempts, d.manual, d.sign, d.job`,
-        [admitted.map((j) => j.data.d), admitted.map((j) => j.id), owner, now, leaseMarginMs],
-      )
-    ).rows;
-    const live = new Set(rows.map((r) => r.job));
-    for (const j of admitted) if (!live.has(j.id)) stale.push({ queue: req.queue, job: j.id });
-  }
-  await deleteJobs(c, stale);
-  if (!rows.length) return { found: jobs.length, claimed: [] };
-  const requests = new Map(
-    (
-      await c.query<StoredRequestRow & { name: string }>(
-        `SELECT name, request_method, url, data, request_headers, headers FROM webhook_request_log WHERE name = ANY($1::text[])`,
-        [rows.map((r) => r.log)],
-      )
-    ).rows.map((r) => [r.name, r]),
+  // The lease and the stored request in one statement.
+  const rows = admitted.length
+    ? (
+        await c.query<ClaimRow & StoredRequestRow>(
+          `WITH claimed AS (
+             UPDATE delivery d SET lease_owner = $3, lease_until = $4::bigint + d.timeout_ms + $5::bigint, due_at = $4::bigint + d.timeout_ms + $5::bigint
+             FROM unnest($1::text[], $2::text[]) AS j(id, job)
+             WHERE d.id = j.id AND d.job = j.job AND NOT d.held
+             RETURNING d.id, d.log, d.webhook, d.queue, d.timeout_ms, d.max_retries, d.attempts, d.manual, d.sign, d.job)
+           SELECT claimed.*, l.request_method, l.url, l.data, l.request_headers, l.headers
+           FROM claimed LEFT JOIN webhook_request_log l ON l.name = claimed.log`,
+          [admitted.map((j) => j.data.d), admitted.map((j) => j.id), owner, now, leaseMarginMs],
+        )
+      ).rows
+    : [];
+  const live = new Set(rows.map((r) => r.job));
+  const stale = admitted.filter((j) => !live.has(j.id));
+  await deleteJobs(
+    c,
+    [...deferred, ...stale].map((j) => ({ queue: req.queue, job: j.id })),
   );
   const claimed = rows.map((r) => ({
     id: r.id,
@@ -478,9 +511,9 @@ async function claimOnce(
     manual: r.manual,
     sign: r.sign,
     job: r.job,
-    ...storedRequest(requests.get(r.log)),
+    ...storedRequest(r),
   }));
-  return { found: jobs.length, claimed };
+  return { found: jobs.length, stale: stale.length, claimed };
 }
 
 /**
