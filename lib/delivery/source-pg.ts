@@ -1,7 +1,7 @@
 import "server-only";
 // The dispatcher's source on PostgreSQL (see source.ts): cycles of store-pg.ts on the
 // dispatcher's pool, pg-boss maintenance so expired jobs come back, a periodic repair of
-// deliveries left without a job, and LISTEN for wake-ups.
+// deliveries left without a job (one worker at a time does it), and LISTEN for wake-ups.
 import type pg from "pg";
 import { pgPool, type DB } from "@/db";
 import { ensureBoss, startBossMaintenance } from "./boss";

@@ -1,15 +1,16 @@
-// The PostgreSQL store's rules below the dispatcher: a claim is not fooled by stale jobs, and
-// wake-ups reach other processes after the commit, coalesced.
+// The PostgreSQL store's rules below the dispatcher: a claim is not fooled by stale jobs, the
+// job repair runs in one worker at a time, and wake-ups reach other processes after the
+// commit, coalesced.
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { pgClientOf, rawAll, tx } from "@/db";
+import { closeDb, openPg, pgClientOf, rawAll, rawRun, tx } from "@/db";
 import { enqueue, sleep, until } from "@/lib/dispatcher/test-support";
 import { freshDb, onPostgres, type FreshDb } from "@/test/db";
 import { insertJobs } from "./boss";
 import { notifyDeliveriesQueued, notifyJobQueued, WORK_CHANNEL } from "./signal";
-import { pgCycle } from "./store-pg";
+import { pgCycle, pgRepairJobs, REPAIR_LOCK } from "./store-pg";
 
 let t: FreshDb;
 beforeEach(async () => {
@@ -48,6 +49,38 @@ describe.runIf(onPostgres)("the PostgreSQL delivery store", () => {
     const claimed = await pgCycle(t.db, [], [{ queue: "default", limit: 4 }], "worker-a", 1000);
     expect((claimed.get("default") ?? []).map((d) => d.id).sort()).toEqual(queued.map((q) => q.id).sort());
     // The stale jobs were dropped unsent; the claimed ones stay (active) until their outcome.
+    expect(await jobsOf()).toEqual(queued.map((q) => q.id).sort());
+  });
+
+  it("repairs missing jobs in one worker at a time", async () => {
+    const queued = await enqueue(t.db, hook, ['{"n":1}', '{"n":2}']);
+    await rawRun(sql`DELETE FROM pgboss.job`, t.db);
+    // Another worker's sweep is under way: it holds the lock until its transaction ends.
+    const other = openPg(t.url, { max: 1 });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const sweep = tx(
+      async (x) => {
+        await rawRun(sql`SELECT pg_advisory_xact_lock(${REPAIR_LOCK}::bigint)`, x);
+        locked();
+        await released;
+      },
+      { isolation: "read committed" },
+      other,
+    );
+    try {
+      await isLocked;
+      expect(await pgRepairJobs(t.db)).toBe(0);
+      expect(await jobsOf()).toEqual([]);
+    } finally {
+      release();
+      await sweep;
+      await closeDb(other);
+    }
+    expect(await pgRepairJobs(t.db)).toBe(2);
+    expect(await pgRepairJobs(t.db)).toBe(0);
     expect(await jobsOf()).toEqual(queued.map((q) => q.id).sort());
   });
 });

@@ -593,12 +593,22 @@ export async function pgReleaseAll(db: DB, owner: string, now = Date.now()): Pro
 }
 
 /**
+ * The advisory lock (transaction-scoped) that keeps the repair to one worker at a time: the
+ * others' sweeps find it taken and skip. The key is "wdrepair" in ASCII, as an int8.
+ */
+export const REPAIR_LOCK = "8603126968187185522";
+
+/**
  * Deliveries that should have a live job and have none (copied from SQLite by `copy-to`,
  * a job archived or failed by hand, a pg-boss table emptied): each gets one, due at its
- * due_at. Run now and then by workers; a no-op when the invariant holds.
+ * due_at. Run now and then by workers, by one of them at a time (REPAIR_LOCK; returns 0 for
+ * the others); a no-op when the invariant holds.
  */
 export async function pgRepairJobs(db: DB, now = Date.now()): Promise<number> {
-  return dispatcherTx(db, (c) => repairJobs(c, now));
+  return dispatcherTx(db, async (c) => {
+    const lock = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock($1::bigint) AS ok`, [REPAIR_LOCK]);
+    return lock.rows[0]?.ok ? repairJobs(c, now) : 0;
+  });
 }
 
 async function repairJobs(c: Sql, now: number): Promise<number> {
