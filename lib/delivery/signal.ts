@@ -19,6 +19,10 @@ export type Topic = "queued" | "job";
 const NAME = "webhook-desk:work";
 /** The PostgreSQL channel of the wake-ups (payload: the topic). */
 export const WORK_CHANNEL = "webhook_desk_work";
+/** How often the LISTEN connection proves it is alive (and how long the proof may take), ms. */
+const LIVENESS_MS = 30_000;
+const LIVENESS_TIMEOUT_MS = 10_000;
+const RECONNECT_MS = 1000;
 
 const g = globalThis as unknown as { __webhookDeskWorkSender?: BroadcastChannel; __webhookDeskWorkPending?: Set<Topic> };
 
@@ -105,8 +109,10 @@ export function onWork(handler: (topic: Topic) => void): () => void {
 
 /**
  * onWork, plus (for a PostgreSQL pool) LISTEN on WORK_CHANNEL from every process. The
- * listening connection is its own (not the pool's) and reconnects after a failure; the
- * handler is also called once it (re)connects, for anything committed meanwhile.
+ * listening connection is its own (not the pool's), with TCP keepalive and a `SELECT 1`
+ * every LIVENESS_MS (a connection that died without a word, behind a NAT or a failover,
+ * would otherwise listen to nothing for good); it reconnects after any failure, and the
+ * handler is called once it (re)connects, for anything committed meanwhile.
  */
 export function listenForWork(pool: pg.Pool | undefined, handler: (topic: Topic) => void): () => void {
   const local = onWork(handler);
@@ -114,17 +120,28 @@ export function listenForWork(pool: pg.Pool | undefined, handler: (topic: Topic)
   let stopped = false;
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
+  let liveness: NodeJS.Timeout | undefined;
+  const drop = (c: pg.Client) => {
+    c.removeAllListeners();
+    c.on("error", () => undefined);
+    void c.end().catch(() => undefined);
+  };
   const connect = () => {
     if (stopped) return;
-    const c = new pg.Client({ ...pool.options, application_name: "webhook-desk-listen" });
+    const c = new pg.Client({
+      ...pool.options,
+      application_name: "webhook-desk-listen",
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      query_timeout: LIVENESS_TIMEOUT_MS,
+    });
     client = c;
     const again = () => {
-      c.removeAllListeners();
-      c.on("error", () => undefined);
-      void c.end().catch(() => undefined);
+      drop(c);
       if (stopped || client !== c) return;
       client = undefined;
-      retry = setTimeout(connect, 1000);
+      clearInterval(liveness);
+      retry = setTimeout(connect, RECONNECT_MS);
       retry.unref();
     };
     c.on("error", again);
@@ -135,7 +152,10 @@ export function listenForWork(pool: pg.Pool | undefined, handler: (topic: Topic)
     c.connect()
       .then(() => c.query(`LISTEN ${WORK_CHANNEL}`))
       .then(() => {
-        if (stopped) return void c.end().catch(() => undefined);
+        if (stopped) return drop(c);
+        clearInterval(liveness);
+        liveness = setInterval(() => void c.query("SELECT 1").catch(again), LIVENESS_MS);
+        liveness.unref();
         handler("queued");
         handler("job");
       })
@@ -145,13 +165,10 @@ export function listenForWork(pool: pg.Pool | undefined, handler: (topic: Topic)
   return () => {
     stopped = true;
     local();
-    if (retry) clearTimeout(retry);
+    clearTimeout(retry);
+    clearInterval(liveness);
     const c = client;
     client = undefined;
-    if (c) {
-      c.removeAllListeners();
-      c.on("error", () => undefined);
-      void c.end().catch(() => undefined);
-    }
+    if (c) drop(c);
   };
 }

@@ -1,15 +1,15 @@
 // The PostgreSQL store's rules below the dispatcher: a claim is not fooled by stale jobs, the
 // job repair runs in one worker at a time, and wake-ups reach other processes after the
-// commit, coalesced.
+// commit, coalesced, over a LISTEN connection that comes back when it is cut.
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { closeDb, openPg, pgClientOf, rawAll, rawRun, tx } from "@/db";
+import { closeDb, openPg, pgClientOf, pgPool, rawAll, rawRun, tx } from "@/db";
 import { enqueue, sleep, until } from "@/lib/dispatcher/test-support";
 import { freshDb, onPostgres, type FreshDb } from "@/test/db";
 import { insertJobs } from "./boss";
-import { notifyDeliveriesQueued, notifyJobQueued, WORK_CHANNEL } from "./signal";
+import { listenForWork, notifyDeliveriesQueued, notifyJobQueued, WORK_CHANNEL, type Topic } from "./signal";
 import { pgCycle, pgRepairJobs, REPAIR_LOCK } from "./store-pg";
 
 let t: FreshDb;
@@ -100,6 +100,38 @@ describe.runIf(onPostgres)("wake-ups on PostgreSQL", () => {
       expect(got.sort()).toEqual(["job", "queued"]);
     } finally {
       await listener.end();
+    }
+  });
+
+  it("listenForWork reconnects when its connection is cut, and hears the next wake-up", async () => {
+    const got: Topic[] = [];
+    const pool = pgPool(t.db);
+    const stop = listenForWork(pool, (topic) => got.push(topic));
+    const listening = () =>
+      rawAll<{ pid: number }>(
+        sql`SELECT pid FROM pg_stat_activity WHERE application_name = 'webhook-desk-listen' AND datname = current_database()`,
+        t.db,
+      );
+    try {
+      // On connecting it reports "anything committed meanwhile".
+      await until(() => got.length >= 2, 5000, "the listener's first connection");
+      await rawRun(
+        sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'webhook-desk-listen' AND datname = current_database()`,
+        t.db,
+      );
+      got.length = 0;
+      await until(async () => got.length >= 2 && (await listening()).length === 1, 10_000, "the listener to reconnect");
+      got.length = 0;
+      // From another process's pool: only LISTEN carries it here.
+      const other = openPg(t.url, { max: 1 });
+      try {
+        await rawRun(sql`SELECT pg_notify(${WORK_CHANNEL}, 'job')`, other);
+      } finally {
+        await closeDb(other);
+      }
+      await until(() => got.includes("job"), 5000, "the wake-up after the reconnect");
+    } finally {
+      stop();
     }
   });
 });
