@@ -58,7 +58,7 @@ export async function createBulkResendJob(db: DB, names: string[], owner: string
     {},
     db,
   );
-  if (names.length) notifyJobQueued();
+  if (names.length) notifyJobQueued(db);
   return id;
 }
 
@@ -204,7 +204,7 @@ async function runJob(db: DB, claimed: JobRow, owner: string, signal?: AbortSign
       );
       skipped += kept;
       done += batch.length;
-      notifyDeliveriesQueued();
+      notifyDeliveriesQueued(db);
       await yieldToLoop();
     }
   } catch (e) {

@@ -1,7 +1,7 @@
 import "server-only";
 // The dispatcher's source on PostgreSQL (see source.ts): cycles of store-pg.ts on the
 // dispatcher's pool, pg-boss maintenance so expired jobs come back, a periodic repair of
-// deliveries left without a job, and LISTEN for wake-ups.
+// deliveries left without a job (one worker at a time does it), and LISTEN for wake-ups.
 import type pg from "pg";
 import { pgPool, type DB } from "@/db";
 import { ensureBoss, startBossMaintenance } from "./boss";
@@ -35,7 +35,7 @@ export class PgSource implements DeliverySource {
     if (this.closed) return void (await stop().catch(() => undefined));
     this.stopMaintenance = stop;
     const repair = () =>
-      pgRepairJobs(this.pool)
+      pgRepairJobs(this.db)
         .then((n) => n && console.log(`[delivery] gave ${n} pending deliver${n === 1 ? "y" : "ies"} the job they lacked`))
         .catch((e: unknown) => console.error("[delivery] job repair failed:", e));
     this.repairTimer = setInterval(repair, REPAIR_MS);
@@ -44,8 +44,7 @@ export class PgSource implements DeliverySource {
   }
 
   async cycle(outcomes: Outcome[], claims: ClaimRequest[]): Promise<Map<string, ClaimedDelivery[]>> {
-    await ensureBoss(this.db);
-    return pgCycle(this.pool, outcomes, claims, this.opts.owner, this.opts.leaseMarginMs);
+    return pgCycle(this.db, outcomes, claims, this.opts.owner, this.opts.leaseMarginMs);
   }
 
   nextDueAt(queue: string, capped: string[]): Promise<number | null> {
@@ -53,7 +52,7 @@ export class PgSource implements DeliverySource {
   }
 
   releaseAll(): Promise<number> {
-    return pgReleaseAll(this.pool, this.opts.owner);
+    return pgReleaseAll(this.db, this.opts.owner);
   }
 
   onWork(cb: (topic: Topic) => void): () => void {

@@ -3,21 +3,26 @@ import "server-only";
 // with the same effects as store-sqlite.ts row for row: the same `delivery`,
 // `webhook_request_log` and `webhook_request_attempt` writes, statuses and lease rules. What
 // PostgreSQL adds is the pg-boss job that carries each due or waiting delivery (./boss.ts):
-// inserted, replaced or deleted in the same transaction as the delivery row, and a
-// `pg_notify` on WORK_CHANNEL that wakes idle workers when that transaction commits.
+// inserted, replaced or deleted in the same transaction as the delivery row. Idle workers
+// are woken after the commit, by the caller (notifyDeliveriesQueued in ./signal.ts): a
+// pg_notify inside these transactions would take PostgreSQL's notify lock at every commit.
 //
 // Invariants: a delivery that is not held has one live job, delivery.job; a held one has
 // none (job NULL) and releasing it inserts one. A fetched job whose id is not delivery.job
 // is stale and deleted unsent.
 //
 // The dispatcher's side (`pgCycle`) batches a cycle's outcomes into a handful of statements
-// (unnest arrays), then claims each queue, all in one transaction, as SQLite's cycle does.
+// (unnest arrays), then claims each queue, all in one READ COMMITTED transaction (every
+// write there is guarded in its WHERE: the job id, the lease owner), as SQLite's cycle does.
+//
+// The read-only store functions (logOutcome, pendingDeliveryOf, deliveryIdTaken) are
+// written once, with drizzle, in store.ts.
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { pgClientOf, tx, type DB } from "@/db";
+import { pgClientOf, tx, type DB, type TxOptions } from "@/db";
 import { onCopied } from "@/db/copy-to";
 import { LOG_STATUS } from "@/lib/constants";
-import { BOSS_SCHEMA, deleteJobs, ensureBoss, fetchJobs, insertJobs, WORK_CHANNEL, type NewJob, type Sql } from "./boss";
+import { BOSS_SCHEMA, deleteJobs, ensureBoss, fetchJobs, insertJobs, type NewJob, type Sql } from "./boss";
 import {
   admit,
   CAP_DEFER_MS,
@@ -28,7 +33,8 @@ import {
   storedRequest,
   type StoredRequestRow,
 } from "./claims";
-import type { ClaimedDelivery, ClaimRequest, LogOutcome, NewDelivery, NewLog, Outcome, PendingDelivery, Requeue } from "./types";
+import { WORK_CHANNEL } from "./signal";
+import type { ClaimedDelivery, ClaimRequest, NewDelivery, NewLog, Outcome, Requeue } from "./types";
 
 /** A delivery row as the statements that give it a job return it. */
 interface JobbedRow {
@@ -49,10 +55,11 @@ const jobOf = (r: JobbedRow, startAfter: number): NewJob => ({
 });
 
 /**
- * Runs `fn` on the connection of the caller's transaction, or in a transaction of its own.
- * pg-boss's schema is made sure of first (once per process; see ensureBoss).
+ * Runs `fn` on the connection of the caller's transaction, or in a transaction of its own
+ * (db/index.ts's tx: re-run on a serialization failure or deadlock). pg-boss's schema is
+ * made sure of first (once per process; see ensureBoss).
  */
-async function onClient<T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+async function onClient<T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>, isolation?: TxOptions["isolation"]): Promise<T> {
   await ensureBoss(db);
   const open = pgClientOf(db);
   if (open) return fn(open);
@@ -62,21 +69,23 @@ async function onClient<T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>): Promis
       if (!c) throw new Error("The PostgreSQL delivery store needs a PostgreSQL handle");
       return fn(c);
     },
-    {},
+    { isolation },
     db,
   );
 }
 
+/** The dispatcher's transactions: on its own pool, READ COMMITTED (see the top of this file). */
+const dispatcherTx = <T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => onClient(db, fn, "read committed");
+
 const col = <T>(entries: { log: NewLog; delivery?: NewDelivery }[], f: (l: NewLog) => T) => entries.map((e) => f(e.log));
 
 /**
- * New log rows, and their deliveries (each with its job, and a wake-up at commit) where there
- * is something to send: three statements however many (two without deliveries).
+ * New log rows, and their deliveries (each with its job) where there is something to send:
+ * two statements however many (one without deliveries).
  */
 export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewDelivery }[]): Promise<void> {
   if (!entries.length) return;
-  const sending = entries.filter((e): e is { log: NewLog; delivery: NewDelivery } => e.delivery !== undefined);
-  const jobs = sending.map(() => randomUUID());
+  const sending = entries.flatMap((e) => (e.delivery ? [{ log: e.log, delivery: e.delivery, job: randomUUID() }] : []));
   const d = (f: (x: NewDelivery) => unknown) => sending.map((e) => f(e.delivery));
   await onClient(db, async (c) => {
     await c.query({
@@ -90,15 +99,12 @@ export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewD
             $10::text[], $11::text[], $12::text[], $13::text[], $14::bool[], $15::text[], $16::bigint[])
             AS x(name, webhook, reference_document, headers, data, "user", url, error, reference_doctype,
               doc_event, request_method, event, status, is_test, request_headers, created)
-          RETURNING name, created),
-        d AS (
-          INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created, job)
-          SELECT y.id, y.log, y.webhook, y.queue, y.timeout_ms, y.max_retries, 0, y.manual, y.sign, false, y.due_at, l.created, y.job
-          FROM unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::int[], $22::int[], $23::bool[], $24::bool[], $25::bigint[], $26::text[])
-            AS y(id, log, webhook, queue, timeout_ms, max_retries, manual, sign, due_at, job)
-          JOIN l ON l.name = y.log
-          RETURNING queue)
-        SELECT pg_notify('${WORK_CHANNEL}', q) FROM (SELECT DISTINCT queue AS q FROM d) s`,
+          RETURNING name, created)
+        INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created, job)
+        SELECT y.id, y.log, y.webhook, y.queue, y.timeout_ms, y.max_retries, 0, y.manual, y.sign, false, y.due_at, l.created, y.job
+        FROM unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::int[], $22::int[], $23::bool[], $24::bool[], $25::bigint[], $26::text[])
+          AS y(id, log, webhook, queue, timeout_ms, max_retries, manual, sign, due_at, job)
+        JOIN l ON l.name = y.log`,
       values: [
         col(entries, (l) => l.name),
         col(entries, (l) => l.webhook),
@@ -125,13 +131,13 @@ export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewD
         d((x) => x.manual),
         d((x) => x.sign),
         d((x) => x.dueAt),
-        jobs,
+        sending.map((e) => e.job),
       ],
     });
     await insertJobs(
       c,
-      sending.map((e, i) => ({
-        id: jobs[i] ?? randomUUID(),
+      sending.map((e) => ({
+        id: e.job,
         queue: e.delivery.queue,
         delivery: e.delivery.id,
         webhook: e.delivery.webhook,
@@ -168,7 +174,10 @@ export async function holdWebhook(db: DB, webhook: string, now = Date.now()): Pr
   });
 }
 
-/** Enabling it again: held deliveries go when due (at once if their time passed), each with a new job. */
+/**
+ * Enabling it again: held deliveries go when due (at once if their time passed), each with a
+ * new job. The caller wakes the workers after the commit (notifyDeliveriesQueued).
+ */
 export async function releaseWebhook(db: DB, webhook: string, now = Date.now()): Promise<number> {
   return onClient(db, async (c) => {
     const released = await c.query<JobbedRow & { due_at: number }>(
@@ -188,7 +197,6 @@ export async function releaseWebhook(db: DB, webhook: string, now = Date.now()):
       c,
       released.rows.map((r) => jobOf(r, Math.max(r.due_at, now))),
     );
-    await c.query(`SELECT pg_notify('${WORK_CHANNEL}', q) FROM unnest($1::text[]) AS q`, [[...new Set(released.rows.map((r) => r.queue))]]);
     return released.rowCount;
   });
 }
@@ -209,27 +217,16 @@ export async function cancelWebhook(db: DB, webhook: string, reason: string, now
   });
 }
 
-/** The delivery still queued for a log (a retry scheduled, a send in flight, or held), if any. */
-export async function pendingDeliveryOf(db: DB, log: string): Promise<PendingDelivery | undefined> {
-  return onClient(db, async (c) => {
-    const r = await c.query<PendingDelivery>(
-      `SELECT id, lease_until AS "leaseUntil", due_at AS "dueAt", held FROM delivery WHERE log = $1 LIMIT 1`,
-      [log],
-    );
-    return r.rows[0];
-  });
-}
-
 /**
  * Queues one manual attempt for a log now (manual deliveries are never retried): moves up
  * its pending delivery when there is one (so a log never has two), else inserts one. A
  * delivery in flight keeps its lease, as on SQLite: its new job starts when the lease ends.
+ * The caller wakes the workers after the commit (notifyDeliveriesQueued), once for a batch.
  */
 export async function requeue(db: DB, r: Requeue): Promise<void> {
   await onClient(db, async (c) => {
     const pending = (await c.query<{ id: string }>(`SELECT id FROM delivery WHERE log = $1 LIMIT 1`, [r.log])).rows[0];
     const job = randomUUID();
-    let queue = r.queue;
     if (pending) {
       // max_retries = attempts: the attempt about to be made is the last one.
       const moved = await c.query<{
@@ -247,7 +244,6 @@ export async function requeue(db: DB, r: Requeue): Promise<void> {
       );
       const m = moved.rows[0];
       if (m) {
-        queue = m.queue;
         await deleteJobs(c, [{ queue: m.queue, job: m.old_job }]);
         const startAfter = m.lease_until !== null && m.lease_until > r.now ? m.lease_until : r.now;
         await insertJobs(c, [{ id: job, queue: m.queue, delivery: r.id, webhook: m.webhook, timeoutMs: m.timeout_ms, startAfter }]);
@@ -265,22 +261,6 @@ export async function requeue(db: DB, r: Requeue): Promise<void> {
          data = $5, request_headers = $6, modified = $7 WHERE name = $8`,
       requeuedLogValues(r),
     );
-    await c.query(`SELECT pg_notify('${WORK_CHANNEL}', $1)`, [queue]);
-  });
-}
-
-export async function deliveryIdTaken(db: DB, id: string): Promise<boolean> {
-  return onClient(db, async (c) => ((await c.query(`SELECT 1 FROM delivery WHERE id = $1`, [id])).rowCount ?? 0) > 0);
-}
-
-/** The final state of a log row (Send Test waits for it). */
-export async function logOutcome(db: DB, log: string): Promise<LogOutcome | undefined> {
-  return onClient(db, async (c) => {
-    const r = await c.query<LogOutcome>(
-      `SELECT status, http_status AS "httpStatus", duration_ms AS "durationMs", response, error, attempts FROM webhook_request_log WHERE name = $1`,
-      [log],
-    );
-    return r.rows[0];
   });
 }
 
@@ -425,15 +405,53 @@ async function writeOutcomes(c: Sql, outcomes: Outcome[], owner: string, now: nu
     );
 }
 
+/** A claim fetches again while stale jobs took slots of its batch, this many rounds at most. */
+const CLAIM_ROUNDS = 4;
+
 /**
- * Fetches up to `c.limit` jobs of `c.queue` (passing by webhooks at their cap) and leases
+ * Fetches up to `req.limit` jobs of `req.queue` (passing by webhooks at their cap) and leases
  * their deliveries; stale jobs are deleted, and jobs of one webhook beyond its cap are
- * replaced by jobs due CAP_DEFER_MS later.
+ * replaced by jobs due CAP_DEFER_MS later. When the capped claim ran out of due rows, the
+ * uncapped rest follows (see uncappedRest).
  */
 async function claimQueue(c: Sql, req: ClaimRequest, owner: string, leaseMarginMs: number, now: number): Promise<ClaimedDelivery[]> {
-  const fair = await claimOnce(c, req, owner, leaseMarginMs, now);
+  const fair = await claimFilling(c, req, owner, leaseMarginMs, now);
   const rest = uncappedRest(req, fair.found, fair.claimed.length);
-  return rest ? fair.claimed.concat((await claimOnce(c, rest, owner, leaseMarginMs, now)).claimed) : fair.claimed;
+  return rest ? fair.claimed.concat((await claimFilling(c, rest, owner, leaseMarginMs, now)).claimed) : fair.claimed;
+}
+
+/**
+ * claimOnce, again while a round's batch was full but stale jobs (dropped unsent) left slots
+ * empty: a batch of stale jobs alone must not read as a drained queue, or the dispatcher
+ * would wait for its next poll with work due. `found`: the slots earlier rounds filled plus
+ * what the last round fetched, so it is below `req.limit` exactly when the queue ran dry.
+ */
+async function claimFilling(
+  c: Sql,
+  req: ClaimRequest,
+  owner: string,
+  leaseMarginMs: number,
+  now: number,
+): Promise<{ found: number; claimed: ClaimedDelivery[] }> {
+  const claimed: ClaimedDelivery[] = [];
+  for (let round = 1; ; round++) {
+    const limit = req.limit - claimed.length;
+    const r = await claimOnce(c, { ...req, limit, inflight: withClaimed(req.inflight, claimed) }, owner, leaseMarginMs, now);
+    const found = claimed.length + r.found;
+    claimed.push(...r.claimed);
+    if (!r.stale || r.found < limit || claimed.length >= req.limit || round >= CLAIM_ROUNDS) return { found, claimed };
+  }
+}
+
+/** In-flight counts per webhook once `claimed` are sent too (a later round keeps the cap). */
+function withClaimed(
+  inflight: ReadonlyMap<string, number> | undefined,
+  claimed: ClaimedDelivery[],
+): ReadonlyMap<string, number> | undefined {
+  if (!claimed.length) return inflight;
+  const out = new Map(inflight);
+  for (const d of claimed) if (d.webhook !== null) out.set(d.webhook, (out.get(d.webhook) ?? 0) + 1);
+  return out;
 }
 
 async function claimOnce(
@@ -442,14 +460,13 @@ async function claimOnce(
   owner: string,
   leaseMarginMs: number,
   now: number,
-): Promise<{ found: number; claimed: ClaimedDelivery[] }> {
+): Promise<{ found: number; stale: number; claimed: ClaimedDelivery[] }> {
   const jobs = await fetchJobs(c, req.queue, req.limit, cappedWebhooks(req), leaseMarginMs);
-  if (!jobs.length) return { found: 0, claimed: [] };
+  if (!jobs.length) return { found: 0, stale: 0, claimed: [] };
   const { admitted, deferred } = admit(
     jobs.map((j) => ({ ...j, webhook: j.data.w ?? null })),
     req,
   );
-  const stale: { queue: string; job: string }[] = deferred.map((j) => ({ queue: req.queue, job: j.id }));
   if (deferred.length) {
     const moved = await c.query<{ id: string; queue: string; webhook: string | null; timeout_ms: number; job: string }>(
       `UPDATE delivery d SET job = j.fresh FROM unnest($1::text[], $2::text[], $3::text[]) AS j(id, job, fresh)
@@ -461,29 +478,26 @@ async function claimOnce(
       moved.rows.map((r) => jobOf(r, now + CAP_DEFER_MS)),
     );
   }
-  let rows: ClaimRow[] = [];
-  if (admitted.length) {
-    rows = (
-      await c.query<ClaimRow>(
-        `UPDATE delivery d SET lease_owner = $3, lease_until = $4::bigint + d.timeout_ms + $5::bigint, due_at = $4::bigint + d.timeout_ms + $5::bigint
-         FROM unnest($1::text[], $2::text[]) AS j(id, job)
-         WHERE d.id = j.id AND d.job = j.job AND NOT d.held
-         RETURNING d.id, d.log, d.webhook, d.queue, d.timeout_ms, d.max_retries, d.attempts, d.manual, d.sign, d.job`,
-        [admitted.map((j) => j.data.d), admitted.map((j) => j.id), owner, now, leaseMarginMs],
-      )
-    ).rows;
-    const live = new Set(rows.map((r) => r.job));
-    for (const j of admitted) if (!live.has(j.id)) stale.push({ queue: req.queue, job: j.id });
-  }
-  await deleteJobs(c, stale);
-  if (!rows.length) return { found: jobs.length, claimed: [] };
-  const requests = new Map(
-    (
-      await c.query<StoredRequestRow & { name: string }>(
-        `SELECT name, request_method, url, data, request_headers, headers FROM webhook_request_log WHERE name = ANY($1::text[])`,
-        [rows.map((r) => r.log)],
-      )
-    ).rows.map((r) => [r.name, r]),
+  // The lease and the stored request in one statement.
+  const rows = admitted.length
+    ? (
+        await c.query<ClaimRow & StoredRequestRow>(
+          `WITH claimed AS (
+             UPDATE delivery d SET lease_owner = $3, lease_until = $4::bigint + d.timeout_ms + $5::bigint, due_at = $4::bigint + d.timeout_ms + $5::bigint
+             FROM unnest($1::text[], $2::text[]) AS j(id, job)
+             WHERE d.id = j.id AND d.job = j.job AND NOT d.held
+             RETURNING d.id, d.log, d.webhook, d.queue, d.timeout_ms, d.max_retries, d.attempts, d.manual, d.sign, d.job)
+           SELECT claimed.*, l.request_method, l.url, l.data, l.request_headers, l.headers
+           FROM claimed LEFT JOIN webhook_request_log l ON l.name = claimed.log`,
+          [admitted.map((j) => j.data.d), admitted.map((j) => j.id), owner, now, leaseMarginMs],
+        )
+      ).rows
+    : [];
+  const live = new Set(rows.map((r) => r.job));
+  const stale = admitted.filter((j) => !live.has(j.id));
+  await deleteJobs(
+    c,
+    [...deferred, ...stale].map((j) => ({ queue: req.queue, job: j.id })),
   );
   const claimed = rows.map((r) => ({
     id: r.id,
@@ -497,25 +511,9 @@ async function claimOnce(
     manual: r.manual,
     sign: r.sign,
     job: r.job,
-    ...storedRequest(requests.get(r.log)),
+    ...storedRequest(r),
   }));
-  return { found: jobs.length, claimed };
-}
-
-/** One transaction on a connection of `pool`. */
-async function inTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query("BEGIN");
-    const out = await fn(c);
-    await c.query("COMMIT");
-    return out;
-  } catch (e) {
-    await c.query("ROLLBACK").catch(() => undefined);
-    throw e;
-  } finally {
-    c.release();
-  }
+  return { found: jobs.length, stale: stale.length, claimed };
 }
 
 /**
@@ -524,7 +522,7 @@ async function inTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Pro
  * rest (and nothing is claimed this cycle). As store-sqlite's cycle.
  */
 export async function pgCycle(
-  pool: pg.Pool,
+  db: DB,
   outcomes: Outcome[],
   claims: ClaimRequest[],
   owner: string,
@@ -532,7 +530,7 @@ export async function pgCycle(
   now = Date.now(),
 ): Promise<Map<string, ClaimedDelivery[]>> {
   try {
-    return await inTx(pool, async (c) => {
+    return await dispatcherTx(db, async (c) => {
       await writeOutcomes(c, outcomes, owner, now);
       const claimed = new Map<string, ClaimedDelivery[]>();
       for (const req of claims) if (req.limit > 0) claimed.set(req.queue, await claimQueue(c, req, owner, leaseMarginMs, now));
@@ -543,7 +541,7 @@ export async function pgCycle(
     console.error("[delivery] batch write failed, writing outcomes one by one:", batchError);
     for (const o of outcomes) {
       try {
-        await inTx(pool, (c) => writeOutcomes(c, [o], owner, now));
+        await dispatcherTx(db, (c) => writeOutcomes(c, [o], owner, now));
       } catch (e) {
         // The job will expire and the delivery be sent again: at least once, never lost.
         console.error(`[delivery] could not record the outcome of delivery ${o.delivery.id}:`, e);
@@ -563,8 +561,8 @@ export async function pgNextDueAt(pool: pg.Pool, queue: string, capped: string[]
 }
 
 /** Gives back every lease this owner holds (shutdown): each delivery gets a new job, due now. */
-export async function pgReleaseAll(pool: pg.Pool, owner: string, now = Date.now()): Promise<number> {
-  return inTx(pool, async (c) => {
+export async function pgReleaseAll(db: DB, owner: string, now = Date.now()): Promise<number> {
+  return dispatcherTx(db, async (c) => {
     const r = await c.query<{
       id: string;
       queue: string;
@@ -588,19 +586,29 @@ export async function pgReleaseAll(pool: pg.Pool, owner: string, now = Date.now(
       c,
       fresh.map((x) => jobOf(x, now)),
     );
-    if (fresh.length)
-      await c.query(`SELECT pg_notify('${WORK_CHANNEL}', q) FROM unnest($1::text[]) AS q`, [[...new Set(fresh.map((x) => x.queue))]]);
+    // Once, at shutdown, and the pool closes right after: at this commit, not after it.
+    if (fresh.length) await c.query(`SELECT pg_notify($1, 'queued')`, [WORK_CHANNEL]);
     return r.rowCount ?? 0;
   });
 }
 
 /**
+ * The advisory lock (transaction-scoped) that keeps the repair to one worker at a time: the
+ * others' sweeps find it taken and skip. The key is "wdrepair" in ASCII, as an int8.
+ */
+export const REPAIR_LOCK = "8603126968187185522";
+
+/**
  * Deliveries that should have a live job and have none (copied from SQLite by `copy-to`,
  * a job archived or failed by hand, a pg-boss table emptied): each gets one, due at its
- * due_at. Run now and then by workers; a no-op when the invariant holds.
+ * due_at. Run now and then by workers, by one of them at a time (REPAIR_LOCK; returns 0 for
+ * the others); a no-op when the invariant holds.
  */
-export async function pgRepairJobs(pool: pg.Pool, now = Date.now()): Promise<number> {
-  return inTx(pool, (c) => repairJobs(c, now));
+export async function pgRepairJobs(db: DB, now = Date.now()): Promise<number> {
+  return dispatcherTx(db, async (c) => {
+    const lock = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock($1::bigint) AS ok`, [REPAIR_LOCK]);
+    return lock.rows[0]?.ok ? repairJobs(c, now) : 0;
+  });
 }
 
 async function repairJobs(c: Sql, now: number): Promise<number> {

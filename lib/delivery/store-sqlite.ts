@@ -28,7 +28,7 @@ import {
 import { onWork, type Topic } from "./signal";
 import { WEBHOOK_VERSION_SQL } from "./webhook-version";
 import type { DeliverySource, SourceOptions } from "./source";
-import type { ClaimedDelivery, ClaimRequest, LogOutcome, NewDelivery, NewLog, Outcome, PendingDelivery, Requeue } from "./types";
+import type { ClaimedDelivery, ClaimRequest, NewDelivery, NewLog, Outcome, Requeue } from "./types";
 
 interface ClaimRow {
   id: string;
@@ -308,19 +308,12 @@ export function cancelWebhook(db: Database.Database, webhook: string, reason: st
   return db.prepare(`DELETE FROM delivery WHERE webhook = ?`).run(webhook).changes;
 }
 
-/** The delivery still queued for a log (a retry scheduled, a send in flight, or held), if any. */
-export function pendingDeliveryOf(db: Database.Database, log: string): PendingDelivery | undefined {
-  const row = db.prepare(`SELECT id, lease_until AS leaseUntil, due_at AS dueAt, held FROM delivery WHERE log = ? LIMIT 1`).get(log) as
-    (Omit<PendingDelivery, "held"> & { held: number }) | undefined;
-  return row ? { ...row, held: !!row.held } : undefined;
-}
-
 /**
  * Queues one manual attempt for a log now (manual deliveries are never retried): moves up
  * its pending delivery when there is one (so a log never has two), else inserts one.
  */
 export function requeue(db: Database.Database, r: Requeue): void {
-  const pending = pendingDeliveryOf(db, r.log);
+  const pending = db.prepare(`SELECT id FROM delivery WHERE log = ? LIMIT 1`).get(r.log) as { id: string } | undefined;
   if (pending) {
     // max_retries = attempts: the attempt about to be made is the last one.
     db.prepare(`UPDATE delivery SET id = ?, manual = 1, sign = 1, held = 0, max_retries = attempts, due_at = ? WHERE id = ?`).run(
@@ -338,19 +331,6 @@ export function requeue(db: Database.Database, r: Requeue): void {
     `UPDATE webhook_request_log SET status = ?, next_retry = NULL, held = 0, request_method = ?, url = ?, headers = coalesce(?, headers), data = ?,
        request_headers = ?, modified = ? WHERE name = ?`,
   ).run(...requeuedLogValues(r));
-}
-
-export function deliveryIdTaken(db: Database.Database, id: string): boolean {
-  return !!db.prepare(`SELECT 1 FROM delivery WHERE id = ?`).get(id);
-}
-
-/** The final state of a log row (Send Test waits for it). */
-export function logOutcome(db: Database.Database, log: string): LogOutcome | undefined {
-  return db
-    .prepare(
-      `SELECT status, http_status AS httpStatus, duration_ms AS durationMs, response, error, attempts FROM webhook_request_log WHERE name = ?`,
-    )
-    .get(log) as LogOutcome | undefined;
 }
 
 // ─── Retention ──────────────────────────────────────────────────────────────────────────

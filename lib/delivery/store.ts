@@ -4,8 +4,14 @@ import "server-only";
 // (store-sqlite.ts: prepared statements on the thread's connection; store-pg.ts: the same
 // rows on PostgreSQL, with the deliveries carried by pg-boss jobs). Every function takes the
 // caller's handle, so it joins the caller's transaction (`tx()` in db/index.ts); on
-// PostgreSQL a call outside one runs in a transaction of its own.
+// PostgreSQL a write outside one runs in a transaction of its own.
+//
+// The reads (pendingDeliveryOf, deliveryIdTaken, logOutcome) are written once, here: one
+// drizzle query on the handle given, no transaction of their own (Send Test polls
+// logOutcome every few milliseconds).
+import { eq } from "drizzle-orm";
 import { dialectOfDb, type DB } from "@/db";
+import { delivery, webhookRequestLog } from "@/db/schema";
 import * as pgStore from "./store-pg";
 import * as lite from "./store-sqlite";
 import type { LogOutcome, NewDelivery, NewLog, PendingDelivery, Requeue } from "./types";
@@ -59,8 +65,12 @@ export async function cancelWebhook(db: DB, webhook: string, reason: string, now
 
 /** The delivery still queued for a log (a retry scheduled, a send in flight, or held), if any. */
 export async function pendingDeliveryOf(db: DB, log: string): Promise<PendingDelivery | undefined> {
-  if (isPg(db)) return pgStore.pendingDeliveryOf(db, log);
-  return lite.pendingDeliveryOf(db.$client, log);
+  const [row] = await db
+    .select({ id: delivery.id, leaseUntil: delivery.leaseUntil, dueAt: delivery.dueAt, held: delivery.held })
+    .from(delivery)
+    .where(eq(delivery.log, log))
+    .limit(1);
+  return row;
 }
 
 /** Queues one manual attempt for a log now (see store-sqlite's requeue). */
@@ -69,15 +79,27 @@ export async function requeue(db: DB, r: Requeue): Promise<void> {
   lite.requeue(db.$client, r);
 }
 
+/** Whether a delivery (pending) has this id. */
 export async function deliveryIdTaken(db: DB, id: string): Promise<boolean> {
-  if (isPg(db)) return pgStore.deliveryIdTaken(db, id);
-  return lite.deliveryIdTaken(db.$client, id);
+  const rows = await db.select({ id: delivery.id }).from(delivery).where(eq(delivery.id, id)).limit(1);
+  return rows.length > 0;
 }
 
 /** The final state of a log row (Send Test waits for it). */
 export async function logOutcome(db: DB, log: string): Promise<LogOutcome | undefined> {
-  if (isPg(db)) return pgStore.logOutcome(db, log);
-  return lite.logOutcome(db.$client, log);
+  const [row] = await db
+    .select({
+      status: webhookRequestLog.status,
+      httpStatus: webhookRequestLog.httpStatus,
+      durationMs: webhookRequestLog.durationMs,
+      response: webhookRequestLog.response,
+      error: webhookRequestLog.error,
+      attempts: webhookRequestLog.attempts,
+    })
+    .from(webhookRequestLog)
+    .where(eq(webhookRequestLog.name, log))
+    .limit(1);
+  return row;
 }
 
 /** Deletes up to `limit` logs created before `cutoff` with their attempts and deliveries; returns how many. */

@@ -18,8 +18,10 @@ interface Data {
 }
 
 const data = workerData as Data;
+/** Each thread's own PostgreSQL pool: WEBHOOK_WORKER_POOL_MAX connections (default 4). */
+const poolMax = Number(process.env.WEBHOOK_WORKER_POOL_MAX) || 4;
 const db = data.url
-  ? openPg(data.url, { max: 4, applicationName: `webhook-desk-${data.role}` })
+  ? openPg(data.url, { max: poolMax, applicationName: `webhook-desk-${data.role}` })
   : openDatabase(data.file, { busyTimeoutMs: 5000, autoCheckpoint: false });
 let stop: (drainMs?: number) => Promise<void>;
 if (data.role === "dispatcher") {
