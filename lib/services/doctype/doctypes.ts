@@ -1,10 +1,11 @@
 import "server-only";
-import { asc, count, eq, like, sql } from "drizzle-orm";
+import { asc, count, eq } from "drizzle-orm";
 import { z } from "zod";
 import { changes, getDb, tx } from "@/db";
 import { docfield, doctype, document } from "@/db/schema";
 import { requireManager, type Actor } from "@/lib/auth/roles";
 import { notFound, zodToAppError } from "@/lib/errors";
+import { containsCi } from "../frappe-rest/keyset";
 
 export async function listDoctypes(actor: Actor | null, q: { search?: string; includeChild?: boolean } = {}, db = getDb()) {
   requireManager(actor);
@@ -19,7 +20,7 @@ export async function listDoctypes(actor: Actor | null, q: { search?: string; in
   const rows = await db
     .select()
     .from(doctype)
-    .where(q.search ? like(sql`lower(${doctype.name})`, `%${q.search.toLowerCase()}%`) : undefined)
+    .where(q.search ? containsCi(doctype.name, q.search) : undefined)
     .orderBy(asc(doctype.name));
   return rows
     .filter((d) => q.includeChild !== false || !d.isChild)

@@ -9,8 +9,7 @@ import { doctype, webhook, webhookRequestAttempt as attempt, webhookRequestLog a
 import { pendingDeliveryOf } from "@/lib/delivery";
 import type { Actor } from "@/lib/auth/roles";
 import { notFound, zodToAppError } from "@/lib/errors";
-import { decodeCursor, finishPage, pageLimit, type KeysetPage, type SortOrder } from "../frappe-rest/keyset";
-import { cappedCount, dateRange, seek } from "./keyset-sql";
+import { cappedCount, dateRange, decodeCursor, finishPage, pageLimit, seek, type KeysetPage, type SortOrder } from "../frappe-rest/keyset";
 import { parseHeaders, requireManager } from "./request-log-common";
 import { logFiltersSchema, type LogFilters, type LogFiltersInput } from "./request-log.schema";
 

@@ -7,6 +7,7 @@ import { getDb } from "@/db";
 import { webhook } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { AppError } from "@/lib/errors";
+import { containsCi } from "../frappe-rest/keyset";
 import { requireManager, toSummary, type WebhookSummary } from "./webhook-doc";
 
 export type FilterTuple = [field: string, op: string, value: unknown];
@@ -97,7 +98,7 @@ function likeCi(col: SQLiteColumn, pattern: string, field = ""): SQL {
     : NUM_FIELDS.has(field)
       ? sql`CAST(${col} AS TEXT)`
       : sql`lower(${col})`;
-  return like(text, pattern.toLowerCase());
+  return like(text, sql`lower(${pattern})`);
 }
 
 function condition([field, op, raw]: FilterTuple): SQL | undefined {
@@ -147,7 +148,7 @@ export async function listWebhooks(
   const q = query.q?.trim();
   const where = and(
     ...(query.filters ?? []).map(condition),
-    q ? or(likeCi(webhook.name, `%${q}%`), likeCi(webhook.webhookDoctype, `%${q}%`), likeCi(webhook.requestUrl, `%${q}%`)) : undefined,
+    q ? or(containsCi(webhook.name, q), containsCi(webhook.webhookDoctype, q), containsCi(webhook.requestUrl, q)) : undefined,
   );
   const limit = Math.max(0, Math.min(query.limit ?? 20, 10_000));
   const offset = Math.max(0, query.offset ?? 0);
