@@ -23,7 +23,7 @@ import { validateWebhook } from "./webhook-validate";
 import { webhookDiff } from "./webhook-versions";
 import { WEBHOOK_LABELS, normalizeWebhookInput, webhookSchema, type WebhookValues } from "./webhook.schema";
 
-export { listWebhooks, parseFrappeFilters } from "./webhook-list";
+export { listWebhooks } from "./webhook-list";
 export { previewWebhook, doctypeFieldOptions, searchDocuments, webhookDoctypes } from "./webhook-preview";
 export { listVersions } from "./webhook-versions";
 export { type WebhookDoc, type WebhookSummary } from "./webhook-doc";
