@@ -1,6 +1,6 @@
 // The one Frappe REST adapter: how every /api/resource/* answer writes a datetime, how a
-// datetime in a filter is read, how Frappe's `filters` parameter is parsed, and how a route's
-// dynamic segment becomes a name. Every resource (Webhook, Webhook Request Log, Activity Log,
+// datetime in a filter is read, how Frappe's `filters` parameter is parsed, and how a dynamic
+// route segment becomes a name. Every resource (Webhook, Webhook Request Log, Activity Log,
 // DocType) goes through these, so they cannot drift apart. Drizzle-free and not server-only:
 // the list filters (list-filter.schema.ts) that client components import use it too.
 //
@@ -98,3 +98,18 @@ export const bareFieldname = (field: string, doctype: string) =>
     .replace(new RegExp(`^\`?tab${doctype.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\`?\\.`), "")
     .replace(/`/g, "")
     .trim();
+
+/**
+ * A desk page's dynamic segment (`/app/webhook/[name]`) as the name it stands for. Next 16
+ * hands pages their segments still percent-encoded (even re-encoding a "+" as "%2B"), so a
+ * page decodes once, here. Route handlers need nothing: Next hands them their segments
+ * decoded once already, and the guard passes them on as they came — decoding again would
+ * turn a webhook named "Orders%20EU" into "Orders EU". Both are pinned by e2e/webhook.spec.ts.
+ */
+export function pageParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
