@@ -5,11 +5,11 @@ import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, like, l
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { getDb } from "@/db";
 import { webhook } from "@/db/schema";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { AppError } from "@/lib/errors";
 import { bareFieldname, fromFrappeDatetime, type FilterTuple } from "../frappe-rest/adapter";
 import { containsCi } from "../frappe-rest/keyset";
-import { requireManager, toSummary, type WebhookSummary } from "./webhook-doc";
+import { toSummary, type WebhookSummary } from "./webhook-doc";
 
 const COLUMNS: Record<string, SQLiteColumn> = {
   name: webhook.name,

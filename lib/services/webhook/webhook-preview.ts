@@ -6,7 +6,7 @@ import "server-only";
 import { and, asc, desc, eq } from "drizzle-orm";
 import { getDb, type DB } from "@/db";
 import { docfield, doctype, document, webhook, type Webhook } from "@/db/schema";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { encryptSecret } from "@/lib/crypto/secret-box";
 import { curlCommand, maskedHeaders, prepare, toWebhookSpec } from "@/lib/delivery";
 import { newId } from "@/lib/ids";
@@ -14,7 +14,7 @@ import { evaluateConditionOff } from "@/lib/renderer/pool";
 import { prettyBody } from "@/lib/renderer/request";
 import { checkTemplateSyntax } from "@/lib/renderer/template";
 import { containsCi } from "../frappe-rest/keyset";
-import { requireManager, toColumns } from "./webhook-doc";
+import { toColumns } from "./webhook-doc";
 import { normalizeWebhookInput, webhookSchema, type WebhookValues } from "./webhook.schema";
 
 const SELECT_DOCUMENT_CONDITION = "Select a document to check if it meets conditions.";
