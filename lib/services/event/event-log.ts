@@ -10,7 +10,7 @@ import { notFound } from "@/lib/errors";
 import { decodeCursor, finishPage, pageLimit, seek, type KeysetPage, type SortOrder } from "../frappe-rest/keyset";
 import type { RoutingEntry } from "./routing";
 
-export interface EventRow {
+interface EventRow {
   id: string;
   doctype: string;
   docname: string;
