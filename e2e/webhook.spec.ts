@@ -315,7 +315,7 @@ test.describe("REST resource", () => {
     expect((await (await request.get(decoyAt, { headers: auth })).json()).data).toMatchObject({ name: decoy, timeout: 5 });
 
     await page.goto(`/app/webhook/${encodeURIComponent(literal)}`);
-    await expect(page.getByLabel("Webhook Name")).toHaveValue(literal);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(literal);
     await expect(page.getByLabel("Request Timeout")).toHaveValue("7");
 
     // "+" in a DocType segment is a space, as Frappe clients write it.
