@@ -280,6 +280,51 @@ test.describe("REST resource", () => {
     expect((await request.get(`/api/resource/Webhook/${name}`, { headers: auth })).status()).toBe(404);
   });
 
+  // Pins what Next 16 hands over: route handlers get each segment decoded once (so no handler
+  // decodes again), pages get it still encoded (so pageParam decodes once). A name that looks
+  // percent-encoded must stay itself everywhere, never turn into the webhook it decodes to.
+  test("a name that looks percent-encoded is itself on every route and on its page", async ({ request, page }) => {
+    const { token } = apiUser();
+    const auth = { Authorization: token };
+    const tag = unique("wh-enc");
+    const literal = `${tag} Orders%20EU+ü`;
+    const decoy = `${tag} Orders EU+ü`; // what decoding twice would make of it
+    for (const name of [literal, decoy]) {
+      const res = await request.post("/api/resource/Webhook", {
+        headers: auth,
+        data: {
+          name,
+          webhook_doctype: "Quotation",
+          webhook_docevent: "on_update",
+          request_url: "https://example.com/enc",
+          enable_security: 1,
+          webhook_secret: "enc-secret-123",
+        },
+      });
+      expect(res.status(), name).toBe(201);
+    }
+    const at = `/api/resource/Webhook/${encodeURIComponent(literal)}`;
+    expect((await (await request.get(at, { headers: auth })).json()).data).toMatchObject({ name: literal });
+    const put = await request.put(at, { headers: auth, data: { timeout: 7 } });
+    expect((await put.json()).data).toMatchObject({ name: literal, timeout: 7 });
+    const rotated = await request.post(`${at}/rotate-secret`, { headers: auth });
+    expect(rotated.status()).toBe(200);
+    expect(await rotated.json()).toMatchObject({ name: literal });
+    // The decoy was left alone.
+    const decoyAt = `/api/resource/Webhook/${encodeURIComponent(decoy)}`;
+    expect((await (await request.get(decoyAt, { headers: auth })).json()).data).toMatchObject({ name: decoy, timeout: 5 });
+
+    await page.goto(`/app/webhook/${encodeURIComponent(literal)}`);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(literal);
+    await expect(page.getByLabel("Request Timeout")).toHaveValue("7");
+
+    // "+" in a DocType segment is a space, as Frappe clients write it.
+    expect((await request.get("/api/resource/Webhook+Request+Log?limit=1", { headers: auth })).status()).toBe(200);
+
+    for (const a of [at, decoyAt]) expect((await request.delete(a, { headers: auth })).status()).toBe(200);
+    expect((await request.get(at, { headers: auth })).status()).toBe(404);
+  });
+
   test("is for System Managers only", async ({ request }) => {
     const { token } = apiUser(["Desk User"]);
     const res = await request.get("/api/resource/Webhook", { headers: { Authorization: token } });

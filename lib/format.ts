@@ -24,12 +24,3 @@ function formatDuration(ms: number): string {
   if (h < 48) return `${h} h`;
   return `${Math.round(h / 24)} d`;
 }
-
-/** A dynamic route segment, decoded; Next may hand it over still percent-encoded, and a literal "%" must survive. */
-export function decodeSegment(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}

@@ -92,6 +92,11 @@ type Handler<P> = (req: NextRequest, ctx: { actor: Actor; params: P }) => Promis
 export type RouteHandler<P> = ((req: Request, ctx?: Ctx<P>) => Promise<Response>) & { [GUARDED]: Access | "public" };
 
 const asNext = (req: Request) => (req instanceof NextRequest ? req : new NextRequest(req));
+/**
+ * The route's params as Next 16 hands them to route handlers: each segment already decoded
+ * once ("Orders%2520EU" arrives as "Orders%20EU"), so they are passed on untouched — no
+ * handler decodes again (pages do, see pageParam in lib/services/frappe-rest/adapter.ts).
+ */
 const paramsOf = async <P>(ctx: Ctx<P> | undefined) => (ctx ? await ctx.params : ({} as P));
 
 const rolesText = (roles: readonly string[]) => roles.join(" or ");

@@ -73,7 +73,7 @@ export function toWebhookSpec(
   };
 }
 
-function subscribedEvents(row: Pick<Webhook, "webhookEvents" | "webhookDocevent">): string[] {
+export function subscribedEvents(row: Pick<Webhook, "webhookEvents" | "webhookDocevent">): string[] {
   return row.webhookEvents?.length ? row.webhookEvents : [row.webhookDocevent];
 }
 

@@ -14,11 +14,10 @@ const BASE = "/app/event";
 export default async function EventList({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requireDeskPage(BASE);
   const params = await searchParams;
-  const cursor = param(params, "cursor");
   const page = await listEvents(
     actor,
     { doctype: param(params, "doctype"), docname: param(params, "docname"), event: param(params, "event"), user: param(params, "user") },
-    cursor || null,
+    { cursor: param(params, "cursor") || null },
   );
   return (
     <>
@@ -29,8 +28,7 @@ export default async function EventList({ searchParams }: { searchParams: Promis
         rows={page.rows}
         rowKey={(e) => e.id}
         rowHref={(e) => `${BASE}/${encodeURIComponent(e.id)}`}
-        // Keyset pages go forward; "first page" is the way back.
-        prevHref={cursor ? withParams(BASE, params, { cursor: undefined }) : undefined}
+        prevHref={page.prev ? withParams(BASE, params, { cursor: page.prev }) : undefined}
         nextHref={page.next ? withParams(BASE, params, { cursor: page.next }) : undefined}
         filters={[
           { name: "doctype", label: "DocType", type: "text" },

@@ -1,10 +1,12 @@
 import "server-only";
-import { asc, count, eq, like, sql } from "drizzle-orm";
+import { asc, count, eq } from "drizzle-orm";
 import { z } from "zod";
 import { changes, getDb, tx } from "@/db";
 import { docfield, doctype, document } from "@/db/schema";
 import { requireManager, type Actor } from "@/lib/auth/roles";
 import { notFound, zodToAppError } from "@/lib/errors";
+import { toFrappeDatetime } from "../frappe-rest/adapter";
+import { containsCi } from "../frappe-rest/keyset";
 
 export async function listDoctypes(actor: Actor | null, q: { search?: string; includeChild?: boolean } = {}, db = getDb()) {
   requireManager(actor);
@@ -19,7 +21,7 @@ export async function listDoctypes(actor: Actor | null, q: { search?: string; in
   const rows = await db
     .select()
     .from(doctype)
-    .where(q.search ? like(sql`lower(${doctype.name})`, `%${q.search.toLowerCase()}%`) : undefined)
+    .where(q.search ? containsCi(doctype.name, q.search) : undefined)
     .orderBy(asc(doctype.name));
   return rows
     .filter((d) => q.includeChild !== false || !d.isChild)
@@ -57,7 +59,8 @@ export function doctypeJson(d: Awaited<ReturnType<typeof getDoctype>>) {
     is_submittable: d.isSubmittable ? 1 : 0,
     istable: d.isChild ? 1 : 0,
     custom: d.inferred ? 1 : 0,
-    modified: new Date(d.modified).toISOString(),
+    creation: toFrappeDatetime(d.created),
+    modified: toFrappeDatetime(d.modified),
     fields: d.fields.map((f) => ({ idx: f.idx, fieldname: f.fieldname, label: f.label, fieldtype: f.fieldtype, options: f.options })),
   };
 }

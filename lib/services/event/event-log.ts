@@ -1,15 +1,16 @@
 import "server-only";
 // Received events and their routing trail (why a webhook did or didn't fire), read side.
 // Ingest (lib/services/events.ts) writes them; this lists and shows them.
-import { and, asc, desc, eq, inArray, lt, lte, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, type SQL } from "drizzle-orm";
 import { getDb } from "@/db";
 import { document, event, webhook, webhookRequestLog } from "@/db/schema";
-import type { Actor } from "@/lib/auth/roles";
-import { AppError, notFound } from "@/lib/errors";
-import { requireManager } from "../request-log/request-log-common";
+import { requireManager, type Actor } from "@/lib/auth/roles";
+import { subscribedEvents } from "@/lib/delivery/webhook-spec";
+import { notFound } from "@/lib/errors";
+import { decodeCursor, finishPage, pageLimit, seek, type KeysetPage, type SortOrder } from "../frappe-rest/keyset";
 import type { RoutingEntry } from "./routing";
 
-export interface EventRow {
+interface EventRow {
   id: string;
   doctype: string;
   docname: string;
@@ -61,15 +62,16 @@ const toRow = ({ routing, ...r }: Raw): EventRow => {
   return { ...r, matched: entries.filter((e) => e.matched).length, webhooks: entries.length };
 };
 
-/** Newest first, keyset on (created, id) like the Request Log; `cursor` is "<created>.<id>". */
+export type EventPage = KeysetPage<EventRow>;
+
+/** One page, newest first unless asked otherwise; keyset on (created, id), as the Request Log and the Activity Log page. */
 export async function listEvents(
   actor: Actor | null,
   f: EventFilters = {},
-  cursor?: string | null,
-  limit = 20,
-): Promise<{ rows: EventRow[]; next?: string }> {
+  options: { cursor?: string | null; limit?: number; order?: SortOrder } = {},
+): Promise<EventPage> {
   requireManager(actor);
-  const where: (SQL | undefined)[] = [];
+  const where: SQL[] = [];
   for (const [key, col] of [
     ["doctype", event.doctype],
     ["docname", event.docname],
@@ -79,22 +81,16 @@ export async function listEvents(
     const v = f[key]?.trim();
     if (v) where.push(eq(col, v));
   }
-  if (cursor) {
-    const m = /^(\d{1,16})\.(.{1,300})$/.exec(cursor);
-    if (!m?.[1] || !m[2]) throw new AppError("BAD_REQUEST", "Invalid cursor");
-    const at = Number(m[1]);
-    where.push(and(lte(event.created, at), or(lt(event.created, at), lt(event.id, m[2]))));
-  }
-  const n = Math.min(Math.max(1, limit), 200);
-  const raws = await getDb()
+  const cursor = decodeCursor(options.cursor);
+  const limit = pageLimit(options.limit, 200);
+  const s = seek(cursor, options.order === "asc" ? "asc" : "desc", { time: event.created, key: event.id });
+  const fetched = await getDb()
     .select(COLUMNS)
     .from(event)
-    .where(and(...where))
-    .orderBy(desc(event.created), desc(event.id))
-    .limit(n + 1);
-  const rows = raws.slice(0, n).map(toRow);
-  const last = rows[rows.length - 1];
-  return { rows, ...(raws.length > n && last ? { next: `${last.created}.${last.id}` } : {}) };
+    .where(and(...where, s.where))
+    .orderBy(...s.orderBy)
+    .limit(limit + 1);
+  return finishPage(fetched.map(toRow), limit, cursor, (r) => ({ at: r.created, key: r.id }));
 }
 
 interface EventLogRef {
@@ -135,7 +131,7 @@ export async function getEvent(actor: Actor | null, id: string): Promise<EventDe
   const names = [...new Set(routing.map((e) => e.webhook))];
   const hooks = names.length
     ? await db
-        .select({ name: webhook.name, docevent: webhook.webhookDocevent, events: webhook.webhookEvents })
+        .select({ name: webhook.name, webhookDocevent: webhook.webhookDocevent, webhookEvents: webhook.webhookEvents })
         .from(webhook)
         .where(inArray(webhook.name, names))
     : [];
@@ -144,8 +140,7 @@ export async function getEvent(actor: Actor | null, id: string): Promise<EventDe
   for (const e of routing) {
     const w = byName.get(e.webhook);
     if (!w) continue;
-    const events = Array.isArray(w.events) ? w.events.filter((x): x is string => typeof x === "string") : [];
-    subscribed[e.webhook] = events.length ? events : [w.docevent];
+    subscribed[e.webhook] = subscribedEvents(w);
   }
   return { ...toRow(raw), apiKey: raw.apiKey, routing, logs, subscribed };
 }

@@ -2,6 +2,7 @@
 // the REST routes and the services parse the same way. Drizzle-free so client components
 // may import it.
 import { z } from "@/lib/zod";
+import { fromFrappeDatetime, isDateOnly } from "./adapter";
 
 /** A trimmed text filter; blank means "no filter". */
 export const optionalText = z
@@ -11,24 +12,21 @@ export const optionalText = z
   .optional()
   .transform((v) => v || undefined);
 
-/** A date (YYYY-MM-DD, a day in server time), an ISO timestamp, or epoch ms. */
+/**
+ * A From/To bound, read as the REST adapter reads every datetime (UTC): a date alone
+ * ("YYYY-MM-DD", a UTC day: a To date takes in the whole of it), Frappe's datetime text,
+ * an ISO time with its offset, or epoch ms.
+ */
 export const dateBound = z
   .union([z.string().trim().max(40), z.number()])
   .optional()
   .transform((v, ctx) => {
     if (v === undefined || v === "") return undefined;
-    const ms =
-      typeof v === "number"
-        ? v
-        : /^\d+$/.test(v)
-          ? Number(v)
-          : /^\d{4}-\d{2}-\d{2}$/.test(v)
-            ? new Date(`${v}T00:00:00`).getTime()
-            : Date.parse(v);
-    if (!Number.isFinite(ms)) {
+    const ms = fromFrappeDatetime(v);
+    if (ms === null) {
       ctx.addIssue({ code: "custom", message: "must be a date (YYYY-MM-DD)" });
       return z.NEVER;
     }
-    return { ms, dateOnly: typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) };
+    return { ms, dateOnly: typeof v === "string" && isDateOnly(v) };
   });
 export type DateBound = NonNullable<z.output<typeof dateBound>>;

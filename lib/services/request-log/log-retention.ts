@@ -2,7 +2,7 @@ import "server-only";
 // Log Settings: the retention period a System Manager sets, and "Clear Old Logs Now". The
 // purge itself is lib/delivery's; the daily run is the maintenance thread's (lib/dispatcher/thread.ts).
 import { getDb } from "@/db";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import {
   LAST_RUN_KEY,
   RETENTION_KEY,
@@ -13,8 +13,6 @@ import {
   type PurgeResult,
 } from "@/lib/delivery/retention";
 import { zodToAppError } from "@/lib/errors";
-import { requireManager } from "./request-log-common";
-import { clearStatsCache } from "./request-log-stats";
 import { logSettingsSchema } from "./request-log.schema";
 
 export interface LogSettings {
@@ -43,7 +41,6 @@ export async function purgeNow(actor: Actor | null): Promise<PurgeResult> {
   requireManager(actor);
   const db = getDb();
   await writeSetting(db, LAST_RUN_KEY, String(Date.now()));
-  const result = await purgeOldLogs(db, await retentionDays(db), 500);
-  if (result.logs) clearStatsCache();
-  return result;
+  // A purge that deleted logs writes PURGED_KEY, which drops every process's stats cache.
+  return purgeOldLogs(db, await retentionDays(db), 500);
 }

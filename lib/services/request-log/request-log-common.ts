@@ -1,8 +1,6 @@
 import "server-only";
-// Shared by the Request Log services: the role check every verb starts with, and small
-// parsers for the JSON columns (stored as text by ingest and the dispatcher).
-
-export { requireManager } from "@/lib/auth/roles";
+// Shared by the Request Log services: small parsers for the JSON columns (stored as text by
+// ingest and the dispatcher). The role check is lib/auth/roles' requireManager.
 
 export { parseHeaders } from "@/lib/headers";
 

@@ -28,23 +28,16 @@ export const methodNotAllowed = (message: string) =>
     { status: ERROR_STATUS.METHOD_NOT_ALLOWED, headers: { Allow: "GET" } },
   );
 
-/** Route params arrive decoded in Next 16; decoding again only if still encoded keeps odd names safe. */
-export function paramName(raw: string): string {
-  if (!/%[0-9A-Fa-f]{2}/.test(raw)) return raw;
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
-
 export const REQUEST_LOG_DOCTYPE = "Webhook Request Log";
 export const ACTIVITY_LOG_DOCTYPE = "Activity Log";
 export type ResourceDoctype = typeof REQUEST_LOG_DOCTYPE | typeof ACTIVITY_LOG_DOCTYPE;
 
-/** The DocTypes the dynamic /api/resource/[doctype] routes serve; others are 404. */
+/**
+ * The DocTypes the dynamic /api/resource/[doctype] routes serve; others are 404. The segment
+ * comes decoded (lib/auth/guard.ts); a "+" stands for a space, as Frappe clients write it.
+ */
 export function resourceDoctype(raw: string): ResourceDoctype {
-  const doctype = paramName(raw).replace(/\+/g, " ");
+  const doctype = raw.replace(/\+/g, " ");
   if (doctype === REQUEST_LOG_DOCTYPE || doctype === ACTIVITY_LOG_DOCTYPE) return doctype;
   throw new AppError("NOT_FOUND", `DocType ${doctype} not found`);
 }

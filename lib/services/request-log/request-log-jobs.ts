@@ -4,10 +4,9 @@ import "server-only";
 import { and, desc, inArray } from "drizzle-orm";
 import { getDb } from "@/db";
 import { webhookRequestLog as log } from "@/db/schema";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { createBulkResendJob, jobRow, type JobRow } from "@/lib/delivery/jobs";
 import { AppError, notFound, zodToAppError } from "@/lib/errors";
-import { requireManager } from "./request-log-common";
 import { logFilterWhere, parseLogFilters } from "./request-log";
 import { bulkResendSchema, RESENDABLE_STATUSES } from "./request-log.schema";
 

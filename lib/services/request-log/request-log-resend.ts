@@ -5,11 +5,11 @@ import "server-only";
 // (request-log-jobs.ts). Each is exactly one manual attempt.
 import { createTwoFilesPatch } from "diff";
 import { getDb, tx } from "@/db";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { finalize, maskedHeaders, notifyDeliveriesQueued } from "@/lib/delivery";
 import { SEND_TIME_HEADERS } from "@/lib/delivery/request";
 import { loadLog, loadWebhookOf, rerender, rerenderAndQueue, resendStored, type ResendResult } from "@/lib/delivery/resend";
-import { parseHeaders, requireManager } from "./request-log-common";
+import { parseHeaders, prettyJson } from "./request-log-common";
 
 export type { ResendResult } from "@/lib/delivery/resend";
 
@@ -40,16 +40,8 @@ export interface ReRenderPreview {
   changed: boolean;
 }
 
-const prettyBody = (body: string) => {
-  try {
-    return JSON.stringify(JSON.parse(body), null, 2);
-  } catch {
-    return body;
-  }
-};
-
 const asText = (r: RequestView) =>
-  [`${r.method} ${r.url}`, ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), "", prettyBody(r.body), ""].join("\n");
+  [`${r.method} ${r.url}`, ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), "", prettyJson(r.body), ""].join("\n");
 
 // What finalize makes per send (ids, signatures, lengths) and the User-Agent it adds.
 const SEND_TIME = new Set([...SEND_TIME_HEADERS, "user-agent"]);

@@ -4,12 +4,11 @@ import "server-only";
 import { and, count, desc, eq, gte, ne } from "drizzle-orm";
 import { getDb, type DB } from "@/db";
 import { webhookRequestAttempt as attempt, webhookRequestLog as log } from "@/db/schema";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
 import { PURGED_KEY, readSetting } from "@/lib/delivery/retention";
 import { AppError } from "@/lib/errors";
 import type { WebhookStats } from "@/lib/log-status";
-import { requireManager } from "./request-log-common";
 
 export type { WebhookStats };
 
@@ -52,11 +51,6 @@ interface HourCache {
 const g = globalThis as unknown as { __webhookStatsCache?: WeakMap<object, HourCache> };
 const MAX_CACHED_WEBHOOKS = 100;
 const SETTLE_MS = 5 * 60_000;
-
-/** Forget cached hours (after a purge deleted attempts). */
-export function clearStatsCache(): void {
-  g.__webhookStatsCache = undefined;
-}
 
 async function hourCache(db: DB, webhook: string): Promise<Map<number, HourData>> {
   const purged = await readSetting(db, PURGED_KEY);

@@ -6,11 +6,10 @@ import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, type DB } from "@/db";
 import { webhookRequestAttempt as attempt, webhookRequestLog as log } from "@/db/schema";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { parseAttemptSignature } from "@/lib/delivery";
 import { invalid, notFound } from "@/lib/errors";
 import { verifyFrappe, verifyStandard } from "@/lib/renderer/signature";
-import { requireManager } from "./request-log-common";
 
 export const VERDICT = {
   matches: "Signature matches",

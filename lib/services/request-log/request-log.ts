@@ -7,11 +7,10 @@ import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { getDb } from "@/db";
 import { doctype, webhook, webhookRequestAttempt as attempt, webhookRequestLog as log } from "@/db/schema";
 import { pendingDeliveryOf } from "@/lib/delivery";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { notFound, zodToAppError } from "@/lib/errors";
-import { decodeCursor, finishPage, pageLimit, type KeysetPage, type SortOrder } from "../frappe-rest/keyset";
-import { cappedCount, dateRange, seek } from "./keyset-sql";
-import { parseHeaders, requireManager } from "./request-log-common";
+import { cappedCount, dateRange, decodeCursor, finishPage, pageLimit, seek, type KeysetPage, type SortOrder } from "../frappe-rest/keyset";
+import { parseHeaders } from "./request-log-common";
 import { logFiltersSchema, type LogFilters, type LogFiltersInput } from "./request-log.schema";
 
 export { prettyJson } from "./request-log-common";

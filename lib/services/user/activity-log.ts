@@ -2,14 +2,23 @@ import "server-only";
 // The Activity Log, read side: who signed in (or failed to), which keys, users, roles and
 // webhook secrets changed, when and from where. Rows are appended by recordActivity
 // (lib/auth/activity.ts) inside the change's own transaction; nobody edits them.
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, type SQL } from "drizzle-orm";
 import { getDb } from "@/db";
 import { activityLog as log, type ActivityLogRow } from "@/db/schema";
 import { ACTIVITY } from "@/lib/auth/activity";
 import { requireManager, type Actor } from "@/lib/auth/roles";
 import { notFound, zodToAppError } from "@/lib/errors";
-import { decodeCursor, finishPage, pageLimit, type KeysetPage, type SortOrder } from "../frappe-rest/keyset";
-import { cappedCount, dateRange, seek } from "../request-log/keyset-sql";
+import {
+  cappedCount,
+  containsCi,
+  dateRange,
+  decodeCursor,
+  finishPage,
+  pageLimit,
+  seek,
+  type KeysetPage,
+  type SortOrder,
+} from "../frappe-rest/keyset";
 import { activityFiltersSchema, type ActivityFilters, type ActivityFiltersInput } from "./activity-log.schema";
 
 export * from "./activity-log.schema";
@@ -22,20 +31,16 @@ function parseFilters(input: ActivityFiltersInput | Record<string, unknown>): Ac
   return r.data;
 }
 
-/** `%`, `_` and `\` in a LIKE pattern match themselves. */
-const likeContains = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
 /**
  * Conditions; an operation filter is served by the (operation, at) index, the rest by (at).
- * The subject matches case-insensitively on both dialects (lower() on both sides: SQLite's
- * LIKE ignores ASCII case, PostgreSQL's does not).
+ * The subject matches case-insensitively on both dialects (containsCi).
  */
 function filterWhere(f: ActivityFilters): SQL[] {
   const where: SQL[] = [];
   if (f.operation !== undefined) where.push(eq(log.operation, f.operation));
   if (f.user !== undefined) where.push(eq(log.actor, f.user));
   if (f.ip !== undefined) where.push(eq(log.ip, f.ip));
-  if (f.subject !== undefined) where.push(sql`lower(${log.subject}) like lower(${likeContains(f.subject)}) escape '\\'`);
+  if (f.subject !== undefined) where.push(containsCi(log.subject, f.subject));
   where.push(...dateRange(log.at, f));
   return where;
 }

@@ -5,8 +5,6 @@ import type { DB } from "@/db";
 import { webhook, webhookData, webhookHeader, type Webhook } from "@/db/schema";
 import type { WebhookValues } from "./webhook.schema";
 
-export { requireManager } from "@/lib/auth/roles";
-
 /** A webhook as the form and the REST resource see it: Frappe fieldnames, no secrets. */
 export interface WebhookDoc {
   name: string;

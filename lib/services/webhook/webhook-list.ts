@@ -1,15 +1,15 @@
 import "server-only";
 // The Webhook list: the desk's list view and GET /api/resource/Webhook, with Frappe's
-// filter syntax ([[field, op, value]], {field: value}, {field: [op, value]}).
+// filters (parsed by ../frappe-rest/adapter.ts) on the webhook's fieldnames.
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, like, lt, lte, ne, not, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { getDb } from "@/db";
 import { webhook } from "@/db/schema";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { AppError } from "@/lib/errors";
-import { requireManager, toSummary, type WebhookSummary } from "./webhook-doc";
-
-export type FilterTuple = [field: string, op: string, value: unknown];
+import { bareFieldname, fromFrappeDatetime, type FilterTuple } from "../frappe-rest/adapter";
+import { containsCi } from "../frappe-rest/keyset";
+import { toSummary, type WebhookSummary } from "./webhook-doc";
 
 const COLUMNS: Record<string, SQLiteColumn> = {
   name: webhook.name,
@@ -48,45 +48,15 @@ export interface WebhookListQuery {
 
 const bad = (message: string) => new AppError("BAD_REQUEST", message);
 
-/** Parses Frappe's `filters` parameter (a JSON string or an already parsed value). */
-export function parseFrappeFilters(raw: unknown): FilterTuple[] {
-  let value = raw;
-  if (typeof raw === "string") {
-    if (!raw.trim()) return [];
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      throw bad("Invalid filters: not valid JSON");
-    }
-  }
-  if (value === null || value === undefined) return [];
-  if (Array.isArray(value)) {
-    return value.map((f): FilterTuple => {
-      if (!Array.isArray(f)) throw bad("Invalid filters: each filter must be [fieldname, operator, value]");
-      // [doctype, field, op, value] | [field, op, value] | [field, value]
-      const parts = f.length === 4 ? f.slice(1) : f;
-      if (parts.length === 2) return [String(parts[0]), "=", parts[1]];
-      if (parts.length === 3) return [String(parts[0]), String(parts[1]).toLowerCase(), parts[2]];
-      throw bad("Invalid filters: each filter must be [fieldname, operator, value]");
-    });
-  }
-  if (typeof value === "object") {
-    return Object.entries(value).map(([field, v]): FilterTuple =>
-      Array.isArray(v) && v.length === 2 && typeof v[0] === "string" ? [field, v[0].toLowerCase(), v[1]] : [field, "=", v],
-    );
-  }
-  throw bad("Invalid filters");
-}
-
 const NUM_FIELDS = new Set(["timeout", "max_retries", "creation", "modified"]);
 
 function coerce(field: string, v: unknown): unknown {
   if (BOOL_FIELDS.has(field)) return v === true || v === 1 || v === "1" || v === "true" || v === "Yes";
   if (!NUM_FIELDS.has(field) || typeof v !== "string") return v;
   if (/^\d+$/.test(v)) return Number(v);
-  // Frappe datetimes ("2026-11-20 16:41:27.503211") are UTC here.
-  const t = Date.parse(v.includes("T") ? v : v.replace(" ", "T") + "Z");
-  if (Number.isNaN(t)) throw bad(`Invalid filters: ${v} is not a valid ${field}`);
+  // creation and modified: Frappe's datetime text, UTC (the adapter's one format).
+  const t = fromFrappeDatetime(v);
+  if (t === null) throw bad(`Invalid filters: ${v} is not a valid ${field}`);
   return t;
 }
 
@@ -97,10 +67,11 @@ function likeCi(col: SQLiteColumn, pattern: string, field = ""): SQL {
     : NUM_FIELDS.has(field)
       ? sql`CAST(${col} AS TEXT)`
       : sql`lower(${col})`;
-  return like(text, pattern.toLowerCase());
+  return like(text, sql`lower(${pattern})`);
 }
 
-function condition([field, op, raw]: FilterTuple): SQL | undefined {
+function condition([spelled, op, raw]: FilterTuple): SQL | undefined {
+  const field = bareFieldname(spelled, "Webhook");
   const col = COLUMNS[field];
   if (!col) throw bad(`Invalid filters: unknown field ${field}`);
   if (!OPERATORS.has(op)) throw bad(`Invalid filters: unsupported operator ${op}`);
@@ -133,7 +104,7 @@ function condition([field, op, raw]: FilterTuple): SQL | undefined {
 
 function orderOf(orderBy: string | undefined) {
   const [field = "modified", dir = "desc"] = (orderBy || "modified desc").trim().split(/\s+/);
-  const col = COLUMNS[field.replace(/^`?tabWebhook`?\./, "").replace(/`/g, "")];
+  const col = COLUMNS[bareFieldname(field, "Webhook")];
   if (!col) throw bad(`Invalid order_by: unknown field ${field}`);
   return dir.toLowerCase() === "asc" ? [asc(col), asc(webhook.name)] : [desc(col), asc(webhook.name)];
 }
@@ -147,7 +118,7 @@ export async function listWebhooks(
   const q = query.q?.trim();
   const where = and(
     ...(query.filters ?? []).map(condition),
-    q ? or(likeCi(webhook.name, `%${q}%`), likeCi(webhook.webhookDoctype, `%${q}%`), likeCi(webhook.requestUrl, `%${q}%`)) : undefined,
+    q ? or(containsCi(webhook.name, q), containsCi(webhook.webhookDoctype, q), containsCi(webhook.requestUrl, q)) : undefined,
   );
   const limit = Math.max(0, Math.min(query.limit ?? 20, 10_000));
   const offset = Math.max(0, query.offset ?? 0);

@@ -3,17 +3,18 @@ import "server-only";
 // request with lib/delivery's `prepare` — the one builder the dispatcher uses, rendering in
 // the pool and signing now — so it lists every header the receiver gets, signatures
 // included (values masked); Copy as cURL carries the real signatures.
-import { and, asc, desc, eq, like, sql } from "drizzle-orm";
+import { and, asc, desc, eq } from "drizzle-orm";
 import { getDb, type DB } from "@/db";
 import { docfield, doctype, document, webhook, type Webhook } from "@/db/schema";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { encryptSecret } from "@/lib/crypto/secret-box";
 import { curlCommand, maskedHeaders, prepare, toWebhookSpec } from "@/lib/delivery";
 import { newId } from "@/lib/ids";
 import { evaluateConditionOff } from "@/lib/renderer/pool";
 import { prettyBody } from "@/lib/renderer/request";
 import { checkTemplateSyntax } from "@/lib/renderer/template";
-import { requireManager, toColumns } from "./webhook-doc";
+import { containsCi } from "../frappe-rest/keyset";
+import { toColumns } from "./webhook-doc";
 import { normalizeWebhookInput, webhookSchema, type WebhookValues } from "./webhook.schema";
 
 const SELECT_DOCUMENT_CONDITION = "Select a document to check if it meets conditions.";
@@ -206,17 +207,11 @@ export async function searchDocuments(
 ): Promise<{ name: string; title: string }[]> {
   requireManager(actor);
   if (!doctypeName) return [];
-  const text = q.trim().toLowerCase();
+  const text = q.trim();
   const rows = await db
     .select({ name: document.name, data: document.data })
     .from(document)
-    .where(
-      and(
-        eq(document.doctype, doctypeName),
-        eq(document.deleted, false),
-        text ? like(sql`lower(${document.name})`, `%${text}%`) : undefined,
-      ),
-    )
+    .where(and(eq(document.doctype, doctypeName), eq(document.deleted, false), text ? containsCi(document.name, text) : undefined))
     .orderBy(desc(document.modified), asc(document.name))
     .limit(20);
   return rows.map((r) => {

@@ -9,11 +9,10 @@ import { z } from "zod";
 import { getDb, tx, type DB } from "@/db";
 import { version, webhook } from "@/db/schema";
 import { ACTIVITY, recordActivity } from "@/lib/auth/activity";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { encryptSecret } from "@/lib/crypto/secret-box";
 import { AppError, invalid, notFound } from "@/lib/errors";
 import { generateStandardSecret } from "@/lib/renderer/signature";
-import { requireManager } from "./webhook-doc";
 import { bumpWebhookVersion, invalidateWebhookCache } from "@/lib/delivery";
 import { REDACTED, type VersionData } from "./webhook-versions";
 

@@ -5,7 +5,7 @@ import "server-only";
 // send — logged as a test (is_test, one attempt, no retries). This waits for its outcome.
 import { setTimeout as sleep } from "node:timers/promises";
 import { getDb, tx, type DB } from "@/db";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { LOG_STATUS } from "@/lib/constants";
 import {
   insertLog,
@@ -20,7 +20,6 @@ import {
 } from "@/lib/delivery";
 import { AppError, invalid } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { requireManager } from "./webhook-doc";
 import { draftRow, lenient, liveDocument, storedRow } from "./webhook-preview";
 
 export interface TestSendResult {

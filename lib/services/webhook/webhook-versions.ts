@@ -4,8 +4,8 @@ import "server-only";
 import { and, desc, eq } from "drizzle-orm";
 import { getDb } from "@/db";
 import { version } from "@/db/schema";
-import type { Actor } from "@/lib/auth/roles";
-import { requireManager, type WebhookDoc } from "./webhook-doc";
+import { requireManager, type Actor } from "@/lib/auth/roles";
+import { type WebhookDoc } from "./webhook-doc";
 
 export const REDACTED = "***";
 

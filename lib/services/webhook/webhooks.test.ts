@@ -8,6 +8,7 @@ import { freshDb, type FreshDb } from "@/test/db";
 import { errorOf } from "@/test/errors";
 import { rotateWebhookSecret } from "./webhook-secret";
 import { webhooksFor } from "@/lib/delivery";
+import { parseFrappeFilters } from "../frappe-rest/adapter";
 import {
   createWebhook,
   deleteWebhook,
@@ -15,7 +16,6 @@ import {
   getWebhook,
   listVersions,
   listWebhooks,
-  parseFrappeFilters,
   previewWebhook,
   searchDocuments,
   updateWebhook,

@@ -6,10 +6,10 @@ import { and, eq } from "drizzle-orm";
 import type { z } from "zod";
 import { changes, getDb, tx, type DB } from "@/db";
 import { version, webhook, webhookData, webhookHeader } from "@/db/schema";
-import type { Actor } from "@/lib/auth/roles";
+import { requireManager, type Actor } from "@/lib/auth/roles";
 import { encryptSecret } from "@/lib/crypto/secret-box";
 import { AppError, notFound } from "@/lib/errors";
-import { loadWebhook, requireManager, toColumns, type WebhookDoc } from "./webhook-doc";
+import { loadWebhook, toColumns, type WebhookDoc } from "./webhook-doc";
 import { recordCredentialWrites } from "./webhook-secret";
 import {
   bumpWebhookVersion,
@@ -23,7 +23,7 @@ import { validateWebhook } from "./webhook-validate";
 import { webhookDiff } from "./webhook-versions";
 import { WEBHOOK_LABELS, normalizeWebhookInput, webhookSchema, type WebhookValues } from "./webhook.schema";
 
-export { listWebhooks, parseFrappeFilters } from "./webhook-list";
+export { listWebhooks } from "./webhook-list";
 export { previewWebhook, doctypeFieldOptions, searchDocuments, webhookDoctypes } from "./webhook-preview";
 export { listVersions } from "./webhook-versions";
 export { type WebhookDoc, type WebhookSummary } from "./webhook-doc";

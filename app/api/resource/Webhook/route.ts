@@ -2,7 +2,8 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { readJson, withRole } from "@/lib/auth/guard";
 import { AppError } from "@/lib/errors";
-import { createWebhook, listWebhooks, parseFrappeFilters } from "@/lib/services/webhook/webhooks";
+import { bareFieldname, parseFrappeFilters } from "@/lib/services/frappe-rest/adapter";
+import { createWebhook, listWebhooks } from "@/lib/services/webhook/webhooks";
 import { docBody, summaryJson, webhookJson } from "./webhook-json";
 
 /** Frappe's default: only the name; ask for more with fields=["name","enabled"] or ["*"]. */
@@ -41,14 +42,7 @@ function fieldsOf(raw: string | null): string[] {
   if (!Array.isArray(parsed) || !parsed.every((f) => typeof f === "string"))
     throw new AppError("BAD_REQUEST", "fields must be a JSON array of fieldnames");
   // "`tabWebhook`.name" and "name as id" are Frappe spellings; take the bare fieldname.
-  return parsed.map(
-    (f) =>
-      f
-        .replace(/^`?tabWebhook`?\./, "")
-        .replace(/`/g, "")
-        .split(/\s+as\s+/i)[0]
-        ?.trim() ?? f,
-  );
+  return parsed.map((f) => bareFieldname(f.split(/\s+as\s+/i)[0] ?? f, "Webhook"));
 }
 
 export const GET = withRole(async (req: NextRequest, { actor }) => {

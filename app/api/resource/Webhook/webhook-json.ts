@@ -1,20 +1,17 @@
-// The Webhook as Frappe's REST API writes it: snake_case fieldnames, 0/1 checks, datetimes
-// as "YYYY-MM-DD HH:MM:SS.ffffff" (UTC), child tables as arrays. Never any secret.
+// The Webhook as Frappe's REST API writes it: snake_case fieldnames, 0/1 checks, the
+// adapter's datetimes (UTC), child tables as arrays. Never any secret.
+import { toFrappeDatetime } from "@/lib/services/frappe-rest/adapter";
 import type { WebhookDoc, WebhookSummary } from "@/lib/services/webhook/webhooks";
 
 const check = (b: boolean) => (b ? 1 : 0);
-
-export function frappeDatetime(ms: number): string {
-  return new Date(ms).toISOString().replace("T", " ").replace("Z", "000");
-}
 
 export function summaryJson(w: WebhookSummary): Record<string, unknown> {
   return {
     name: w.name,
     doctype: "Webhook",
     owner: w.owner,
-    creation: frappeDatetime(w.creation),
-    modified: frappeDatetime(w.modified),
+    creation: toFrappeDatetime(w.creation),
+    modified: toFrappeDatetime(w.modified),
     modified_by: w.modified_by,
     docstatus: 0,
     idx: 0,

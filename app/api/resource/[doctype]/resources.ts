@@ -5,6 +5,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import type { ActivityLogRow } from "@/db/schema";
 import type { Actor } from "@/lib/auth/roles";
 import { AppError } from "@/lib/errors";
+import { toFrappeDatetime } from "@/lib/services/frappe-rest/adapter";
 import { ACTIVITY_FILTER_KEYS, countActivity, getActivity, listActivity } from "@/lib/services/user/activity-log";
 import { countLogs, getLog, listLogs } from "@/lib/services/request-log/request-log";
 import {
@@ -15,7 +16,6 @@ import {
   resourceDoctype,
 } from "@/lib/services/request-log/request-log-http";
 import { apiFiltersFromQuery, toFrappeDoc, toFrappeRow } from "@/lib/services/request-log/request-log-rest";
-import { frappeDatetime } from "../Webhook/webhook-json";
 
 interface Resource {
   list(req: NextRequest, actor: Actor): Promise<Response>;
@@ -37,7 +37,7 @@ function pageJson<R>(
 function activityJson(r: ActivityLogRow) {
   return {
     name: String(r.id),
-    creation: frappeDatetime(r.at),
+    creation: toFrappeDatetime(r.at),
     operation: r.operation,
     user: r.actor,
     subject: r.subject,

@@ -1,9 +1,8 @@
 // GET /api/webhook-stats/<webhook>?range=24h|7d — hourly deliveries, p50/p95, health and counts
 import { NextResponse } from "next/server";
 import { withRole } from "@/lib/auth/guard";
-import { paramName } from "@/lib/services/request-log/request-log-http";
 import { webhookStats } from "@/lib/services/request-log/request-log-stats";
 
 export const GET = withRole<{ name: string }>(async (req, { actor, params }) =>
-  NextResponse.json({ data: await webhookStats(actor, paramName(params.name), req.nextUrl.searchParams.get("range") ?? "24h") }),
+  NextResponse.json({ data: await webhookStats(actor, params.name, req.nextUrl.searchParams.get("range") ?? "24h") }),
 );

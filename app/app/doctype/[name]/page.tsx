@@ -1,4 +1,4 @@
-import { decodeSegment } from "@/lib/format";
+import { pageParam } from "@/lib/services/frappe-rest/adapter";
 import Link from "next/link";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getDoctype } from "@/lib/services/doctype/doctypes";
@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 export default async function DoctypePage({ params }: { params: Promise<{ name: string }> }) {
   const { name: raw } = await params;
-  const name = decodeSegment(raw);
+  const name = pageParam(raw);
   const actor = await requireDeskPage(`/app/doctype/${raw}`);
   const dt = await orNotFound(() => getDoctype(actor, name));
   return (

@@ -1,7 +1,8 @@
 import Link from "next/link";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getEvent, reasonText, valuesText } from "@/lib/services/event/event-log";
-import { decodeSegment, formatDateTime } from "@/lib/format";
+import { formatDateTime } from "@/lib/format";
+import { pageParam } from "@/lib/services/frappe-rest/adapter";
 import { statusColor } from "@/lib/log-status";
 import { Indicator, PageHead } from "@/components/desk/page-head";
 
@@ -10,7 +11,7 @@ export const dynamic = "force-dynamic";
 /** The routing trail: for every webhook on the DocType, whether this event fired it and why not. */
 export default async function EventPage({ params }: { params: Promise<{ id: string }> }) {
   const { id: raw } = await params;
-  const id = decodeSegment(raw);
+  const id = pageParam(raw);
   const actor = await requireDeskPage(`/app/event/${raw}`);
   const e = await orNotFound(() => getEvent(actor, id));
   const logStatus = new Map(e.logs.map((l) => [l.name, l.status]));

@@ -1,4 +1,4 @@
-import { decodeSegment } from "@/lib/format";
+import { pageParam } from "@/lib/services/frappe-rest/adapter";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getUser, listUserSessions, ROLES } from "@/lib/services/user/users";
 import { UserForm } from "../_components/user-form";
@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 
 export default async function UserPage({ params }: { params: Promise<{ name: string }> }) {
   const { name: raw } = await params;
-  const name = decodeSegment(raw);
+  const name = pageParam(raw);
   const actor = await requireDeskPage(`/app/user/${raw}`);
   const user = await orNotFound(() => getUser(actor, name));
   const sessions = await listUserSessions(actor, name);

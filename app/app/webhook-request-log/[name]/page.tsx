@@ -2,7 +2,8 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getLog, prettyJson } from "@/lib/services/request-log/request-log";
-import { decodeSegment, formatDateTime, timeAgo } from "@/lib/format";
+import { formatDateTime, timeAgo } from "@/lib/format";
+import { pageParam } from "@/lib/services/frappe-rest/adapter";
 import { formatMs, statusColor } from "@/lib/log-status";
 import { HELD_TEXT } from "@/lib/constants";
 import { Indicator, PageHead } from "@/components/desk/page-head";
@@ -21,7 +22,7 @@ function Code({ text }: { text: string | null }) {
 
 export default async function RequestLogPage({ params }: { params: Promise<{ name: string }> }) {
   const { name: raw } = await params;
-  const name = decodeSegment(raw);
+  const name = pageParam(raw);
   const actor = await requireDeskPage(`/app/webhook-request-log/${raw}`);
   const log = await orNotFound(() => getLog(actor, name));
   const ref = log.referenceDoctype && log.referenceDocument;

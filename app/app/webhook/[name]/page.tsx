@@ -1,4 +1,4 @@
-import { decodeSegment } from "@/lib/format";
+import { pageParam } from "@/lib/services/frappe-rest/adapter";
 import type { Metadata } from "next";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getWebhook, listVersions, webhookDoctypes } from "@/lib/services/webhook/webhooks";
@@ -11,12 +11,12 @@ export const dynamic = "force-dynamic";
 type Props = { params: Promise<{ name: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: decodeSegment((await params).name) };
+  return { title: pageParam((await params).name) };
 }
 
 export default async function WebhookPage({ params }: Props) {
   const { name: raw } = await params;
-  const name = decodeSegment(raw);
+  const name = pageParam(raw);
   const actor = await requireDeskPage(`/app/webhook/${encodeURIComponent(name)}`);
   const doc = await orNotFound(() => getWebhook(actor, name));
   const versions = await listVersions(actor, name);

@@ -4,6 +4,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { api } from "@/lib/api-client";
+import { fromFrappeDatetime } from "@/lib/services/frappe-rest/adapter";
 import { useWebhookForm } from "./use-webhook-form";
 
 /** whsec_ + base64 of 24 random bytes, as generateStandardSecret() makes on the server. */
@@ -41,7 +42,8 @@ export function GenerateSecretButton() {
 
 interface Rotated {
   secret: string;
-  previous_secret_expires: number | null;
+  /** The REST adapter's datetime text (UTC). */
+  previous_secret_expires: string | null;
 }
 
 export function RotateSecret({ name }: { name: string }) {
@@ -85,7 +87,9 @@ export function RotateSecret({ name }: { name: string }) {
           </div>
           <div>Copy it now: it is not shown again.</div>
           {rotated.previous_secret_expires && (
-            <div>Previous secret keeps signing until {new Date(rotated.previous_secret_expires).toLocaleString()}.</div>
+            <div>
+              Previous secret keeps signing until {new Date(fromFrappeDatetime(rotated.previous_secret_expires) ?? 0).toLocaleString()}.
+            </div>
           )}
         </div>
       )}

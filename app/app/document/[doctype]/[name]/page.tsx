@@ -2,7 +2,8 @@ import Link from "next/link";
 import { orNotFound, requireDeskPage } from "@/lib/auth/guard";
 import { getStoredDocument } from "@/lib/services/event/event-log";
 import { prettyJson } from "@/lib/services/request-log/request-log";
-import { decodeSegment, formatDateTime } from "@/lib/format";
+import { formatDateTime } from "@/lib/format";
+import { pageParam } from "@/lib/services/frappe-rest/adapter";
 import { Indicator, PageHead } from "@/components/desk/page-head";
 
 export const dynamic = "force-dynamic";
@@ -10,8 +11,8 @@ export const dynamic = "force-dynamic";
 /** A host document as last posted to /api/events (read-only: the host app owns it). */
 export default async function StoredDocumentPage({ params }: { params: Promise<{ doctype: string; name: string }> }) {
   const p = await params;
-  const doctype = decodeSegment(p.doctype);
-  const name = decodeSegment(p.name);
+  const doctype = pageParam(p.doctype);
+  const name = pageParam(p.name);
   const actor = await requireDeskPage(`/app/document/${p.doctype}/${p.name}`);
   const doc = await orNotFound(() => getStoredDocument(actor, doctype, name));
   return (
