@@ -20,8 +20,8 @@ import base from "./vitest.config";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
-/** Where the service-level suites live: services, delivery (jobs, resend), dispatcher (crash), auth, routes, the data layer (tx, copy-to). */
-const SERVICE_DIRS = ["lib/services", "lib/delivery", "lib/dispatcher", "lib/auth", "app", "db"];
+/** Where the service-level suites live: services, delivery (jobs, resend), dispatcher (crash), auth, ops (readiness), routes, the data layer (tx, copy-to). */
+const SERVICE_DIRS = ["lib/services", "lib/delivery", "lib/dispatcher", "lib/auth", "lib/ops", "app", "db"];
 
 /** Opens a database through test/db.ts, or needs a PostgreSQL server of its own (copy-to). */
 const usesTestDb = (file: string) => /from\s+["']@\/test\/db["']|TEST_PG_URL/.test(fs.readFileSync(path.join(root, file), "utf8"));

@@ -1,19 +1,19 @@
 // Every route handler goes through the one guard (lib/auth/guard.ts): each HTTP method a
-// route file under app/api exports must carry the GUARDED mark that guard(), withRole() and
+// route file under app/ exports must carry the GUARDED mark that guard(), withRole() and
 // publicRoute() put on the handlers they return. A new route that forgets the guard, or a
 // public route nobody agreed to, fails here; e2e/route-matrix.spec.ts checks the answers.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+// Routes anyone may call (everything else needs a role): a decision, made in e2e/route-matrix.ts.
+import { PUBLIC_ROUTES } from "@/e2e/route-matrix";
 import { type Access, GUARDED } from "@/lib/auth/guard";
 
 const APP = path.dirname(fileURLToPath(import.meta.url));
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 /** Route segment config a route file may export besides its handlers. */
 const SEGMENT_CONFIG = new Set(["dynamic", "dynamicParams", "revalidate", "fetchCache", "runtime", "preferredRegion", "maxDuration"]);
-/** Routes anyone may call; everything else needs a role. Adding one is a decision, made here. */
-const PUBLIC_ROUTES = new Set(["api/auth/[...nextauth]/route.ts", "api/login/route.ts", "api/logout/route.ts"]);
 /** Pages outside the desk that need no sign-in. */
 const PUBLIC_PAGES = new Set(["page.tsx", "login/page.tsx"]);
 
@@ -28,7 +28,7 @@ function walk(dir: string, match: (name: string) => boolean): string[] {
   return out.sort();
 }
 
-const routeFiles = walk(path.join(APP, "api"), (n) => /^route\.(ts|tsx|js|mjs)$/.test(n));
+const routeFiles = walk(APP, (n) => /^route\.(ts|tsx|js|mjs)$/.test(n));
 const pageFiles = walk(APP, (n) => /^page\.(tsx|ts|jsx|js)$/.test(n));
 
 type Mark = Access | "public" | undefined;

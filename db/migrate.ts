@@ -10,6 +10,9 @@ import { dialectOfDb, pgPool, type DB } from "./index";
 export const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
 const PG_MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations-pg");
 
+/** Where the committed migrations of the handle's dialect are. */
+export const migrationsFolderOf = (db: DB): string => (dialectOfDb(db) === "sqlite" ? MIGRATIONS_FOLDER : PG_MIGRATIONS_FOLDER);
+
 /** Steps that must follow the schema on PostgreSQL (pg-boss's own schema); set by lib/delivery's PG store. */
 const afterPgMigrate: ((db: DB) => Promise<void>)[] = [];
 export function onPgMigrated(step: (db: DB) => Promise<void>): void {

@@ -12,6 +12,7 @@ import {
   IDENTITIES,
   METHODS,
   ROUTE_MATRIX,
+  PUBLIC_ROUTES,
   SESSIONS,
   type Call,
   type Expected,
@@ -22,7 +23,6 @@ import {
 } from "./route-matrix";
 
 const APP = path.resolve("app");
-const PUBLIC_ROUTES = new Set(["api/auth/[...nextauth]/route.ts", "api/login/route.ts", "api/logout/route.ts"]);
 const isPage = (file: string) => /(^|\/)page\.[jt]sx?$/.test(file);
 const isSafe = (m: Method) => m === "GET" || m === "HEAD" || m === "OPTIONS";
 const enc = encodeURIComponent;

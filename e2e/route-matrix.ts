@@ -18,6 +18,16 @@ export const IDENTITIES = [
 ] as const;
 export type Identity = (typeof IDENTITIES)[number];
 
+/** Route files anyone may call; every other route needs a role (app/route-guard.test.ts checks the handlers' marks too). */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
+  "api/auth/[...nextauth]/route.ts",
+  "api/login/route.ts",
+  "api/logout/route.ts",
+  // Health checks for load balancers: ok / not ok and a check's name, nothing else.
+  "healthz/route.ts",
+  "readyz/route.ts",
+]);
+
 export const SESSIONS: ReadonlySet<Identity> = new Set(["noRoleSession", "publisherSession", "managerSession", "endedSession"]);
 
 export const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
@@ -172,6 +182,22 @@ export const ROUTE_MATRIX: RouteEntry[] = [
     file: "api/logout/route.ts",
     // Without Origin (or Sec-Fetch-Site) nobody is signed out, not even an anonymous caller.
     methods: { POST: { call: () => ({ path: "/api/logout", origin: false }), expect: each(403) } },
+  },
+
+  // ── Health checks: anyone (a load balancer signs in as nobody) ──────────────────────────
+  {
+    file: "healthz/route.ts",
+    methods: {
+      GET: { call: () => ({ path: "/healthz" }), expect: each(200) },
+      HEAD: { call: () => ({ path: "/healthz" }), expect: each(200) },
+    },
+  },
+  {
+    file: "readyz/route.ts",
+    methods: {
+      GET: { call: () => ({ path: "/readyz" }), expect: each(200) },
+      HEAD: { call: () => ({ path: "/readyz" }), expect: each(200) },
+    },
   },
 
   // ── Host apps ────────────────────────────────────────────────────────────────────────

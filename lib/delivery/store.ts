@@ -9,11 +9,12 @@ import "server-only";
 // The reads (pendingDeliveryOf, deliveryIdTaken, logOutcome) are written once, here: one
 // drizzle query on the handle given, no transaction of their own (Send Test polls
 // logOutcome every few milliseconds).
-import { eq } from "drizzle-orm";
+import { and, asc, eq, isNull, lte, or } from "drizzle-orm";
 import { dialectOfDb, type DB } from "@/db";
 import { delivery, webhookRequestLog } from "@/db/schema";
 import * as pgStore from "./store-pg";
 import * as lite from "./store-sqlite";
+import { QUEUES } from "@/lib/constants";
 import type { LogOutcome, NewDelivery, NewLog, PendingDelivery, Requeue } from "./types";
 
 export type {
@@ -100,6 +101,32 @@ export async function logOutcome(db: DB, log: string): Promise<LogOutcome | unde
     .where(eq(webhookRequestLog.name, log))
     .limit(1);
   return row;
+}
+
+/**
+ * Per queue, when the oldest delivery that is due now and not being sent came due (null:
+ * nothing waits). Held deliveries (webhook disabled) don't count. One index seek per queue
+ * (delivery_claim_idx): the rows walked past are the leased ones, at most the in-flight count.
+ */
+export async function oldestDueByQueue(db: DB, now = Date.now()): Promise<Record<(typeof QUEUES)[number], number | null>> {
+  const out = {} as Record<(typeof QUEUES)[number], number | null>;
+  for (const queue of QUEUES) {
+    const [row] = await db
+      .select({ dueAt: delivery.dueAt })
+      .from(delivery)
+      .where(
+        and(
+          eq(delivery.queue, queue),
+          eq(delivery.held, false),
+          lte(delivery.dueAt, now),
+          or(isNull(delivery.leaseUntil), lte(delivery.leaseUntil, now)),
+        ),
+      )
+      .orderBy(asc(delivery.dueAt))
+      .limit(1);
+    out[queue] = row?.dueAt ?? null;
+  }
+  return out;
 }
 
 /** Deletes up to `limit` logs created before `cutoff` with their attempts and deliveries; returns how many. */

@@ -16,6 +16,7 @@ import { workerBundle } from "@/lib/worker-bundle";
 import { Dispatcher } from "./dispatcher";
 import { loadDispatcherConfig } from "./config";
 import { startMaintenance, type Maintenance } from "./maintenance";
+import type { DispatcherState } from "@/lib/ops/health";
 
 const g = globalThis as unknown as {
   __webhookDispatcher?: Dispatcher;
@@ -27,7 +28,12 @@ const newOwner = () => `${os.hostname()}:${process.pid}:${randomBytes(4).toStrin
 
 interface DeliveryThreads {
   stop(): Promise<void>;
+  /** The dispatcher thread: not started here (WEBHOOK_WORKER=0), reporting, or not. */
+  dispatcher(): DispatcherState;
 }
+
+/** A dispatcher thread that has not reported for this long is taken for stuck or gone. */
+const SILENT_AFTER_MS = 20_000;
 
 /**
  * The dispatcher and maintenance threads (WEBHOOK_WORKER=0 leaves the dispatcher to
@@ -42,9 +48,15 @@ export function startDeliveryThreads(opts: { dispatcher?: boolean } = {}): Deliv
   const roles = [...(opts.dispatcher === false ? [] : ["dispatcher" as const]), "maintenance" as const];
   let stopping = false;
   const workers = new Map<string, Worker>();
+  /** When each thread last said it was alive, and whether its loop was running then. */
+  const heard = new Map<string, { at: number; running: boolean }>();
   const spawn = (role: "dispatcher" | "maintenance") => {
     const w = new Worker(workerBundle("dispatcher"), { workerData: { role, owner: newOwner(), file, url }, name: `webhook-${role}` });
     workers.set(role, w);
+    heard.delete(role);
+    w.on("message", (m: { type?: string; running?: boolean }) => {
+      if (m.type === "ready" || m.type === "alive") heard.set(role, { at: Date.now(), running: m.running !== false });
+    });
     w.on("error", (e) => console.error(`[${role}] thread failed:`, e));
     w.on("exit", (code) => {
       if (workers.get(role) === w) workers.delete(role);
@@ -78,10 +90,25 @@ export function startDeliveryThreads(opts: { dispatcher?: boolean } = {}): Deliv
           ),
       );
     },
+    dispatcher() {
+      if (!roles.includes("dispatcher")) return "not-here";
+      const last = heard.get("dispatcher");
+      return !stopping && workers.has("dispatcher") && last?.running && Date.now() - last.at < SILENT_AFTER_MS ? "alive" : "down";
+    },
   };
   g.__webhookDeliveryThreads = threads;
   installSignalHandlers(() => threads.stop(), "server");
   return threads;
+}
+
+/**
+ * Whether this process sends deliveries and, if so, whether its dispatcher is alive (for
+ * /readyz): the thread of `npm start`, or the dispatcher `npm run worker` runs in-process.
+ */
+export function dispatcherState(): DispatcherState {
+  if (g.__webhookDispatcher) return g.__webhookDispatcher.isRunning ? "alive" : "down";
+  if (g.__webhookDeliveryThreads) return g.__webhookDeliveryThreads.dispatcher();
+  return process.env.WEBHOOK_WORKER === "0" ? "not-here" : "down";
 }
 
 export interface StartOptions {

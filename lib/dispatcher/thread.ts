@@ -18,6 +18,7 @@ interface Data {
 }
 
 const data = workerData as Data;
+const HEARTBEAT_MS = 5000;
 /** Each thread's own PostgreSQL pool: WEBHOOK_WORKER_POOL_MAX connections (default 4). */
 const poolMax = Number(process.env.WEBHOOK_WORKER_POOL_MAX) || 4;
 const db = data.url
@@ -30,6 +31,8 @@ if (data.role === "dispatcher") {
   const c = d.config.concurrency;
   console.log(`[dispatcher] started in its own thread (${d.owner}; concurrency short=${c.short} default=${c.default} long=${c.long})`);
   stop = (drainMs) => d.stop(drainMs);
+  // The web thread's /readyz reads these: a thread whose loop is stuck stops reporting.
+  setInterval(() => parentPort?.postMessage({ type: "alive", running: d.isRunning }), HEARTBEAT_MS).unref();
 } else {
   const m = startMaintenance(db, data.owner);
   stop = () => m.stop();
