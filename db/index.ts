@@ -90,6 +90,12 @@ export interface PgOptions {
   applicationName?: string;
 }
 
+/** DATABASE_CONNECT_TIMEOUT_MS: how long to wait for a pooled connection (default 10 s). */
+function connectTimeoutMs(): number {
+  const n = Number(process.env.DATABASE_CONNECT_TIMEOUT_MS);
+  return Number.isInteger(n) && n > 0 ? n : 10_000;
+}
+
 /** A pool on `url` and its drizzle handle (typed as the SQLite one: see the top of this file). */
 export function openPg(url: string, opts: PgOptions = {}): DB {
   const pool = new pg.Pool({
@@ -97,6 +103,9 @@ export function openPg(url: string, opts: PgOptions = {}): DB {
     max: opts.max ?? (Number(process.env.DATABASE_POOL_MAX) || 10),
     application_name: opts.applicationName ?? "webhook-desk",
     idleTimeoutMillis: 30_000,
+    // A full pool (or an unreachable server) answers 503 BUSY after this, instead of
+    // holding the request forever (lib/errors.ts maps pg's "timeout exceeded when trying to connect").
+    connectionTimeoutMillis: connectTimeoutMs(),
   });
   // An idle client's error (the server restarted) must not crash the process; the pool drops it.
   pool.on("error", (e) => console.error("[db] idle PostgreSQL connection failed:", e.message));
@@ -231,12 +240,32 @@ export const isTransactionConflict = (e: unknown): boolean => RETRYABLE_PG.has(d
 // spreads the rest. A row everyone updates at once (a throttle under attack) still converges.
 const PG_ATTEMPTS = 30;
 
+/**
+ * The transaction's connection as its handle and pg-boss see it: once the transaction ended
+ * (the connection is back in the pool, maybe inside another caller's transaction), a query
+ * through it is refused instead of running there. Work that outlives a transaction takes
+ * getDb() (the root handle) or a transaction of its own.
+ */
+function scopedClient(client: pg.PoolClient, isOpen: () => boolean): pg.PoolClient {
+  const ended = () =>
+    Promise.reject(new Error("This PostgreSQL transaction has ended: run later work through getDb() or a tx() of its own"));
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === "query") return isOpen() ? target.query.bind(target) : ended;
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 async function pgTx<T>(pool: pg.Pool, fn: (t: DB) => Promise<T> | T, isolation: NonNullable<TxOptions["isolation"]>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
-    const t = drizzlePg(client, { schema: pgSchema }) as unknown as DB;
-    pgClients.set(t, client);
-    const s: Scope = { db: t, pg: client, open: true };
+    const scoped = scopedClient(client, () => s.open);
+    const t = drizzlePg(scoped, { schema: pgSchema }) as unknown as DB;
+    const s: Scope = { db: t, pg: scoped, open: true };
+    pgClients.set(t, scoped);
+    let conflict = false;
     try {
       await client.query(isolation === "serializable" ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN");
       const out = await scope.run(s, () => fn(t));
@@ -245,16 +274,16 @@ async function pgTx<T>(pool: pg.Pool, fn: (t: DB) => Promise<T> | T, isolation: 
     } catch (e) {
       await client.query("ROLLBACK").catch(() => undefined);
       const code = dbErrorCode(e);
-      if (attempt < PG_ATTEMPTS && code && RETRYABLE_PG.has(code)) {
-        // Conflicting transactions retry at different moments.
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
-        continue;
-      }
-      throw e;
+      if (attempt < PG_ATTEMPTS && code && RETRYABLE_PG.has(code)) conflict = true;
+      else throw e;
     } finally {
       s.open = false;
+      // Back to the pool before any backoff: a connection held while sleeping is one the
+      // conflicting transactions (and everyone else) cannot have.
       client.release();
     }
+    // Conflicting transactions retry at different moments.
+    if (conflict) await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
   }
 }
 

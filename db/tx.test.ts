@@ -3,9 +3,10 @@
 // interleave, and work a transaction leaves behind runs on the root handle after it ends.
 import { eq, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { getDb, inTransaction, rawGet, tx } from "@/db";
+import { closeDb, getDb, inTransaction, openPg, pgPool, rawGet, tx, type DB } from "@/db";
 import { setting } from "@/db/schema";
-import { freshDb, type FreshDb } from "@/test/db";
+import { AppError, asAppError } from "@/lib/errors";
+import { freshDb, onPostgres, type FreshDb } from "@/test/db";
 
 let t: FreshDb;
 beforeEach(async () => {
@@ -70,5 +71,39 @@ describe("tx()", () => {
     });
     expect(await later).toEqual({ n: 1 });
     expect(inTransaction()).toBe(false);
+  });
+
+  it.runIf(onPostgres)("a handle kept past its transaction's end refuses queries (its connection went back to the pool)", async () => {
+    let kept: DB | undefined;
+    await tx(async (db) => {
+      kept = db;
+      await db.insert(setting).values({ key: "kept", value: "1", modified: 1 });
+    });
+    // drizzle wraps the refusal in its "Failed query" error
+    await expect((kept as DB).select().from(setting)).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/transaction has ended/) },
+    });
+    expect(await read("kept")).toBe("1");
+  });
+
+  it.runIf(onPostgres)("a full pool answers BUSY after DATABASE_CONNECT_TIMEOUT_MS instead of waiting forever", async () => {
+    const before = process.env.DATABASE_CONNECT_TIMEOUT_MS;
+    process.env.DATABASE_CONNECT_TIMEOUT_MS = "200";
+    const small = openPg(t.url, { max: 1 });
+    if (before === undefined) delete process.env.DATABASE_CONNECT_TIMEOUT_MS;
+    else process.env.DATABASE_CONNECT_TIMEOUT_MS = before;
+    const held = await pgPool(small)?.connect();
+    try {
+      const err = await tx((db) => db.select().from(setting), {}, small).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const mapped = asAppError(err);
+      expect(mapped).toBeInstanceOf(AppError);
+      expect((mapped as AppError).code).toBe("BUSY");
+    } finally {
+      held?.release();
+      await closeDb(small);
+    }
   });
 });

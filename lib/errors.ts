@@ -60,6 +60,15 @@ export function dbErrorCode(err: unknown): string | undefined {
  */
 const PG_BUSY = new Set(["53300", "57P01", "57P03", "40001", "40P01", "55P03", "57014", "ECONNREFUSED", "ECONNRESET"]);
 
+/** The messages of an error and of what it wraps (drizzle's DrizzleQueryError → pg's error). */
+function errorChainText(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Error) parts.push(e.message);
+  }
+  return parts.join("\n");
+}
+
 /** The database being busy or away (SQLite's lock, PostgreSQL's limits) and a full render pool as 503 BUSY. */
 export function asAppError(err: unknown): unknown {
   if (err instanceof AppError) return err;
@@ -67,7 +76,9 @@ export function asAppError(err: unknown): unknown {
   if (code && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED") || PG_BUSY.has(code))) {
     return new AppError("BUSY", "The database is busy right now; try again in a moment", undefined, 1);
   }
-  if (err instanceof Error && /timeout exceeded when trying to connect/i.test(err.message)) {
+  // pg's own messages: no pooled connection came in DATABASE_CONNECT_TIMEOUT_MS; the server
+  // closed the connection (a restart, a failover) under a query.
+  if (err instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(errorChainText(err))) {
     return new AppError("BUSY", "The database is busy right now; try again in a moment", undefined, 1);
   }
   if (err instanceof Error && err.name === "RenderPoolBusyError") {
