@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { index, integer, json, jsonb, pgTable, text } from "drizzle-orm/pg-core";
 import { bool, lifecycle, ms } from "./util";
 
 /**
@@ -82,7 +82,7 @@ export const version = pgTable(
     refDoctype: text("ref_doctype").notNull(),
     docname: text("docname").notNull(),
     /** { changed: [[field, old, new]], added: [...], removed: [...] } with secrets redacted. */
-    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
+    data: json("data").$type<Record<string, unknown>>().notNull(),
     owner: text("owner").notNull(),
     created: ms("created").notNull(),
   },
