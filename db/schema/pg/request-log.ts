@@ -1,4 +1,4 @@
-import { index, integer, json, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, index, integer, json, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { bool, lifecycle, ms } from "./util";
 
 /** What a host app posted to /api/events, with the routing trail of every webhook on its DocType. */
@@ -78,7 +78,7 @@ export const webhookRequestLog = pgTable(
 export const webhookRequestAttempt = pgTable(
   "webhook_request_attempt",
   {
-    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
     log: text("log")
       .notNull()
       .references(() => webhookRequestLog.name, { onDelete: "cascade" }),
