@@ -7,7 +7,7 @@ import "server-only";
 // migrated desk without rows: anything else is refused before a thing is written), in one
 // transaction: the target ends up with all of it or none of it. The source is read in one
 // read transaction, so a desk still running gives a consistent copy. Values go through both
-// dialects' column mappings (SQLite 0/1 → boolean, JSON text → jsonb), identity sequences
+// dialects' column mappings (SQLite 0/1 → boolean, JSON text → json/jsonb), identity sequences
 // are moved past the copied ids, and each pending delivery gets its queue job on the target
 // (`afterCopy`, set by the delivery store), so nothing queued is lost or sent twice.
 import { getTableColumns, getTableName, is, Table } from "drizzle-orm";

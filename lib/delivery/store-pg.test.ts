@@ -6,7 +6,9 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { closeDb, openPg, pgClientOf, pgPool, rawAll, rawRun, tx } from "@/db";
+import type { Actor } from "@/lib/auth/roles";
 import { enqueue, sleep, until } from "@/lib/dispatcher/test-support";
+import { getLog } from "@/lib/services/request-log/request-log";
 import { freshDb, onPostgres, type FreshDb } from "@/test/db";
 import { insertJobs } from "./boss";
 import { listenForWork, notifyDeliveriesQueued, notifyJobQueued, WORK_CHANNEL, type Topic } from "./signal";
@@ -21,6 +23,7 @@ afterEach(async () => {
 });
 
 const hook = { name: "hook", url: "http://127.0.0.1:9/hook" };
+const admin: Actor = { user: "Administrator", fullName: "Administrator", roles: ["System Manager"], via: "session" };
 const jobsOf = async () => (await rawAll<{ d: string }>(sql`SELECT data->>'d' AS d FROM pgboss.job ORDER BY 1`, t.db)).map((j) => j.d);
 
 describe.runIf(onPostgres)("the PostgreSQL delivery store", () => {
@@ -82,6 +85,39 @@ describe.runIf(onPostgres)("the PostgreSQL delivery store", () => {
     expect(await pgRepairJobs(t.db)).toBe(2);
     expect(await pgRepairJobs(t.db)).toBe(0);
     expect(await jobsOf()).toEqual(queued.map((q) => q.id).sort());
+  });
+
+  it("stores attempt ids past 2^31: identity ids and their sequences are bigint, read back as numbers", async () => {
+    const identities = await rawAll<{ table: string; type: string; seqType: string; seqMax: boolean }>(
+      sql`SELECT c.table_name AS "table", c.data_type AS type, s.data_type AS "seqType", s.max_value = 9223372036854775807 AS "seqMax"
+            FROM information_schema.columns c
+            JOIN pg_sequences s ON s.schemaname = c.table_schema AND s.sequencename = pg_get_serial_sequence(c.table_name, c.column_name)::regclass::name
+           WHERE c.table_schema = 'public' AND c.is_identity = 'YES' ORDER BY 1`,
+      t.db,
+    );
+    expect(identities).toEqual(
+      ["activity_log", "version", "webhook_data", "webhook_header", "webhook_request_attempt"].map((table) => ({
+        table,
+        type: "bigint",
+        seqType: "bigint",
+        seqMax: true,
+      })),
+    );
+    await rawRun(sql`ALTER TABLE webhook_request_attempt ALTER COLUMN id RESTART WITH 3000000000`, t.db);
+    const [q] = await enqueue(t.db, hook, ['{"n":1}'], Date.now() - 1000);
+    const claimed = (await pgCycle(t.db, [], [{ queue: "default", limit: 1 }], "worker-a", 1000)).get("default") ?? [];
+    expect(claimed.map((d) => d.id)).toEqual([q?.id]);
+    const attempts = [{ started: Date.now(), httpStatus: 200, durationMs: 5 }];
+    await pgCycle(
+      t.db,
+      claimed.map((delivery) => ({ delivery, kind: "delivered" as const, attempts })),
+      [],
+      "worker-a",
+      1000,
+    );
+    const log = await getLog(admin, q?.log ?? "");
+    expect(log.status).toBe("Delivered");
+    expect(log.attemptList.map((a) => a.id)).toEqual([3_000_000_000]);
   });
 });
 

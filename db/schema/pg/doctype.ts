@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import { index, integer, json, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 import { bool, lifecycle, ms } from "./util";
 
 export const doctype = pgTable("doctype", {
@@ -34,7 +34,7 @@ export const document = pgTable(
   {
     doctype: text("doctype").notNull(),
     name: text("name").notNull(),
-    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
+    data: json("data").$type<Record<string, unknown>>().notNull(),
     deleted: bool("deleted").notNull().default(false),
     modified: ms("modified").notNull(),
   },

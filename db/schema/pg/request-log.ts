@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, index, integer, json, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { bool, lifecycle, ms } from "./util";
 
 /** What a host app posted to /api/events, with the routing trail of every webhook on its DocType. */
@@ -17,7 +17,7 @@ export const event = pgTable(
     apiKey: text("api_key"),
     postedBy: text("posted_by"),
     /** Per webhook on the DocType: matched or why not. */
-    routing: jsonb("routing").$type<unknown[]>().notNull().default([]),
+    routing: json("routing").$type<unknown[]>().notNull().default([]),
     created: ms("created").notNull(),
   },
   (t) => [
@@ -78,7 +78,7 @@ export const webhookRequestLog = pgTable(
 export const webhookRequestAttempt = pgTable(
   "webhook_request_attempt",
   {
-    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
     log: text("log")
       .notNull()
       .references(() => webhookRequestLog.name, { onDelete: "cascade" }),

@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, index, integer, pgTable, text } from "drizzle-orm/pg-core";
 import { ms } from "./util";
 import { user } from "./user";
 
@@ -38,7 +38,7 @@ export const loginThrottle = pgTable("login_throttle", {
 export const activityLog = pgTable(
   "activity_log",
   {
-    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
     at: ms("at").notNull(),
     /** e.g. "Login", "Login Failed", "Login Locked", "API Key Created". */
     operation: text("operation").notNull(),

@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, index, integer, json, jsonb, pgTable, text } from "drizzle-orm/pg-core";
 import { bool, lifecycle, ms } from "./util";
 
 /**
@@ -49,7 +49,7 @@ export const webhook = pgTable(
 export const webhookHeader = pgTable(
   "webhook_header",
   {
-    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
     parent: text("parent")
       .notNull()
       .references(() => webhook.name, { onDelete: "cascade", onUpdate: "cascade" }),
@@ -63,7 +63,7 @@ export const webhookHeader = pgTable(
 export const webhookData = pgTable(
   "webhook_data",
   {
-    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
     parent: text("parent")
       .notNull()
       .references(() => webhook.name, { onDelete: "cascade", onUpdate: "cascade" }),
@@ -78,11 +78,11 @@ export const webhookData = pgTable(
 export const version = pgTable(
   "version",
   {
-    id: integer("id").primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
     refDoctype: text("ref_doctype").notNull(),
     docname: text("docname").notNull(),
     /** { changed: [[field, old, new]], added: [...], removed: [...] } with secrets redacted. */
-    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
+    data: json("data").$type<Record<string, unknown>>().notNull(),
     owner: text("owner").notNull(),
     created: ms("created").notNull(),
   },

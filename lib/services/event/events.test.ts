@@ -4,8 +4,10 @@ import type { DB } from "@/db";
 import { delivery, docfield, doctype, document, event, user, webhookRequestLog } from "@/db/schema";
 import { insertWebhook } from "@/lib/dispatcher/test-support";
 import { createApiKeyUnchecked, createUserUnchecked } from "@/lib/services/user/users";
+import type { Actor } from "@/lib/auth/roles";
 import { freshDb, type FreshDb } from "@/test/db";
 import { POST } from "@/app/api/events/route";
+import { getStoredDocument } from "./event-log";
 import { ingestEvents, parseEventsBody, type RoutingEntry } from "./events";
 
 beforeAll(() => {
@@ -364,5 +366,20 @@ describe("routing", () => {
       "qty",
       "sku",
     ]);
+  });
+});
+
+describe("stored document", () => {
+  it("keeps the keys of a posted document in the order they were posted (PostgreSQL: json, not jsonb)", async () => {
+    const admin: Actor = { user: "Administrator", fullName: "Administrator", roles: ["System Manager"], via: "session" };
+    // Keys jsonb would sort (shorter first, then bytewise), at every level. `name` stays first:
+    // parseEventsBody's schema puts the keys it knows before the rest, on either dialect.
+    const doc = { name: "X", zeta_zeta: 1, alpha: 2, nested: { bb: 1, a: 2, items: [{ yy: 1, x: 2 }] } };
+    await ingestEvents(db, { user: "Administrator" }, parseEventsBody({ doctype: "Note", event: "on_update", doc }));
+    // What the stored-document page shows, and what a template iterating `doc` walks.
+    const stored = await getStoredDocument(admin, "Note", "X");
+    expect(stored.data).toBe(JSON.stringify({ ...doc, doctype: "Note" }));
+    const [row] = await db.select({ data: document.data }).from(document).where(eq(document.name, "X"));
+    expect(Object.keys(row?.data ?? {})).toEqual(["name", "zeta_zeta", "alpha", "nested", "doctype"]);
   });
 });
