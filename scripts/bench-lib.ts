@@ -282,6 +282,18 @@ export function cpuSecondsOf(pids: number[]): number {
 }
 
 /**
+ * CPU seconds the whole machine spent busy (every core: user, nice, system, irq, softirq,
+ * steal) since boot, from /proc/stat. A difference over a window, divided by its length, is
+ * how many cores were busy: it counts what per-process samples miss (processes that exited
+ * in between, such as PostgreSQL backends, whose ticks leave with them).
+ */
+export function machineBusySeconds(): number {
+  const line = fs.readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / clockTicksPerSecond();
+}
+
+/**
  * Open loop: calls `fire(i)` at `ratePerS`, on schedule whatever earlier calls are doing,
  * while `more(i)` says so; resolves when every call has settled (rejects with the first failure).
  */

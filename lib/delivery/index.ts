@@ -22,6 +22,7 @@ export {
   cancelWebhook,
   holdWebhook,
   insertLog,
+  insertLogs,
   logOutcome,
   pendingDeliveryOf,
   releaseWebhook,

@@ -77,8 +77,6 @@ async function onClient<T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>, isolati
 /** The dispatcher's transactions: on its own pool, READ COMMITTED (see the top of this file). */
 const dispatcherTx = <T>(db: DB, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => onClient(db, fn, "read committed");
 
-const col = <T>(entries: { log: NewLog; delivery?: NewDelivery }[], f: (l: NewLog) => T) => entries.map((e) => f(e.log));
-
 /**
  * New log rows, and their deliveries (each with its job) where there is something to send:
  * two statements however many (one without deliveries).
@@ -86,8 +84,9 @@ const col = <T>(entries: { log: NewLog; delivery?: NewDelivery }[], f: (l: NewLo
 export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewDelivery }[]): Promise<void> {
   if (!entries.length) return;
   const sending = entries.flatMap((e) => (e.delivery ? [{ log: e.log, delivery: e.delivery, job: randomUUID() }] : []));
-  const d = (f: (x: NewDelivery) => unknown) => sending.map((e) => f(e.delivery));
   await onClient(db, async (c) => {
+    // The rows go as one JSON parameter each (json_to_recordset): JSON.stringify is native,
+    // where pg's text[] parameters escape every character of every body in JavaScript.
     await c.query({
       name: "wd_insert_logs",
       text: `WITH l AS (
@@ -95,43 +94,50 @@ export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewD
             doc_event, request_method, event, status, attempts, is_test, request_headers, created, modified)
           SELECT name, webhook, reference_document, headers, data, "user", url, error, reference_doctype,
             doc_event, request_method, event, status, 0, is_test, request_headers, created, created
-          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-            $10::text[], $11::text[], $12::text[], $13::text[], $14::bool[], $15::text[], $16::bigint[])
-            AS x(name, webhook, reference_document, headers, data, "user", url, error, reference_doctype,
-              doc_event, request_method, event, status, is_test, request_headers, created)
+          FROM json_to_recordset($1::json) AS x(name text, webhook text, reference_document text, headers text, data text, "user" text,
+            url text, error text, reference_doctype text, doc_event text, request_method text, event text, status text, is_test boolean,
+            request_headers text, created bigint)
           RETURNING name, created)
         INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created, job)
         SELECT y.id, y.log, y.webhook, y.queue, y.timeout_ms, y.max_retries, 0, y.manual, y.sign, false, y.due_at, l.created, y.job
-        FROM unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::int[], $22::int[], $23::bool[], $24::bool[], $25::bigint[], $26::text[])
-          AS y(id, log, webhook, queue, timeout_ms, max_retries, manual, sign, due_at, job)
+        FROM json_to_recordset($2::json) AS y(id text, log text, webhook text, queue text, timeout_ms int, max_retries int,
+          manual boolean, sign boolean, due_at bigint, job text)
         JOIN l ON l.name = y.log`,
       values: [
-        col(entries, (l) => l.name),
-        col(entries, (l) => l.webhook),
-        col(entries, (l) => l.referenceDocument),
-        col(entries, (l) => l.headers),
-        col(entries, (l) => l.data),
-        col(entries, (l) => l.user),
-        col(entries, (l) => l.url),
-        col(entries, (l) => l.error),
-        col(entries, (l) => l.referenceDoctype),
-        col(entries, (l) => l.docEvent),
-        col(entries, (l) => l.method),
-        col(entries, (l) => l.event),
-        col(entries, (l) => l.status),
-        col(entries, (l) => l.isTest),
-        col(entries, (l) => l.requestHeaders),
-        col(entries, (l) => l.created),
-        d((x) => x.id),
-        sending.map((e) => e.log.name),
-        d((x) => x.webhook),
-        d((x) => x.queue),
-        d((x) => x.timeoutMs),
-        d((x) => x.maxRetries),
-        d((x) => x.manual),
-        d((x) => x.sign),
-        d((x) => x.dueAt),
-        sending.map((e) => e.job),
+        JSON.stringify(
+          entries.map(({ log: l }) => ({
+            name: l.name,
+            webhook: l.webhook,
+            reference_document: l.referenceDocument,
+            headers: l.headers,
+            data: l.data,
+            user: l.user,
+            url: l.url,
+            error: l.error,
+            reference_doctype: l.referenceDoctype,
+            doc_event: l.docEvent,
+            request_method: l.method,
+            event: l.event,
+            status: l.status,
+            is_test: l.isTest,
+            request_headers: l.requestHeaders,
+            created: l.created,
+          })),
+        ),
+        JSON.stringify(
+          sending.map(({ log: l, delivery: x, job }) => ({
+            id: x.id,
+            log: l.name,
+            webhook: x.webhook,
+            queue: x.queue,
+            timeout_ms: x.timeoutMs,
+            max_retries: x.maxRetries,
+            manual: x.manual,
+            sign: x.sign,
+            due_at: x.dueAt,
+            job,
+          })),
+        ),
       ],
     });
     await insertJobs(
