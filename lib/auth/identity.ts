@@ -20,15 +20,30 @@ function statements(db: DB) {
       .where(eq(hasRole.user, p("user")))
       .orderBy(asc(hasRole.role))
       .prepare(),
-    user: db
-      .select({ name: user.name, fullName: user.fullName, enabled: user.enabled })
+    // The user and their roles with it: a row per role (none: one row with a null role).
+    userWithRoles: db
+      .select({ name: user.name, fullName: user.fullName, enabled: user.enabled, role: hasRole.role })
       .from(user)
+      .leftJoin(hasRole, eq(hasRole.user, user.name))
       .where(eq(user.name, p("name")))
+      .orderBy(asc(hasRole.role))
       .prepare(),
-    key: db
-      .select({ key: apiKey.key, user: apiKey.user, secretHash: apiKey.secretHash, lastUsed: apiKey.lastUsed })
+    // The key, its user and the user's roles in one round trip (every API call runs it).
+    keyWithUser: db
+      .select({
+        key: apiKey.key,
+        user: apiKey.user,
+        secretHash: apiKey.secretHash,
+        lastUsed: apiKey.lastUsed,
+        fullName: user.fullName,
+        enabled: user.enabled,
+        role: hasRole.role,
+      })
       .from(apiKey)
+      .leftJoin(user, eq(user.name, apiKey.user))
+      .leftJoin(hasRole, eq(hasRole.user, user.name))
       .where(eq(apiKey.key, p("key")))
+      .orderBy(asc(hasRole.role))
       .prepare(),
   };
 }
@@ -39,13 +54,10 @@ function stmts(db: DB): ReturnType<typeof statements> {
   return s;
 }
 
+const rolesIn = (rows: { role: string | null }[]): string[] => rows.flatMap((r) => (r.role === null ? [] : [r.role]));
+
 export async function rolesOf(db: DB, name: string): Promise<string[]> {
   return (await stmts(db).roles.execute({ user: name })).map((r) => r.role);
-}
-
-async function enabledUser(db: DB, name: string) {
-  const [u] = await stmts(db).user.execute({ name });
-  return u?.enabled ? u : undefined;
 }
 
 /** A user by name ("Administrator") or email, the email case-insensitively; the name wins a tie. */
@@ -66,9 +78,10 @@ export async function actorFor(
   db = getDb(),
   extra: Pick<Actor, "ip" | "sid"> = {},
 ): Promise<Actor | null> {
-  const u = await enabledUser(db, name);
-  if (!u) return null;
-  return { user: u.name, fullName: u.fullName, roles: await rolesOf(db, u.name), via, ...extra };
+  const rows = await stmts(db).userWithRoles.execute({ name });
+  const u = rows[0];
+  if (!u?.enabled) return null;
+  return { user: u.name, fullName: u.fullName, roles: rolesIn(rows), via, ...extra };
 }
 
 export type TokenCheck = { ok: true; actor: Actor } | { ok: false; code: "UNAUTHORIZED" | "FORBIDDEN"; message: string };
@@ -77,12 +90,12 @@ export type TokenCheck = { ok: true; actor: Actor } | { ok: false; code: "UNAUTH
 export async function actorForToken(header: string | null, db = getDb(), ip?: string): Promise<TokenCheck | null> {
   const parsed = parseTokenHeader(header);
   if (!parsed) return null;
-  const [row] = await stmts(db).key.execute({ key: parsed.key });
+  const rows = await stmts(db).keyWithUser.execute({ key: parsed.key });
+  const row = rows[0];
   if (!row || !apiSecretMatches(parsed.secret, row.secretHash)) {
     return { ok: false, code: "UNAUTHORIZED", message: "Invalid API key or secret" };
   }
-  const u = await enabledUser(db, row.user);
-  if (!u) return { ok: false, code: "FORBIDDEN", message: "User is disabled" };
+  if (!row.enabled) return { ok: false, code: "FORBIDDEN", message: "User is disabled" };
   const now = Date.now();
   // last_used is informative; writing it at most once a minute keeps hot paths read-only,
   // and it is skipped while another connection holds the write lock.
@@ -91,6 +104,13 @@ export async function actorForToken(header: string | null, db = getDb(), ip?: st
   }
   return {
     ok: true,
-    actor: { user: u.name, fullName: u.fullName, roles: await rolesOf(db, u.name), via: "token", apiKey: row.key, ...(ip ? { ip } : {}) },
+    actor: {
+      user: row.user,
+      fullName: row.fullName ?? row.user,
+      roles: rolesIn(rows),
+      via: "token",
+      apiKey: row.key,
+      ...(ip ? { ip } : {}),
+    },
   };
 }
