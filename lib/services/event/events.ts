@@ -6,7 +6,7 @@ import "server-only";
 // commit, so nothing is sent for a rejected request. On SQLite, when another connection holds
 // the write lock, the transaction is retried without blocking the thread, and after a few
 // seconds the request is answered 503 with Retry-After (db/index.ts's tx()).
-import { eq, inArray, sql } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import { tx, type DB } from "@/db";
 import { event } from "@/db/schema";
 import { LOG_STATUS, SUBMIT_EVENTS } from "@/lib/constants";
@@ -53,52 +53,20 @@ export interface IngestResult {
   queued: number;
 }
 
-// Every ingest request runs these: prepared once per handle (on SQLite, one better-sqlite3
-// statement per connection), not built per call. One query each, both dialects.
-function statements(db: DB) {
-  const p = sql.placeholder;
-  return {
-    byKey: db
-      .select({ id: event.id, routing: event.routing })
-      .from(event)
-      .where(eq(event.idempotencyKey, p("key")))
-      .limit(1)
-      .prepare(),
-  };
-}
-type Statements = ReturnType<typeof statements>;
-const stmtCache = new WeakMap<DB, Statements>();
-function stmts(db: DB): Statements {
-  let s = stmtCache.get(db);
-  if (!s) {
-    s = statements(db);
-    stmtCache.set(db, s);
-  }
-  return s;
-}
-
 type StoredEvent = { id: string; routing: unknown[] };
 
-/** Rows per multi-row statement: well under both dialects' bind-parameter limits. */
-const CHUNK = 500;
-const chunks = <T>(rows: T[]): T[][] =>
-  Array.from({ length: Math.ceil(rows.length / CHUNK) }, (_, i) => rows.slice(i * CHUNK, (i + 1) * CHUNK));
-
-/** The events stored under these idempotency keys, by key: one query per CHUNK keys. */
+/**
+ * The events stored under these idempotency keys, by key, in one query (a request carries
+ * at most 1,000 keys (event-input.ts): well under both dialects' bind-parameter limits).
+ */
 async function storedByKeys(db: DB, keys: string[]): Promise<Map<string, StoredEvent>> {
   const out = new Map<string, StoredEvent>();
-  if (keys.length === 1) {
-    const [row] = await stmts(db).byKey.execute({ key: keys[0] });
-    if (row) out.set(keys[0] as string, row);
-    return out;
-  }
-  for (const part of chunks([...new Set(keys)])) {
-    const rows = await db
-      .select({ key: event.idempotencyKey, id: event.id, routing: event.routing })
-      .from(event)
-      .where(inArray(event.idempotencyKey, part));
-    for (const r of rows) if (r.key !== null) out.set(r.key, { id: r.id, routing: r.routing });
-  }
+  if (!keys.length) return out;
+  const rows = await db
+    .select({ key: event.idempotencyKey, id: event.id, routing: event.routing })
+    .from(event)
+    .where(inArray(event.idempotencyKey, [...new Set(keys)]));
+  for (const r of rows) if (r.key !== null) out.set(r.key, { id: r.id, routing: r.routing });
   return out;
 }
 
