@@ -1,7 +1,8 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  // Native and Node-only modules stay out of the bundle.
-  serverExternalPackages: ["better-sqlite3", "nunjucks"],
+  // Native and Node-only modules stay out of the bundle; prom-client must be one copy per
+  // process (its default registry is what /metrics reads, whichever route counted).
+  serverExternalPackages: ["better-sqlite3", "nunjucks", "pino", "pino-pretty", "prom-client"],
   poweredByHeader: false,
   typescript: { ignoreBuildErrors: true }, // `npm test` typechecks separately; don't do it twice
   devIndicators: false,

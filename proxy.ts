@@ -52,7 +52,7 @@ export async function proxy(req: NextRequest) {
 export const config = {
   matcher: [
     {
-      source: "/((?!api/|healthz|readyz|_next/static|_next/image|favicon.ico|icon.svg).*)",
+      source: "/((?!api/|healthz|readyz|metrics|_next/static|_next/image|favicon.ico|icon.svg).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },

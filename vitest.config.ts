@@ -23,6 +23,8 @@ export default defineConfig({
       "test/**/*.test.ts",
     ],
     environment: "node",
+    // Delivery lines (info) of thousands of test sends would bury the report; LOG_LEVEL=info shows them.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL || "error" },
     pool: "forks",
     testTimeout: 20_000,
   },

@@ -21,10 +21,14 @@ import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { databasePath } from "@/lib/config";
+import { env } from "@/lib/env";
 import { dbErrorCode } from "@/lib/errors";
 import { withWriteRetry } from "./busy";
 import { DIALECT, type Dialect } from "./dialect";
 import { pgSchema, sqliteSchema } from "./schema";
+import { logger } from "@/lib/log";
+
+const log = logger("db");
 
 export { DIALECT, type Dialect } from "./dialect";
 
@@ -90,25 +94,20 @@ export interface PgOptions {
   applicationName?: string;
 }
 
-/** DATABASE_CONNECT_TIMEOUT_MS: how long to wait for a pooled connection (default 10 s). */
-function connectTimeoutMs(): number {
-  const n = Number(process.env.DATABASE_CONNECT_TIMEOUT_MS);
-  return Number.isInteger(n) && n > 0 ? n : 10_000;
-}
-
 /** A pool on `url` and its drizzle handle (typed as the SQLite one: see the top of this file). */
 export function openPg(url: string, opts: PgOptions = {}): DB {
   const pool = new pg.Pool({
     connectionString: url,
-    max: opts.max ?? (Number(process.env.DATABASE_POOL_MAX) || 10),
+    max: opts.max ?? env().DATABASE_POOL_MAX,
     application_name: opts.applicationName ?? "webhook-desk",
     idleTimeoutMillis: 30_000,
     // A full pool (or an unreachable server) answers 503 BUSY after this, instead of
     // holding the request forever (lib/errors.ts maps pg's "timeout exceeded when trying to connect").
-    connectionTimeoutMillis: connectTimeoutMs(),
+    // DATABASE_CONNECT_TIMEOUT_MS, default 10 s.
+    connectionTimeoutMillis: env().DATABASE_CONNECT_TIMEOUT_MS,
   });
   // An idle client's error (the server restarted) must not crash the process; the pool drops it.
-  pool.on("error", (e) => console.error("[db] idle PostgreSQL connection failed:", e.message));
+  pool.on("error", (e) => log.error({ err: e }, "idle PostgreSQL connection failed"));
   const db = drizzlePg(pool, { schema: pgSchema }) as unknown as DB;
   pools.set(db, pool);
   return db;

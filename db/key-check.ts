@@ -7,6 +7,7 @@ import "server-only";
 // the key. copy-to carries the row over with the other settings.
 import { createHmac } from "node:crypto";
 import { eq } from "drizzle-orm";
+import { logger } from "@/lib/log";
 import { encryptionKey } from "@/lib/config";
 import { dialectOfDb, tx, type DB } from "./index";
 import { setting } from "./schema";
@@ -35,7 +36,7 @@ interface KeyCheckOptions {
 export async function checkEncryptionKey(db: DB, opts: KeyCheckOptions = {}): Promise<void> {
   const env = opts.env ?? process.env;
   if (dialectOfDb(db) === "pg" && !env.WEBHOOK_DESK_ENCRYPTION_KEY && !env.DATA_DIR) {
-    (opts.warn ?? console.warn)(
+    (opts.warn ?? ((m: string) => logger("db").warn(m)))(
       "Warning: on PostgreSQL neither WEBHOOK_DESK_ENCRYPTION_KEY nor DATA_DIR is set, so this process uses ./data/encryption.key " +
         "(generated if missing). Every node must have the same key: set WEBHOOK_DESK_ENCRYPTION_KEY on all of them.",
     );

@@ -390,5 +390,7 @@ export const ROUTE_MATRIX: RouteEntry[] = [
       ),
     },
   },
+  // Prometheus: a System Manager's session or key (or Bearer METRICS_TOKEN, lib/ops/metrics.test.ts).
+  { file: "metrics/route.ts", methods: { GET: get(() => "/metrics") } },
   { file: "api/webhook-stats/[name]/route.ts", methods: { GET: get((f) => `/api/webhook-stats/${enc(f.webhook)}?range=24h`) } },
 ];

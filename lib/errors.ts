@@ -1,4 +1,7 @@
 import type { z } from "zod";
+import { logger } from "@/lib/log";
+
+const log = logger("api");
 // Typed errors and the one table from error code to HTTP status. Route handlers turn
 // these into `{ error: { code, message } }`; anything else becomes a generic 500 message.
 
@@ -98,7 +101,7 @@ export function toErrorBody(raw: unknown): {
       body: { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } },
     };
   }
-  console.error(err);
+  log.error({ err }, "unexpected error: answered 500 INTERNAL");
   return { status: 500, body: { error: { code: "INTERNAL", message: "Something went wrong. The error was logged on the server." } } };
 }
 

@@ -4,9 +4,11 @@ import { checkEncryptionKey } from "@/db/key-check";
 import { migrateDatabase } from "@/db/migrate";
 import { seedIfEmpty } from "@/db/seed";
 import { authSecret, encryptionKey } from "@/lib/config";
+import { checkEnv } from "@/lib/env";
 import { databaseName } from "./database-name";
 
 async function main() {
+  checkEnv(); // a bad value stops `npm start` here, naming the variable
   authSecret();
   encryptionKey();
   const db = openFromEnv();

@@ -8,6 +8,7 @@ import { CopyError, copyToPostgres } from "@/db/copy-to";
 import { migrateDatabase } from "@/db/migrate";
 import "@/lib/delivery";
 import { createApiKeyUnchecked, createUserUnchecked } from "@/lib/services/user/users";
+import { checkEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { ZodError } from "zod";
 import { databaseName } from "./database-name";
@@ -18,6 +19,7 @@ const USAGE = `Usage:
   npm run cli -- copy-to --database postgres://user:pass@host:5432/db`;
 
 async function main(argv: string[]): Promise<number> {
+  checkEnv();
   const db = openFromEnv();
   try {
     await migrateDatabase(db);

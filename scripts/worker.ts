@@ -9,17 +9,18 @@ import { checkEncryptionKey } from "@/db/key-check";
 import { migrateDatabase } from "@/db/migrate";
 import { databasePath } from "@/lib/config";
 import { dispatcherState, startDispatcher } from "@/lib/dispatcher";
-import { healthPortFromEnv, serveHealth } from "@/lib/ops/health-server";
+import { checkEnv } from "@/lib/env";
+import { serveHealth } from "@/lib/ops/health-server";
 
 async function main(): Promise<void> {
-  const healthPort = healthPortFromEnv(); // a bad value stops the start, before any work
+  // A bad value stops the start, before any work, naming the variable.
+  const { WORKER_HEALTH_PORT: healthPort, WORKER_HEALTH_HOST: host } = checkEnv();
   const db = getDb();
   await migrateDatabase(db);
   await checkEncryptionKey(db);
   startDispatcher({ db, signals: "worker" });
   console.log(`[worker] dispatching from ${DIALECT === "pg" ? "PostgreSQL" : databasePath()}`);
   if (healthPort !== undefined) {
-    const host = process.env.WORKER_HEALTH_HOST || undefined;
     const server = await serveHealth({ port: healthPort, host, db, dispatcher: dispatcherState });
     server.unref();
     console.log(`[worker] /healthz and /readyz on ${host ?? "*"}:${healthPort}`);

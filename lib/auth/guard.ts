@@ -1,4 +1,5 @@
 import "server-only";
+import { timingSafeEqual } from "node:crypto";
 import { cookies } from "next/headers";
 import { forbidden, notFound, redirect } from "next/navigation";
 import { NextRequest, NextResponse } from "next/server";
@@ -61,6 +62,24 @@ export interface Access {
   roles: readonly string[];
   /** "token": API keys only (host apps); a session cookie is not accepted. */
   credentials?: "session-or-token" | "token";
+  /**
+   * Also accepted: `Authorization: Bearer <this>` (e.g. METRICS_TOKEN for Prometheus), read on
+   * each request; undefined or empty turns bearer access off.
+   */
+  bearerToken?: () => string | undefined;
+}
+
+/** The actor of a request that presented the route's bearer token: it gets the route's roles. */
+function bearerActor(req: Request, access: Access): Actor | undefined {
+  const header = req.headers.get("authorization") ?? "";
+  if (!access.bearerToken || !/^bearer\s/i.test(header)) return undefined;
+  const expected = access.bearerToken();
+  const given = Buffer.from(header.slice(7).trim());
+  const want = Buffer.from(expected ?? "");
+  if (!expected || given.length !== want.length || !timingSafeEqual(given, want)) {
+    throw new AppError("UNAUTHORIZED", expected ? "Invalid bearer token" : "Bearer tokens are not enabled for this route");
+  }
+  return { user: "bearer-token", fullName: "Bearer token", roles: [...access.roles], via: "token", ip: clientAddress(req) };
 }
 
 /** Authenticates a route handler's request (step 1 of the guard); `token` for a session. */
@@ -105,7 +124,8 @@ export function guard<P = Record<string, string>>(access: Access, handler: Handl
   const wrapped = async (raw: Request, ctx?: Ctx<P>): Promise<Response> => {
     try {
       const req = asNext(raw);
-      const { actor, token } = await requestActor(req, access.credentials);
+      const bearer = bearerActor(req, access);
+      const { actor, token } = bearer ? { actor: bearer, token: undefined } : await requestActor(req, access.credentials);
       const unsafe = !isSafeMethod(req.method);
       if (actor.via === "session" && unsafe && !isSameOriginRequest(req)) {
         throw new AppError("FORBIDDEN", "Cross-origin request refused: this action must come from the desk's own pages");

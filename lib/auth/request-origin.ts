@@ -1,6 +1,7 @@
 // Where a request comes from: the client's address (from the socket, or from the proxy in
 // front when TRUST_PROXY says there is one) and whether a browser sent it from the desk's
 // own origin. No database, no Next imports: the custom server and the proxy use it too.
+import { env } from "@/lib/env";
 
 /** Set by scripts/server.mjs from the socket; any value a client sends is replaced. */
 const CLIENT_ADDRESS_HEADER = "x-webhook-desk-client-address";
@@ -22,7 +23,7 @@ export const isSafeMethod = (method: string) => SAFE_METHODS.has(method.toUpperC
 
 /** The desk's public origin (NEXTAUTH_URL), or null when unset or not a URL. */
 function deskOrigin(): string | null {
-  const url = process.env.NEXTAUTH_URL;
+  const url = env().NEXTAUTH_URL;
   if (!url) return null;
   try {
     return new URL(url).origin;
@@ -31,14 +32,8 @@ function deskOrigin(): string | null {
   }
 }
 
-/** TRUST_PROXY as scripts/server.mjs reads it: "true" or a number of proxies ≥ 1 means there is one. */
-export function trustsProxy(value: string | undefined): boolean {
-  const v = (value ?? "").trim().toLowerCase();
-  return v === "true" || (/^\d+$/.test(v) && Number(v) >= 1);
-}
-
 function requestHostOrigin(headers: Headers): string | null {
-  const trustProxy = trustsProxy(process.env.TRUST_PROXY);
+  const trustProxy = env().TRUST_PROXY > 0;
   const host = (trustProxy && headers.get("x-forwarded-host")?.split(",")[0]?.trim()) || headers.get("host");
   if (!host) return null;
   const proto = (trustProxy && headers.get("x-forwarded-proto")?.split(",")[0]?.trim()) || "http";

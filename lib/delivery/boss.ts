@@ -19,6 +19,9 @@ import { pgClientOf, pgPool, type DB } from "@/db";
 import { onPgMigrated } from "@/db/migrate";
 import { QUEUES } from "@/lib/constants";
 import { serverKey } from "./server-key";
+import { logger } from "@/lib/log";
+
+const log = logger("pg-boss");
 
 /** pg-boss's schema (its default). */
 export const BOSS_SCHEMA = "pgboss";
@@ -133,7 +136,7 @@ export async function fetchJobs(sql: Sql, queue: string, limit: number, capped: 
 /** pg-boss's schema (created or migrated to this version) and the three queues. Idempotent. */
 async function installBoss(sql: Sql): Promise<void> {
   const boss = new PgBoss({ db: jobDb(sql), schema: BOSS_SCHEMA, migrate: true, supervise: false, schedule: false });
-  boss.on("error", (e) => console.error("[pg-boss]", e));
+  boss.on("error", (e) => log.error({ err: e }, "pg-boss error"));
   await boss.start();
   for (const name of QUEUES) await boss.createQueue(name, { name, policy: "standard" });
 }
@@ -206,7 +209,7 @@ export async function startBossMaintenance(pool: pg.Pool, intervalS: number): Pr
     schedule: false,
     maintenanceIntervalSeconds: Math.max(1, Math.round(intervalS)),
   });
-  boss.on("error", (e) => console.error("[pg-boss] maintenance failed:", e));
+  boss.on("error", (e) => log.error({ err: e }, "pg-boss maintenance failed"));
   await boss.start();
   return () => boss.stop({ graceful: false, close: false });
 }

@@ -7,19 +7,20 @@ import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { changes, isTransactionConflict, rawRun, tx, type DB } from "@/db";
 import { job } from "@/db/schema";
+import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { resendStored } from "./resend";
 import { notifyDeliveriesQueued, notifyJobQueued } from "./signal";
+import { logger } from "@/lib/log";
+
+const log = logger("bulk-resend");
 
 export const JOB_STATUS = { queued: "Queued", running: "Running", completed: "Completed", failed: "Failed" } as const;
 export const BULK_BATCH = 200;
 /** A runner that stops renewing its lease (a crash) hands the job over after this long. */
 export const JOB_LEASE_MS = 30_000;
-/** The lease: WEBHOOK_JOB_LEASE_MS (ms) when set to a positive number, else JOB_LEASE_MS. Read on use. */
-function jobLeaseMs(): number {
-  const ms = Number(process.env.WEBHOOK_JOB_LEASE_MS);
-  return Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : JOB_LEASE_MS;
-}
+/** The lease: WEBHOOK_JOB_LEASE_MS (default 30 s, JOB_LEASE_MS). Read on use. */
+const jobLeaseMs = (): number => env().WEBHOOK_JOB_LEASE_MS;
 const MAX_REASONS = 20;
 
 export interface JobRow {
@@ -209,7 +210,7 @@ async function runJob(db: DB, claimed: JobRow, owner: string, signal?: AbortSign
     }
   } catch (e) {
     if (e instanceof LeaseLost) return;
-    console.error(`[bulk-resend] job ${claimed.id} failed:`, e);
+    log.error({ err: e, job: claimed.id }, "bulk resend job failed");
     try {
       await tx(
         (t) =>

@@ -14,6 +14,9 @@
 import { BroadcastChannel } from "node:worker_threads";
 import pg from "pg";
 import { DIALECT, pgPool, type DB } from "@/db";
+import { logger } from "@/lib/log";
+
+const log = logger("signal");
 
 export type Topic = "queued" | "job";
 const NAME = "webhook-desk:work";
@@ -70,7 +73,7 @@ async function sendPg(pool: pg.Pool, n: PgNotifier): Promise<void> {
       if ((pool as pg.Pool & { ended?: boolean }).ended) return;
       await pool
         .query(`SELECT pg_notify($1, t) FROM unnest($2::text[]) AS t`, [WORK_CHANNEL, topics])
-        .catch((e: unknown) => console.error("[signal] could not notify the other processes:", e));
+        .catch((e: unknown) => log.error({ err: e }, "could not notify the other processes"));
     }
   } finally {
     n.busy = false;

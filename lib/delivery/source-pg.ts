@@ -9,6 +9,9 @@ import { listenForWork, type Topic } from "./signal";
 import type { DeliverySource, SourceOptions } from "./source";
 import { pgCycle, pgNextDueAt, pgReleaseAll, pgRepairJobs } from "./store-pg";
 import type { ClaimedDelivery, ClaimRequest, Outcome } from "./types";
+import { logger } from "@/lib/log";
+
+const log = logger("delivery");
 
 const REPAIR_MS = 60_000;
 
@@ -36,8 +39,8 @@ export class PgSource implements DeliverySource {
     this.stopMaintenance = stop;
     const repair = () =>
       pgRepairJobs(this.db)
-        .then((n) => n && console.log(`[delivery] gave ${n} pending deliver${n === 1 ? "y" : "ies"} the job they lacked`))
-        .catch((e: unknown) => console.error("[delivery] job repair failed:", e));
+        .then((n) => n && log.warn({ deliveries: n }, "gave pending deliveries the pg-boss job they lacked"))
+        .catch((e: unknown) => log.error({ err: e }, "job repair failed"));
     this.repairTimer = setInterval(repair, REPAIR_MS);
     this.repairTimer.unref();
     await repair();

@@ -35,6 +35,9 @@ import {
 } from "./claims";
 import { WORK_CHANNEL } from "./signal";
 import type { ClaimedDelivery, ClaimRequest, NewDelivery, NewLog, Outcome, Requeue } from "./types";
+import { logger } from "@/lib/log";
+
+const log = logger("delivery");
 
 /** A delivery row as the statements that give it a job return it. */
 interface JobbedRow {
@@ -302,6 +305,7 @@ interface ClaimRow {
   manual: boolean;
   sign: boolean;
   job: string;
+  created: number;
 }
 
 /** Owner-guarded delivery changes of a batch of outcomes, then the attempts and log rows (store-sqlite's writeOne, batched). */
@@ -492,7 +496,7 @@ async function claimOnce(
              UPDATE delivery d SET lease_owner = $3, lease_until = $4::bigint + d.timeout_ms + $5::bigint, due_at = $4::bigint + d.timeout_ms + $5::bigint
              FROM unnest($1::text[], $2::text[]) AS j(id, job)
              WHERE d.id = j.id AND d.job = j.job AND NOT d.held
-             RETURNING d.id, d.log, d.webhook, d.queue, d.timeout_ms, d.max_retries, d.attempts, d.manual, d.sign, d.job)
+             RETURNING d.id, d.log, d.webhook, d.queue, d.timeout_ms, d.max_retries, d.attempts, d.manual, d.sign, d.job, d.created)
            SELECT claimed.*, l.request_method, l.url, l.data, l.request_headers, l.headers
            FROM claimed LEFT JOIN webhook_request_log l ON l.name = claimed.log`,
           [admitted.map((j) => j.data.d), admitted.map((j) => j.id), owner, now, leaseMarginMs],
@@ -517,6 +521,7 @@ async function claimOnce(
     manual: r.manual,
     sign: r.sign,
     job: r.job,
+    created: r.created,
     ...storedRequest(r),
   }));
   return { found: jobs.length, stale: stale.length, claimed };
@@ -544,13 +549,13 @@ export async function pgCycle(
     });
   } catch (batchError) {
     if (!outcomes.length) throw batchError;
-    console.error("[delivery] batch write failed, writing outcomes one by one:", batchError);
+    log.error({ err: batchError }, "batch write failed, writing outcomes one by one");
     for (const o of outcomes) {
       try {
         await dispatcherTx(db, (c) => writeOutcomes(c, [o], owner, now));
       } catch (e) {
         // The job will expire and the delivery be sent again: at least once, never lost.
-        console.error(`[delivery] could not record the outcome of delivery ${o.delivery.id}:`, e);
+        log.error({ err: e, delivery: o.delivery.id }, "could not record the outcome of a delivery");
       }
     }
     return new Map();

@@ -29,6 +29,9 @@ import { onWork, type Topic } from "./signal";
 import { WEBHOOK_VERSION_SQL } from "./webhook-version";
 import type { DeliverySource, SourceOptions } from "./source";
 import type { ClaimedDelivery, ClaimRequest, NewDelivery, NewLog, Outcome, Requeue } from "./types";
+import { logger } from "@/lib/log";
+
+const log = logger("delivery");
 
 interface ClaimRow {
   id: string;
@@ -40,6 +43,7 @@ interface ClaimRow {
   attempts: number;
   manual: number;
   sign: number;
+  created: number;
 }
 
 interface RequestRow extends StoredRequestRow {
@@ -66,7 +70,7 @@ function statements(db: Database.Database) {
            AND (lease_until IS NULL OR (lease_until < @now AND lease_owner <> @owner))
            AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped))
          ORDER BY due_at LIMIT @limit)
-       RETURNING id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign`,
+       RETURNING id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, created`,
     ),
     requests: db.prepare<[string], RequestRow>(
       `SELECT name, request_method, url, data, request_headers, headers FROM webhook_request_log WHERE name IN (SELECT value FROM json_each(?))`,
@@ -174,6 +178,7 @@ function claimOnce(
     attempts: r.attempts,
     manual: !!r.manual,
     sign: !!r.sign,
+    created: r.created,
     ...storedRequest(requests.get(r.log)),
   }));
   return { found: rows.length, claimed };
@@ -256,13 +261,13 @@ function cycle(
     return claimed;
   } catch (batchError) {
     if (!outcomes.length) throw batchError;
-    console.error("[delivery] batch write failed, writing outcomes one by one:", batchError);
+    log.error({ err: batchError }, "batch write failed, writing outcomes one by one");
     for (const o of outcomes) {
       try {
         db.transaction(() => writeOne(s, o, owner, now)).immediate();
       } catch (e) {
         // The lease will expire and the delivery be sent again: at least once, never lost.
-        console.error(`[delivery] could not record the outcome of delivery ${o.delivery.id}:`, e);
+        log.error({ err: e, delivery: o.delivery.id }, "could not record the outcome of a delivery");
       }
     }
     return new Map();

@@ -9,7 +9,7 @@ import "server-only";
 // The reads (pendingDeliveryOf, deliveryIdTaken, logOutcome) are written once, here: one
 // drizzle query on the handle given, no transaction of their own (Send Test polls
 // logOutcome every few milliseconds).
-import { and, asc, eq, isNull, lte, or } from "drizzle-orm";
+import { and, asc, count, eq, isNull, lte, or } from "drizzle-orm";
 import { dialectOfDb, type DB } from "@/db";
 import { delivery, webhookRequestLog } from "@/db/schema";
 import * as pgStore from "./store-pg";
@@ -127,6 +127,15 @@ export async function oldestDueByQueue(db: DB, now = Date.now()): Promise<Record
     out[queue] = row?.dueAt ?? null;
   }
   return out;
+}
+
+/** Pending deliveries per queue, held (their webhook is disabled) or not, for /metrics. */
+export async function pendingByQueue(db: DB): Promise<{ queue: string; held: boolean; n: number }[]> {
+  const rows = await db
+    .select({ queue: delivery.queue, held: delivery.held, n: count() })
+    .from(delivery)
+    .groupBy(delivery.queue, delivery.held);
+  return rows.map((r) => ({ queue: r.queue, held: Boolean(r.held), n: Number(r.n) }));
 }
 
 /** Deletes up to `limit` logs created before `cutoff` with their attempts and deliveries; returns how many. */

@@ -52,6 +52,8 @@ export interface ClaimedDelivery {
   body: string;
   /** PostgreSQL: the pg-boss job this claim came with (delivery.job). */
   job?: string;
+  /** When the delivery was queued (epoch ms): accept → first attempt is measured from it. */
+  created: number;
 }
 
 export type OutcomeKind = "delivered" | "retry" | "exhausted" | "error" | "released" | "held" | "cancelled";

@@ -1,11 +1,8 @@
-// Dispatcher settings from the environment. Read when the dispatcher starts (and by the
-// retry/SSRF helpers on use), so tests can set variables before starting one.
-import { QUEUES } from "@/lib/constants";
+// Dispatcher settings from the environment, by lib/env.ts's rules. Read when the dispatcher
+// starts, so tests can set variables (or pass their own) before starting one.
 import type { QueueName } from "@/lib/delivery/queues";
+import { env, parseEnv } from "@/lib/env";
 
-/** Frappe-ish backoff: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h. */
-const DEFAULT_RETRY_SCHEDULE_S = [5, 300, 1800, 7200, 18000, 36000];
-const DEFAULT_QUEUE_CONCURRENCY: Record<QueueName, number> = { short: 16, default: 48, long: 8 };
 export const RESPONSE_CAP_BYTES = 64 * 1024;
 
 export interface DispatcherConfig {
@@ -34,43 +31,18 @@ export function webhookCap(cfg: Pick<DispatcherConfig, "maxInflightPerWebhook">,
   return n > 0 ? n : Infinity;
 }
 
-const num = (v: string | undefined, fallback: number): number => {
-  if (v === undefined || v.trim() === "") return fallback;
-  const n = Number(v);
-  return Number.isFinite(n) && n >= 0 ? n : fallback;
-};
-
-export function parseRetrySchedule(v: string | undefined): number[] {
-  if (!v?.trim()) return DEFAULT_RETRY_SCHEDULE_S.map((s) => s * 1000);
-  const parts = v
-    .split(",")
-    .map((s) => Number(s.trim()))
-    .filter((n) => Number.isFinite(n) && n >= 0);
-  return parts.length ? parts.map((s) => Math.round(s * 1000)) : DEFAULT_RETRY_SCHEDULE_S.map((s) => s * 1000);
-}
-
-export function parseConcurrency(v: string | undefined): Record<QueueName, number> {
-  const out = { ...DEFAULT_QUEUE_CONCURRENCY };
-  for (const part of (v ?? "").split(",")) {
-    const [k, raw] = part.split("=").map((s) => s.trim());
-    const n = Number(raw);
-    if (k && (QUEUES as readonly string[]).includes(k) && Number.isInteger(n) && n > 0) out[k as QueueName] = n;
-  }
-  return out;
-}
-
-export function loadDispatcherConfig(env: Record<string, string | undefined> = process.env): DispatcherConfig {
+/** The dispatcher's settings from `raw` (process.env by default), by lib/env.ts's rules. */
+export function loadDispatcherConfig(raw?: Record<string, string | undefined>): DispatcherConfig {
+  const e = raw ? parseEnv(raw) : env();
   return {
-    retryScheduleMs: parseRetrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
-    jitter: env.WEBHOOK_RETRY_JITTER !== "0",
-    maxRetryAfterMs: num(env.WEBHOOK_MAX_RETRY_AFTER, 3600) * 1000,
-    concurrency: parseConcurrency(env.WEBHOOK_QUEUE_CONCURRENCY),
-    pollMs: Math.max(10, num(env.WEBHOOK_POLL_MS, 250)),
-    leaseMarginMs: num(env.WEBHOOK_LEASE_MARGIN_MS, 15_000),
-    drainMs: num(env.WEBHOOK_DRAIN_MS, 10_000),
-    ...(env.WEBHOOK_MAX_INFLIGHT_PER_WEBHOOK?.trim()
-      ? { maxInflightPerWebhook: Math.floor(num(env.WEBHOOK_MAX_INFLIGHT_PER_WEBHOOK, 0)) }
-      : {}),
-    expiryCheckS: Math.max(1, num(env.WEBHOOK_PG_EXPIRY_CHECK_S, 10)),
+    retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE,
+    jitter: e.WEBHOOK_RETRY_JITTER,
+    maxRetryAfterMs: e.WEBHOOK_MAX_RETRY_AFTER * 1000,
+    concurrency: { ...e.WEBHOOK_QUEUE_CONCURRENCY },
+    pollMs: e.WEBHOOK_POLL_MS,
+    leaseMarginMs: e.WEBHOOK_LEASE_MARGIN_MS,
+    drainMs: e.WEBHOOK_DRAIN_MS,
+    ...(e.WEBHOOK_MAX_INFLIGHT_PER_WEBHOOK === undefined ? {} : { maxInflightPerWebhook: e.WEBHOOK_MAX_INFLIGHT_PER_WEBHOOK }),
+    expiryCheckS: e.WEBHOOK_PG_EXPIRY_CHECK_S,
   };
 }

@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import os from "node:os";
 import type { DB } from "@/db";
-import { QUEUES } from "@/lib/constants";
+import { LOG_STATUS, QUEUES } from "@/lib/constants";
 import {
   cappedWebhooks,
   finalize,
@@ -35,6 +35,18 @@ import {
 import { loadDispatcherConfig, webhookCap, type DispatcherConfig } from "./config";
 import { sendRequest, type SendOutcome, type SendResult } from "./http-send";
 import { retryDelayMs, verdictFor } from "./retry";
+import { logger } from "@/lib/log";
+import { observeAttempt, setInflight } from "@/lib/metrics";
+
+const log = logger("dispatcher");
+
+/** The log status an outcome leaves its request in (the delivery line's `status`). */
+const STATUS_OF: Partial<Record<Outcome["kind"], string>> = {
+  delivered: LOG_STATUS.delivered,
+  retry: LOG_STATUS.failed,
+  exhausted: LOG_STATUS.exhausted,
+  error: LOG_STATUS.error,
+};
 
 /** Outcomes wait this long for company before they are written (one commit for many). */
 const FLUSH_MS = 5;
@@ -124,7 +136,7 @@ export class Dispatcher {
     try {
       await this.source.start();
     } catch (e) {
-      console.error("[dispatcher] the delivery source did not start fully:", e);
+      log.error({ err: e }, "the delivery source did not start fully");
     }
   }
 
@@ -192,7 +204,7 @@ export class Dispatcher {
       // e.g. SQLITE_BUSY while another process holds the lock: keep the outcomes, try again soon.
       this.pending = outcomes.concat(this.pending);
       this.stats.cycleErrors += 1;
-      if (this.stats.cycleErrors % 100 === 1) console.error("[dispatcher] cycle failed:", e);
+      if (this.stats.cycleErrors % 100 === 1) log.error({ err: e, failures: this.stats.cycleErrors }, "cycle failed");
       setTimeout(() => this.schedule(true), 50).unref();
       return;
     }
@@ -240,12 +252,14 @@ export class Dispatcher {
     if (this.inflight.has(d.id)) return;
     const st = this.queues[q];
     st.inflight += 1;
+    setInflight(q, st.inflight);
     const w = d.webhook;
     if (w !== null) this.perWebhook.set(w, (this.perWebhook.get(w) ?? 0) + 1);
     const p = this.deliver(d)
-      .catch((e: unknown) => console.error(`[dispatcher] delivery ${d.id} crashed:`, e))
+      .catch((e: unknown) => log.error({ err: e, delivery: d.id, webhook: d.webhook }, "delivery crashed"))
       .finally(() => {
         st.inflight -= 1;
+        setInflight(q, st.inflight);
         if (w !== null) {
           const n = (this.perWebhook.get(w) ?? 1) - 1;
           if (n > 0) this.perWebhook.set(w, n);
@@ -327,7 +341,34 @@ export class Dispatcher {
     );
     if (outcome.kind === "delivered") this.stats.delivered += 1;
     else this.stats.failed += 1;
+    this.observe(d, outcome.kind, result, attempts.length);
     this.record(outcome);
+  }
+
+  /** The delivery's log line and metrics, once per request sent. */
+  private observe(d: ClaimedDelivery, kind: Outcome["kind"], r: SendOutcome, sent: number): void {
+    const status = STATUS_OF[kind] ?? kind;
+    const line = {
+      delivery: d.id,
+      webhook: d.webhook,
+      log: d.log,
+      queue: d.queue,
+      attempt: d.attempts + sent,
+      status,
+      http_status: r.httpStatus ?? null,
+      duration_ms: r.durationMs,
+      ...(r.error ? { error: r.error } : {}),
+    };
+    if (kind === "delivered") log.info(line, "delivery attempt");
+    else log.warn(line, "delivery attempt");
+    observeAttempt({
+      queue: d.queue,
+      status,
+      httpStatus: r.httpStatus,
+      durationMs: r.durationMs,
+      ...(d.attempts === 0 && !d.manual ? { firstAttemptDelayMs: r.started - d.created } : {}),
+      refused: r.refused === true,
+    });
   }
 
   private classify(d: ClaimedDelivery, r: SendResult, attempts: AttemptRecord[]): Outcome {
@@ -401,7 +442,7 @@ export class Dispatcher {
     try {
       await this.source.releaseAll();
     } catch (e) {
-      console.error("[dispatcher] could not release leases (they will expire):", e);
+      log.error({ err: e }, "could not release leases (they will expire)");
     }
     await this.source.close();
     this.running = false;

@@ -23,6 +23,8 @@ export interface SendResult {
   retryAfterMs?: number;
   /** Never worth retrying: SSRF refusal, bad URL, headers Node refuses to send. */
   permanent?: boolean;
+  /** Refused by the private-network guard (lib/dispatcher/ssrf.ts). */
+  refused?: boolean;
   /** Cancelled by shutdown: not an attempt, the delivery is released instead. */
   aborted?: boolean;
 }
@@ -85,7 +87,7 @@ function sendOnce(req: OutgoingRequest, signal?: AbortSignal): Promise<SendResul
     return Promise.resolve({ durationMs: 0, error: `Unsupported URL scheme ${url.protocol} (use http or https)`, permanent: true });
   }
   const literal = checkLiteralHost(url.hostname);
-  if (literal) return Promise.resolve({ durationMs: 0, error: literal.message, permanent: true });
+  if (literal) return Promise.resolve({ durationMs: 0, error: literal.message, permanent: true, refused: true });
 
   const body = Buffer.from(req.body, "utf8");
   const headers: Record<string, string> = { ...req.headers };
@@ -145,6 +147,7 @@ function sendOnce(req: OutgoingRequest, signal?: AbortSignal): Promise<SendResul
         durationMs: elapsed(),
         error: errorText(e),
         permanent: ssrf,
+        ...(ssrf ? { refused: true } : {}),
         reusedSocketReset: !gotResponse && sent.reusedSocket && (code === "ECONNRESET" || code === "EPIPE"),
       });
     });

@@ -12,11 +12,16 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { DIALECT, dialectOfDb, getDb, tuneConnection, type DB } from "@/db";
 import { databasePath } from "@/lib/config";
+import { env } from "@/lib/env";
+import type { threadMetrics } from "@/lib/metrics";
 import { workerBundle } from "@/lib/worker-bundle";
 import { Dispatcher } from "./dispatcher";
 import { loadDispatcherConfig } from "./config";
 import { startMaintenance, type Maintenance } from "./maintenance";
 import type { DispatcherState } from "@/lib/ops/health";
+import { logger } from "@/lib/log";
+
+const log = logger("dispatcher");
 
 const g = globalThis as unknown as {
   __webhookDispatcher?: Dispatcher;
@@ -30,7 +35,11 @@ interface DeliveryThreads {
   stop(): Promise<void>;
   /** The dispatcher thread: not started here (WEBHOOK_WORKER=0), reporting, or not. */
   dispatcher(): DispatcherState;
+  /** Each delivery thread's metrics (lib/metrics.ts), for /metrics to add to the web thread's. */
+  metrics(): Promise<ThreadMetrics[]>;
 }
+
+type ThreadMetrics = Awaited<ReturnType<typeof threadMetrics>>;
 
 /** A dispatcher thread that has not reported for this long is taken for stuck or gone. */
 const SILENT_AFTER_MS = 20_000;
@@ -54,20 +63,37 @@ export function startDeliveryThreads(opts: { dispatcher?: boolean } = {}): Deliv
     const w = new Worker(workerBundle("dispatcher"), { workerData: { role, owner: newOwner(), file, url }, name: `webhook-${role}` });
     workers.set(role, w);
     heard.delete(role);
-    w.on("message", (m: { type?: string; running?: boolean }) => {
+    w.on("message", (m: { type?: string; running?: boolean; id?: number; metrics?: ThreadMetrics }) => {
       if (m.type === "ready" || m.type === "alive") heard.set(role, { at: Date.now(), running: m.running !== false });
+      if (m.type === "metrics" && m.id !== undefined) metricAnswers.get(m.id)?.(m.metrics ?? []);
     });
-    w.on("error", (e) => console.error(`[${role}] thread failed:`, e));
+    w.on("error", (e) => log.error({ err: e, role }, "thread failed"));
     w.on("exit", (code) => {
       if (workers.get(role) === w) workers.delete(role);
       if (stopping) return;
       // Its leases expire and are taken over by the replacement.
-      console.error(`[${role}] thread exited (code ${code}); restarting it in 1 s`);
+      log.error({ role, code }, "thread exited; restarting it in 1 s");
       setTimeout(() => !stopping && spawn(role), 1000).unref();
     });
   };
   for (const r of roles) spawn(r);
+  let nextAsk = 0;
+  const metricAnswers = new Map<number, (m: ThreadMetrics) => void>();
+  /** One thread's metrics; none when it does not answer within a second (stuck, restarting). */
+  const askMetrics = (w: Worker) =>
+    new Promise<ThreadMetrics>((resolve) => {
+      const id = ++nextAsk;
+      const done = (m: ThreadMetrics) => {
+        clearTimeout(timer);
+        metricAnswers.delete(id);
+        resolve(m);
+      };
+      const timer = setTimeout(() => done([]), 1000);
+      metricAnswers.set(id, done);
+      w.postMessage({ type: "metrics", id });
+    });
   const threads: DeliveryThreads = {
+    metrics: () => Promise.all(Array.from(workers, ([, w]) => askMetrics(w))),
     async stop() {
       stopping = true;
       const drainMs = loadDispatcherConfig().drainMs;
@@ -105,10 +131,15 @@ export function startDeliveryThreads(opts: { dispatcher?: boolean } = {}): Deliv
  * Whether this process sends deliveries and, if so, whether its dispatcher is alive (for
  * /readyz): the thread of `npm start`, or the dispatcher `npm run worker` runs in-process.
  */
+/** The metrics of this process's delivery threads (none in `npm run worker`, whose dispatcher runs in its main thread). */
+export async function deliveryThreadMetrics(): Promise<ThreadMetrics[]> {
+  return (await g.__webhookDeliveryThreads?.metrics()) ?? [];
+}
+
 export function dispatcherState(): DispatcherState {
   if (g.__webhookDispatcher) return g.__webhookDispatcher.isRunning ? "alive" : "down";
   if (g.__webhookDeliveryThreads) return g.__webhookDeliveryThreads.dispatcher();
-  return process.env.WEBHOOK_WORKER === "0" ? "not-here" : "down";
+  return !env().WEBHOOK_WORKER ? "not-here" : "down";
 }
 
 export interface StartOptions {
@@ -132,7 +163,7 @@ export function startDispatcher(opts: StartOptions = {}): Dispatcher {
   g.__webhookDispatcher = d;
   void d.start();
   const c = d.config.concurrency;
-  console.log(`[dispatcher] started (${d.owner}; concurrency short=${c.short} default=${c.default} long=${c.long})`);
+  log.info({ owner: d.owner, concurrency: c }, "dispatcher started");
   const mode = opts.signals ?? "server";
   if (mode !== "none") {
     const m: Maintenance = startMaintenance(db, d.owner);
@@ -185,9 +216,9 @@ function installSignalHandlers(stop: () => Promise<void>, mode: "server" | "work
     process.on(sig, () => {
       if (handled) return;
       handled = true;
-      console.log(`[dispatcher] ${sig}: stopping; waiting for in-flight requests`);
+      log.info({ signal: sig }, "stopping; waiting for in-flight requests");
       stop()
-        .catch((e: unknown) => console.error("[dispatcher] stop failed:", e))
+        .catch((e: unknown) => log.error({ err: e }, "stop failed"))
         .finally(() => {
           if (previous.length) for (const l of previous) l(sig);
           else process.exit(0);

@@ -8,6 +8,9 @@ import { purgeThrottle } from "@/lib/auth/throttle";
 import { listenForWork } from "@/lib/delivery";
 import { releaseJobs, runPendingJobs } from "@/lib/delivery/jobs";
 import { claimDailyRun, purgeOldLogs, retentionDays, type PurgeResult } from "@/lib/delivery/retention";
+import { logger } from "@/lib/log";
+
+const log = logger("maintenance");
 
 let retentionRunning = false;
 
@@ -34,11 +37,10 @@ export async function runRetentionIfDue(db: DB, now = Date.now()): Promise<Purge
       c.pragma("analysis_limit = 1000");
       c.pragma("optimize");
     }
-    if (result.deleted)
-      console.log(`[retention] deleted ${result.logs} request log(s) and ${result.events} event(s) older than ${days} days`);
+    if (result.deleted) log.info({ logs: result.logs, events: result.events, days }, "retention purge deleted old request logs and events");
     return result;
   } catch (e) {
-    console.error("[retention] purge failed:", e);
+    log.error({ err: e }, "retention purge failed");
     return null;
   } finally {
     retentionRunning = false;
@@ -67,7 +69,7 @@ export function startMaintenance(db: DB, owner: string, opts: { checkpointMs?: n
       try {
         await runPendingJobs(db, owner, abort.signal);
       } catch (e) {
-        console.error("[jobs] runner failed:", e);
+        log.error({ err: e }, "bulk job runner failed");
       }
     });
   };
@@ -86,7 +88,7 @@ export function startMaintenance(db: DB, owner: string, opts: { checkpointMs?: n
               // eslint-disable-next-line no-restricted-syntax -- SQLite upkeep, not a query
               db.$client.pragma("wal_checkpoint(PASSIVE)");
             } catch (e) {
-              if ((e as { code?: string }).code !== "SQLITE_BUSY") console.error("[maintenance] checkpoint failed:", e);
+              if ((e as { code?: string }).code !== "SQLITE_BUSY") log.error({ err: e }, "WAL checkpoint failed");
             }
           }, opts.checkpointMs ?? 1000),
         ]),

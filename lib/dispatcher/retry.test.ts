@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadDispatcherConfig, parseConcurrency, parseRetrySchedule } from "./config";
+import { EnvError } from "@/lib/env";
+import { loadDispatcherConfig } from "./config";
 import { parseRetryAfter, retryDelayMs, verdictFor } from "./retry";
 import { newId } from "@/lib/ids";
 
@@ -18,8 +19,9 @@ describe("retry schedule", () => {
     expect(retryDelayMs(1, cfg, 10 * 3600_000)).toBe(3600_000);
   });
   it("parses configuration", () => {
-    expect(parseRetrySchedule("0.1, 0.2")).toEqual([100, 200]);
-    expect(parseConcurrency("short=2,default=3,bogus=9")).toMatchObject({ short: 2, default: 3, long: 8 });
+    expect(loadDispatcherConfig({ WEBHOOK_RETRY_SCHEDULE: "0.1, 0.2" }).retryScheduleMs).toEqual([100, 200]);
+    expect(loadDispatcherConfig({ WEBHOOK_QUEUE_CONCURRENCY: "short=2,default=3" }).concurrency).toEqual({ short: 2, default: 3, long: 8 });
+    expect(() => loadDispatcherConfig({ WEBHOOK_QUEUE_CONCURRENCY: "short=2,bogus=9" })).toThrow(EnvError);
   });
   it("parses Retry-After seconds and dates", () => {
     expect(parseRetryAfter("3")).toBe(3000);

@@ -39,7 +39,7 @@ describe("blockedReason", () => {
 
 describe("policy", () => {
   it("allows listed hosts, wildcard suffixes and CIDRs", () => {
-    const p = parsePolicy(undefined, "hooks.internal, *.corp.example, 10.0.0.0/8, fd00::/8");
+    const p = parsePolicy(false, "hooks.internal, *.corp.example, 10.0.0.0/8, fd00::/8");
     expect(checkAddress(p, "hooks.internal", "10.9.9.9")).toBeUndefined();
     expect(checkAddress(p, "a.corp.example", "192.168.0.1")).toBeUndefined();
     expect(checkAddress(p, "other", "10.2.3.4")).toBeUndefined();
@@ -47,12 +47,12 @@ describe("policy", () => {
     expect(checkAddress(p, "other", "127.0.0.1")?.message).toMatch(/loopback/);
   });
   it("says how to allow a refused address", () => {
-    const e = checkAddress(parsePolicy(undefined, ""), "localhost", "127.0.0.1");
+    const e = checkAddress(parsePolicy(false, ""), "localhost", "127.0.0.1");
     expect(e?.message).toContain("WEBHOOK_ALLOW_PRIVATE_NETWORK=1");
     expect(e?.message).toContain("WEBHOOK_ALLOWED_HOSTS");
   });
   it("WEBHOOK_ALLOW_PRIVATE_NETWORK=1 allows everything", () => {
-    expect(checkAddress(parsePolicy("1", ""), "x", "127.0.0.1")).toBeUndefined();
+    expect(checkAddress(parsePolicy(true, ""), "x", "127.0.0.1")).toBeUndefined();
   });
 });
 
@@ -132,7 +132,7 @@ describe("address forms (ipaddr.js)", () => {
   });
 
   it("reads only well-formed CIDRs; anything else is a host name", () => {
-    const p = parsePolicy(undefined, "10.0.0.0/, 10.0.0.0/33, 10.0.0.0/x, 127.1, 192.168.0.0/16");
+    const p = parsePolicy(false, "10.0.0.0/, 10.0.0.0/33, 10.0.0.0/x, 127.1, 192.168.0.0/16");
     expect(p.cidrs).toHaveLength(1);
     expect([...p.hosts]).toEqual(["10.0.0.0/", "10.0.0.0/33", "10.0.0.0/x", "127.1"]);
     expect(checkAddress(p, "other", "10.1.1.1")?.message).toMatch(/private address/);
@@ -140,7 +140,7 @@ describe("address forms (ipaddr.js)", () => {
   });
 
   it("an allowed CIDR also covers the IPv4 address inside a mapped or NAT64 address", () => {
-    const p = parsePolicy(undefined, "10.0.0.0/8");
+    const p = parsePolicy(false, "10.0.0.0/8");
     expect(checkAddress(p, "x", "::ffff:10.1.2.3")).toBeUndefined();
     expect(checkAddress(p, "x", "64:ff9b::10.1.2.3")).toBeUndefined();
     expect(checkAddress(p, "x", "::ffff:192.168.0.1")?.message).toMatch(/private address/);
@@ -163,7 +163,7 @@ describe("this machine's own addresses", () => {
     );
   // The interface list is cached for a few seconds: each test starts a minute after the last.
   let clock = Date.now();
-  const none = parsePolicy(undefined, "");
+  const none = parsePolicy(false, "");
 
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["Date"] });
@@ -208,14 +208,14 @@ describe("this machine's own addresses", () => {
   });
 
   it("allows them with the private-network opt-in, an allowed host or an allowed CIDR", () => {
-    expect(checkAddress(parsePolicy("1", ""), "203.0.113.7", "203.0.113.7")).toBeUndefined();
-    expect(checkAddress(parsePolicy("true", ""), "me.example", "2001:db8::7")).toBeUndefined();
-    expect(checkAddress(parsePolicy(undefined, "me.example"), "me.example", "203.0.113.7")).toBeUndefined();
-    expect(checkAddress(parsePolicy(undefined, "*.example"), "me.example", "203.0.113.7")).toBeUndefined();
-    expect(checkAddress(parsePolicy(undefined, "203.0.113.7"), "me.example", "203.0.113.7")).toBeUndefined();
-    expect(checkAddress(parsePolicy(undefined, "203.0.113.0/24"), "me.example", "::ffff:203.0.113.7")).toBeUndefined();
-    expect(checkAddress(parsePolicy(undefined, "2001:db8::/32"), "me.example", "2001:db8::7")).toBeUndefined();
-    expect(checkAddress(parsePolicy(undefined, "198.51.100.0/24"), "me.example", "203.0.113.7")).toBeInstanceOf(SsrfBlockedError);
+    expect(checkAddress(parsePolicy(true, ""), "203.0.113.7", "203.0.113.7")).toBeUndefined();
+    expect(checkAddress(parsePolicy(true, ""), "me.example", "2001:db8::7")).toBeUndefined();
+    expect(checkAddress(parsePolicy(false, "me.example"), "me.example", "203.0.113.7")).toBeUndefined();
+    expect(checkAddress(parsePolicy(false, "*.example"), "me.example", "203.0.113.7")).toBeUndefined();
+    expect(checkAddress(parsePolicy(false, "203.0.113.7"), "me.example", "203.0.113.7")).toBeUndefined();
+    expect(checkAddress(parsePolicy(false, "203.0.113.0/24"), "me.example", "::ffff:203.0.113.7")).toBeUndefined();
+    expect(checkAddress(parsePolicy(false, "2001:db8::/32"), "me.example", "2001:db8::7")).toBeUndefined();
+    expect(checkAddress(parsePolicy(false, "198.51.100.0/24"), "me.example", "203.0.113.7")).toBeInstanceOf(SsrfBlockedError);
   });
 
   it("re-reads the interface list after a few seconds, not on every check", () => {
@@ -286,7 +286,7 @@ describe("this machine's real interfaces", () => {
     .map((i) => i.address);
   it.skipIf(addresses.length === 0)("are refused", () => {
     for (const address of addresses) {
-      expect(checkAddress(parsePolicy(undefined, ""), address, address)?.message).toMatch(/an address of this machine/);
+      expect(checkAddress(parsePolicy(false, ""), address, address)?.message).toMatch(/an address of this machine/);
     }
   });
 });

@@ -7,6 +7,7 @@ import dns from "node:dns";
 import net from "node:net";
 import os from "node:os";
 import ipaddr from "ipaddr.js";
+import { env } from "@/lib/env";
 
 export class SsrfBlockedError extends Error {
   readonly code = "ERR_WEBHOOK_SSRF";
@@ -164,8 +165,8 @@ export interface SsrfPolicy {
   cidrs: Cidr[];
 }
 
-export function parsePolicy(allowPrivate: string | undefined, allowedHosts: string | undefined): SsrfPolicy {
-  const policy: SsrfPolicy = { allowAll: allowPrivate === "1" || allowPrivate === "true", hosts: new Set(), suffixes: [], cidrs: [] };
+export function parsePolicy(allowPrivate: boolean, allowedHosts: string | undefined): SsrfPolicy {
+  const policy: SsrfPolicy = { allowAll: allowPrivate, hosts: new Set(), suffixes: [], cidrs: [] };
   for (const raw of (allowedHosts ?? "").split(",")) {
     const entry = raw.trim().toLowerCase();
     if (!entry) continue;
@@ -179,9 +180,13 @@ export function parsePolicy(allowPrivate: string | undefined, allowedHosts: stri
 
 let cached: { key: string; policy: SsrfPolicy } | undefined;
 /** The policy from WEBHOOK_ALLOW_PRIVATE_NETWORK and WEBHOOK_ALLOWED_HOSTS, re-read when they change. */
-function currentPolicy(env: NodeJS.ProcessEnv = process.env): SsrfPolicy {
-  const key = `${env.WEBHOOK_ALLOW_PRIVATE_NETWORK ?? ""}|${env.WEBHOOK_ALLOWED_HOSTS ?? ""}`;
-  if (cached?.key !== key) cached = { key, policy: parsePolicy(env.WEBHOOK_ALLOW_PRIVATE_NETWORK, env.WEBHOOK_ALLOWED_HOSTS) };
+function currentPolicy(): SsrfPolicy {
+  const raw = process.env;
+  const key = `${raw.WEBHOOK_ALLOW_PRIVATE_NETWORK ?? ""}|${raw.WEBHOOK_ALLOWED_HOSTS ?? ""}`;
+  if (cached?.key !== key) {
+    const e = env();
+    cached = { key, policy: parsePolicy(e.WEBHOOK_ALLOW_PRIVATE_NETWORK, e.WEBHOOK_ALLOWED_HOSTS) };
+  }
   return cached.policy;
 }
 

@@ -7,7 +7,7 @@ import { insertLog } from "@/lib/delivery/store";
 import { freshDb, type FreshDb } from "@/test/db";
 import type { AddressInfo } from "node:net";
 import { readiness, readinessAnswer, type DispatcherState } from "./health";
-import { healthPortFromEnv, serveHealth } from "./health-server";
+import { serveHealth } from "./health-server";
 
 let t: FreshDb;
 beforeEach(async () => {
@@ -107,19 +107,20 @@ describe("the worker's health server", () => {
       expect(notReady.status).toBe(503);
       expect(notReady.headers.get("retry-after")).toBe("5");
       expect(((await notReady.json()) as { failing: string }).failing).toBe("dispatcher");
-      expect((await fetch(`${base}/metrics`)).status).toBe(404);
+      expect((await fetch(`${base}/metrics`)).status).toBe(404); // METRICS_TOKEN unset: not served
+      process.env.METRICS_TOKEN = "worker-metrics-token";
+      try {
+        expect((await fetch(`${base}/metrics`)).status).toBe(401);
+        const m = await fetch(`${base}/metrics`, { headers: { authorization: "Bearer worker-metrics-token" } });
+        expect(m.status).toBe(200);
+        expect(await m.text()).toContain('webhook_desk_queue_depth{queue="default"}');
+      } finally {
+        delete process.env.METRICS_TOKEN;
+      }
       const post = await fetch(`${base}/readyz`, { method: "POST" });
       expect([post.status, post.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
-  });
-
-  it("takes WORKER_HEALTH_PORT as a port number, or none", () => {
-    expect(healthPortFromEnv(undefined)).toBeUndefined();
-    expect(healthPortFromEnv("")).toBeUndefined();
-    expect(healthPortFromEnv("9100")).toBe(9100);
-    for (const bad of ["abc", "0", "70000", "-1", "9100.5"])
-      expect(() => healthPortFromEnv(bad)).toThrow(/WORKER_HEALTH_PORT must be a port number/);
   });
 });

@@ -17,6 +17,7 @@ import { sql } from "drizzle-orm";
 import { rawGet, type DB } from "@/db";
 import { appliedMigrations, migrationsFolderOf } from "@/db/migrate";
 import { oldestDueByQueue } from "@/lib/delivery/store";
+import { env, parseEnv } from "@/lib/env";
 
 type ReadinessCheck = "database" | "migrations" | "dispatcher" | "delivery_lag";
 
@@ -31,11 +32,6 @@ export interface ReadinessOptions {
   env?: Record<string, string | undefined>;
   now?: () => number;
 }
-
-const positiveInt = (raw: string | undefined, fallback: number): number => {
-  const n = Number(raw);
-  return raw !== undefined && raw.trim() !== "" && Number.isInteger(n) && n >= 0 ? n : fallback;
-};
 
 // Migrations are never un-applied: once a handle had them all, it is not asked again.
 const migrated = new WeakSet<DB>();
@@ -63,10 +59,8 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
 
 /** Runs the checks in order and names the first that fails. Never throws. */
 export async function readiness(opts: ReadinessOptions): Promise<Readiness> {
-  const env = opts.env ?? process.env;
   const now = opts.now ?? Date.now;
-  const timeoutMs = Math.max(1, positiveInt(env.WEBHOOK_READY_TIMEOUT_MS, 2000));
-  const maxLagS = positiveInt(env.WEBHOOK_READY_MAX_LAG_S, 600);
+  const { WEBHOOK_READY_TIMEOUT_MS: timeoutMs, WEBHOOK_READY_MAX_LAG_S: maxLagS } = opts.env ? parseEnv(opts.env) : env();
   const { db } = opts;
   const attempt = async (check: ReadinessCheck, run: () => Promise<boolean>): Promise<Readiness | undefined> => {
     try {

@@ -100,22 +100,26 @@ afterEach(async () => {
 afterAll(() => renderPool().close());
 
 describe("renderLimits", () => {
-  it("reads the environment and falls back to the defaults on missing or invalid values", () => {
+  it("reads the environment, takes the defaults for missing values and refuses invalid ones by name", () => {
     expect(renderLimits({})).toEqual({ timeoutMs: 200, memoryMb: 64, threads: 2 });
+    expect(renderLimits({ WEBHOOK_RENDER_TIMEOUT_MS: "", WEBHOOK_RENDER_THREADS: " " })).toEqual({
+      timeoutMs: 200,
+      memoryMb: 64,
+      threads: 2,
+    });
     expect(renderLimits({ WEBHOOK_RENDER_TIMEOUT_MS: "750", WEBHOOK_RENDER_MEMORY_MB: " 128 ", WEBHOOK_RENDER_THREADS: "4" })).toEqual({
       timeoutMs: 750,
       memoryMb: 128,
       threads: 4,
     });
-    for (const bad of ["", "abc", "-5", "0", "1.5", "1e3", "10ms"]) {
-      expect(renderLimits({ WEBHOOK_RENDER_TIMEOUT_MS: bad, WEBHOOK_RENDER_MEMORY_MB: bad, WEBHOOK_RENDER_THREADS: bad })).toEqual({
-        timeoutMs: 200,
-        memoryMb: 64,
-        threads: 2,
-      });
+    for (const bad of ["abc", "-5", "0", "1.5", "1e3", "10ms"]) {
+      expect(() => renderLimits({ WEBHOOK_RENDER_TIMEOUT_MS: bad })).toThrow(
+        /WEBHOOK_RENDER_TIMEOUT_MS: must be a whole number from 1 to 600000/,
+      );
     }
     // Too little heap to load the renderer, or an absurd thread count.
-    expect(renderLimits({ WEBHOOK_RENDER_MEMORY_MB: "4", WEBHOOK_RENDER_THREADS: "1000" })).toMatchObject({ memoryMb: 64, threads: 2 });
+    expect(() => renderLimits({ WEBHOOK_RENDER_MEMORY_MB: "4" })).toThrow(/WEBHOOK_RENDER_MEMORY_MB/);
+    expect(() => renderLimits({ WEBHOOK_RENDER_THREADS: "1000" })).toThrow(/WEBHOOK_RENDER_THREADS/);
   });
 });
 

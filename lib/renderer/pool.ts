@@ -14,6 +14,7 @@
 // and never with their secrets.
 import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import { env, parseEnv } from "@/lib/env";
 import { workerBundle } from "@/lib/worker-bundle";
 import { ConditionError, ConditionSyntaxError, HelperError, RenderError, TemplateError } from "./errors";
 import type {
@@ -41,26 +42,13 @@ export interface RenderLimits {
   threads: number;
 }
 
-const DEFAULT_RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({ timeoutMs: 200, memoryMb: 64, threads: 2 });
-
 /** Tasks waiting for a worker before run() refuses more with RenderPoolBusyError. */
 const DEFAULT_MAX_QUEUE = 20_000;
 
-function intSetting(raw: string | undefined, fallback: number, min: number, max: number): number {
-  const text = raw?.trim() ?? "";
-  if (!/^\d+$/.test(text)) return fallback;
-  const n = Number(text);
-  return n >= min && n <= max ? n : fallback;
-}
-
-/** The pool's limits from the environment; a missing or invalid value means the default. */
-export function renderLimits(env: Record<string, string | undefined> = process.env): RenderLimits {
-  return {
-    timeoutMs: intSetting(env.WEBHOOK_RENDER_TIMEOUT_MS, DEFAULT_RENDER_LIMITS.timeoutMs, 1, 600_000),
-    // Below 16 MB a worker cannot even load the renderer.
-    memoryMb: intSetting(env.WEBHOOK_RENDER_MEMORY_MB, DEFAULT_RENDER_LIMITS.memoryMb, 16, 65_536),
-    threads: intSetting(env.WEBHOOK_RENDER_THREADS, DEFAULT_RENDER_LIMITS.threads, 1, 64),
-  };
+/** The pool's limits from `raw` (process.env by default), by lib/env.ts's rules. */
+export function renderLimits(raw?: Record<string, string | undefined>): RenderLimits {
+  const e = raw ? parseEnv(raw) : env();
+  return { timeoutMs: e.WEBHOOK_RENDER_TIMEOUT_MS, memoryMb: e.WEBHOOK_RENDER_MEMORY_MB, threads: e.WEBHOOK_RENDER_THREADS };
 }
 
 export type RenderFailureCode = "timeout" | "memory" | "error" | "crash";
@@ -168,11 +156,11 @@ export class RenderPool {
   private closedFlag = false;
 
   constructor(options: RenderPoolOptions = {}) {
-    const env = renderLimits();
+    const fromEnv = renderLimits();
     this.limits = Object.freeze({
-      timeoutMs: options.timeoutMs ?? env.timeoutMs,
-      memoryMb: options.memoryMb ?? env.memoryMb,
-      threads: options.threads ?? env.threads,
+      timeoutMs: options.timeoutMs ?? fromEnv.timeoutMs,
+      memoryMb: options.memoryMb ?? fromEnv.memoryMb,
+      threads: options.threads ?? fromEnv.threads,
     });
     this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.workerFile = options.workerFile ?? (() => workerBundle("render"));

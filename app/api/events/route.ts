@@ -6,6 +6,9 @@ import { EVENT_PUBLISHER, SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError } from "@/lib/errors";
 import { isJsonMediaType, readLimited } from "@/lib/http-body";
 import { MAX_BODY_BYTES, ingestEvents, parseEventsBody } from "@/lib/services/event/events";
+import { logger } from "@/lib/log";
+
+const log = logger("api/events");
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -32,7 +35,7 @@ export const POST = guard({ roles: [SYSTEM_MANAGER, EVENT_PUBLISHER], credential
   } catch (err) {
     // Input that slipped past validation and still broke a builtin (a string or nesting too
     // large for JSON.stringify, a regex on a huge value) is the sender's problem, not a 500.
-    if (err instanceof RangeError) console.error("[api/events] input rejected:", err);
+    if (err instanceof RangeError) log.warn({ err }, "input rejected");
     const known =
       err instanceof RangeError
         ? new AppError("BAD_REQUEST", "The events could not be processed: a value is too large or nested too deeply")

@@ -30,6 +30,7 @@ import { DoctypeRegistrar } from "../doctype/doctype-infer";
 import { insertEvents, upsertDocuments, type DocumentRow } from "./ingest-rows";
 import type { EventInput } from "./event-input";
 import { conditionValues, type RoutingEntry } from "./routing";
+import { countEvent, countQueued, countRenderError } from "@/lib/metrics";
 
 export { parseEventsBody, MAX_BODY_BYTES, type EventInput } from "./event-input";
 export type { RoutingEntry } from "./routing";
@@ -241,15 +242,19 @@ export async function ingestEvents(db: DB, actor: IngestActor, events: EventInpu
   // Everything it needs was computed above: it holds only queries. It may run again (a
   // retried PostgreSQL transaction), so it starts from scratch each time.
   let queued = 0;
+  const queuedByQueue = new Map<string, number>();
+  let stored = new Set<Work>();
   let registrar: DoctypeRegistrar | undefined;
   const write = async (t: DB) => {
     queued = 0;
+    queuedByQueue.clear();
     for (const work of works) work.result.deliveries.length = 0;
     // A fresh registrar per try: a rolled-back try must not leave DocTypes marked as known.
     registrar = await DoctypeRegistrar.open(t, db);
     // Another request may have stored the same idempotency keys since step 1.
     const storedNow = await storedByKeys(t, keysOf(works.map((w) => w.input)));
     const fresh = new Set<Work>();
+    stored = fresh;
     // Last wins per document within the request, as the upserts one by one did.
     const docs = new Map<string, DocumentRow>();
     for (const work of works) {
@@ -332,6 +337,7 @@ export async function ingestEvents(db: DB, actor: IngestActor, events: EventInpu
       queued += 1;
     }
     await insertLogs(t, entries);
+    for (const e of entries) if (e.delivery) queuedByQueue.set(e.delivery.queue, (queuedByQueue.get(e.delivery.queue) ?? 0) + 1);
     await insertEvents(
       t,
       Array.from(fresh, (work) => ({
@@ -364,6 +370,10 @@ export async function ingestEvents(db: DB, actor: IngestActor, events: EventInpu
     }
   }
   await registrar?.publish(db);
+  for (const work of stored) countEvent(work.input.doctype, work.input.event);
+  for (const [queue, n] of queuedByQueue) countQueued(queue, n);
+  countRenderError("condition", planned.filter((p) => p.candidate.entry.reason === "condition_error").length);
+  countRenderError("template", planned.filter((p) => p.candidate.entry.reason === "render_error").length);
   if (queued > 0) notifyDeliveriesQueued();
   return { events: results, queued };
 }
