@@ -1,7 +1,4 @@
 import type { z } from "zod";
-import { logger } from "@/lib/log";
-
-const log = logger("api");
 // Typed errors and the one table from error code to HTTP status. Route handlers turn
 // these into `{ error: { code, message } }`; anything else becomes a generic 500 message.
 
@@ -101,7 +98,6 @@ export function toErrorBody(raw: unknown): {
       body: { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } },
     };
   }
-  log.error({ err }, "unexpected error: answered 500 INTERNAL");
   return { status: 500, body: { error: { code: "INTERNAL", message: "Something went wrong. The error was logged on the server." } } };
 }
 

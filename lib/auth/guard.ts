@@ -8,6 +8,7 @@ import { authSecret } from "@/lib/config";
 import { SYSTEM_MANAGER } from "@/lib/constants";
 import { AppError, asAppError, toErrorBody } from "@/lib/errors";
 import { isJsonMediaType } from "@/lib/http-body";
+import { logger } from "@/lib/log";
 import { actorFor, actorForToken } from "./identity";
 import { clientAddress, isSafeMethod, isSameOriginRequest } from "./request-origin";
 import { hasRole, type Actor } from "./roles";
@@ -23,6 +24,8 @@ import { sessionUser } from "./sessions";
 //      desk's own origin (CSRF; token requests carry no cookie and are exempt) — 403;
 //   3. checks the role — 403;
 //   4. refuses a body whose media type is not application/json — 415 — before any is read.
+
+const log = logger("api");
 
 export const GUARDED = Symbol.for("webhook-desk.guarded");
 
@@ -183,6 +186,8 @@ export function errorResponse(raw: unknown): Response {
   // redirect()/forbidden() throw control-flow errors that Next must see.
   if (raw instanceof Error && typeof (raw as { digest?: unknown }).digest === "string") throw raw;
   const err = asAppError(raw);
+  // Shown to the caller as a plain 500 INTERNAL; the details go to the log only.
+  if (!(err instanceof AppError)) log.error({ err }, "unexpected error: answered 500 INTERNAL");
   const { status, body } = toErrorBody(err);
   const headers: Record<string, string> = {};
   if (err instanceof AppError && err.retryAfterS) headers["Retry-After"] = String(err.retryAfterS);
