@@ -20,11 +20,13 @@ import {
   CAP_DEFER_MS,
   cappedWebhooks,
   uncappedRest,
+  withClaimed,
   OUTCOME_STATUS,
   requeuedLogValues,
   storedRequest,
   type StoredRequestRow,
 } from "./claims";
+import { planRate, reserveSql, slotsWanted } from "./rate-limit";
 import { onWork, type Topic } from "./signal";
 import { WEBHOOK_VERSION_SQL } from "./webhook-version";
 import type { DeliverySource, SourceOptions } from "./source";
@@ -44,6 +46,7 @@ interface ClaimRow {
   manual: number;
   sign: number;
   created: number;
+  rate_slot: number | null;
 }
 
 interface RequestRow extends StoredRequestRow {
@@ -70,8 +73,15 @@ function statements(db: Database.Database) {
            AND (lease_until IS NULL OR (lease_until < @now AND lease_owner <> @owner))
            AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped))
          ORDER BY due_at LIMIT @limit)
-       RETURNING id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, created`,
+       RETURNING id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, created, rate_slot`,
     ),
+    reserveSlot: db.prepare<{ w: string; now: number; span: number }, { first: number }>(
+      reserveSql((i) => ["", "@w", "@now", "@span"][i] ?? "", "max"),
+    ),
+    deferToSlot: db.prepare(
+      `UPDATE delivery SET lease_owner = NULL, lease_until = NULL, due_at = @at, rate_slot = @at WHERE id = @id AND lease_owner = @owner`,
+    ),
+    slotUsed: db.prepare(`UPDATE delivery SET rate_slot = NULL WHERE id = ?`),
     requests: db.prepare<[string], RequestRow>(
       `SELECT name, request_method, url, data, request_headers, headers FROM webhook_request_log WHERE name IN (SELECT value FROM json_each(?))`,
     ),
@@ -136,15 +146,36 @@ export function insertLog(db: Database.Database, log: NewLog, delivery?: NewDeli
     });
 }
 
+/** A claim claims again while deliveries waiting for a rate-limit slot left its batch short, this many rounds at most. */
+const CLAIM_ROUNDS = 4;
+
 /**
  * Leases up to `c.limit` due deliveries of `c.queue` with their requests (expired leases of
  * others included), passing by webhooks at their cap; rows of one webhook beyond its cap go
- * back, due CAP_DEFER_MS later.
+ * back, due CAP_DEFER_MS later, and rows of a rate-limited webhook whose slot is still to come
+ * go back due at their slot (the claim then fills their places from the queue again).
  */
 function claimDue(db: Database.Database, c: ClaimRequest, owner: string, leaseMarginMs: number, now = Date.now()): ClaimedDelivery[] {
-  const fair = claimOnce(db, c, owner, leaseMarginMs, now);
+  const fair = claimFilling(db, c, owner, leaseMarginMs, now);
   const rest = uncappedRest(c, fair.found, fair.claimed.length);
-  return rest ? fair.claimed.concat(claimOnce(db, rest, owner, leaseMarginMs, now).claimed) : fair.claimed;
+  return rest ? fair.claimed.concat(claimFilling(db, rest, owner, leaseMarginMs, now).claimed) : fair.claimed;
+}
+
+function claimFilling(
+  db: Database.Database,
+  c: ClaimRequest,
+  owner: string,
+  leaseMarginMs: number,
+  now: number,
+): { found: number; claimed: ClaimedDelivery[] } {
+  const claimed: ClaimedDelivery[] = [];
+  for (let round = 1; ; round++) {
+    const limit = c.limit - claimed.length;
+    const r = claimOnce(db, { ...c, limit, inflight: withClaimed(c.inflight, claimed) }, owner, leaseMarginMs, now);
+    const found = claimed.length + r.found;
+    claimed.push(...r.claimed);
+    if (!r.waiting || r.found < limit || claimed.length >= c.limit || round >= CLAIM_ROUNDS) return { found, claimed };
+  }
 }
 
 function claimOnce(
@@ -153,7 +184,7 @@ function claimOnce(
   owner: string,
   leaseMarginMs: number,
   now: number,
-): { found: number; claimed: ClaimedDelivery[] } {
+): { found: number; waiting: number; claimed: ClaimedDelivery[] } {
   const s = stmts(db);
   const rows = s.claim.all({
     owner,
@@ -163,12 +194,13 @@ function claimOnce(
     limit: c.limit,
     capped: JSON.stringify(cappedWebhooks(c)),
   });
-  if (!rows.length) return { found: 0, claimed: [] };
+  if (!rows.length) return { found: 0, waiting: 0, claimed: [] };
   const { admitted, deferred } = admit(rows, c);
   for (const r of deferred) s.release.run(now + CAP_DEFER_MS, r.id, owner);
-  if (!admitted.length) return { found: rows.length, claimed: [] };
-  const requests = new Map(s.requests.all(JSON.stringify(admitted.map((r) => r.log))).map((r) => [r.name, r]));
-  const claimed = admitted.map((r) => ({
+  const rate = planRateSync(s, admitted, c.rates, now, owner);
+  if (!rate.length) return { found: rows.length, waiting: admitted.length, claimed: [] };
+  const requests = new Map(s.requests.all(JSON.stringify(rate.map((r) => r.log))).map((r) => [r.name, r]));
+  const claimed = rate.map((r) => ({
     id: r.id,
     log: r.log,
     webhook: r.webhook,
@@ -181,7 +213,21 @@ function claimOnce(
     created: r.created,
     ...storedRequest(requests.get(r.log)),
   }));
-  return { found: rows.length, claimed };
+  return { found: rows.length, waiting: admitted.length - rate.length, claimed };
+}
+
+/** The rows to send now; the others (a rate-limited webhook's, before their slot) go back due at their slots. */
+function planRateSync(s: Statements, rows: ClaimRow[], rates: ClaimRequest["rates"], now: number, owner: string): ClaimRow[] {
+  if (!rates?.size) return rows;
+  const firsts = new Map<string, number>();
+  for (const [webhook, w] of slotsWanted(rows, rates)) {
+    const first = s.reserveSlot.get({ w: webhook, now, span: w.n * w.intervalMs })?.first;
+    if (first !== undefined) firsts.set(webhook, first);
+  }
+  const plan = planRate(rows, rates, firsts, now);
+  for (const d of plan.defer) s.deferToSlot.run({ at: d.at, id: d.row.id, owner });
+  for (const id of plan.usedSlots) s.slotUsed.run(id);
+  return plan.send;
 }
 
 /** When the next not-held delivery of `queue` comes due (epoch ms), or null; `capped` webhooks' are left out. */
