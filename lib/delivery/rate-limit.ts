@@ -4,8 +4,20 @@
 // RETURNING, inside the claim's transaction), so dispatchers in any number of processes share
 // the one limit. A delivery whose slot is still to come is not sent: its lease goes back and it
 // comes due at its slot (delivery.rate_slot keeps it, so it is not reserved twice), taking no
-// concurrency slot while it waits, and the dispatcher's due timer wakes for it. Webhooks
-// without a limit never reach this code.
+// concurrency slot while it waits, and the dispatcher's due timer wakes for it. Slots are
+// reserved at most RESERVE_AHEAD_MS ahead: beyond that a webhook is "saturated", and claims pass
+// its deliveries without a slot by (they wait, due, taking nothing), so a large backlog of one
+// limited webhook is neither reserved all at once nor stands in front of other webhooks' work.
+// Webhooks without a limit never reach this code.
+
+/** How far ahead of now slots are reserved (one at least, however slow the rate). */
+const RESERVE_AHEAD_MS = 1000;
+
+/**
+ * The rate-limited webhooks whose next free slot is beyond the reservation horizon, in SQL both
+ * dialects run (`now` is the parameter given): their deliveries without a slot are passed by.
+ */
+export const saturatedSql = (now: string) => `SELECT webhook FROM webhook_rate_slot WHERE next_at > ${now} + ${RESERVE_AHEAD_MS}`;
 
 /** Milliseconds between two requests of a webhook limited to `perSecond`, rounded up (never faster). */
 export const slotIntervalMs = (perSecond: number) => Math.max(1, Math.ceil(1000 / perSecond));
@@ -25,11 +37,13 @@ export interface RatePlan<T> {
   usedSlots: string[];
   /** Leases given back: due again at `at`, the slot each now holds. */
   defer: { row: T; at: number }[];
+  /** Leases given back without a slot (beyond the horizon): due now, passed by until slots near. */
+  release: T[];
 }
 
 const needsSlot = (r: RateRow, rates: ReadonlyMap<string, number>) => r.webhook !== null && rates.has(r.webhook) && r.rate_slot === null;
 
-/** The slots a claimed batch must reserve: per rate-limited webhook, how many and how far apart. */
+/** Per rate-limited webhook of a claimed batch, how many of its rows want a slot, and how far apart. */
 export function slotsWanted(
   rows: RateRow[],
   rates: ReadonlyMap<string, number> | undefined,
@@ -46,22 +60,33 @@ export function slotsWanted(
 }
 
 /**
- * Splits a claimed batch into what goes now and what waits for its slot, given the first slot
- * each webhook of slotsWanted got (absent: the webhook is gone; send, and the dispatcher
- * cancels it). Rows of one webhook take its slots in batch order.
+ * How many of `wanted` slots to reserve when the webhook's next free slot is `nextAt` (undefined:
+ * no row yet): those that start within the horizon, at least one unless it is saturated.
+ */
+export function slotsToReserve(wanted: number, intervalMs: number, nextAt: number | undefined, now: number): number {
+  const from = Math.max(nextAt ?? now, now);
+  if (from > now + RESERVE_AHEAD_MS) return 0;
+  return Math.min(wanted, Math.floor((now + RESERVE_AHEAD_MS - from) / intervalMs) + 1);
+}
+
+/**
+ * Splits a claimed batch into what goes now, what waits for its slot and what goes back without
+ * one, given the first of the n slots each webhook of slotsWanted got (absent: the webhook is
+ * gone; send, and the dispatcher cancels it). Rows of one webhook take its slots in batch order.
  */
 export function planRate<T extends RateRow>(
   rows: T[],
   rates: ReadonlyMap<string, number> | undefined,
-  firsts: ReadonlyMap<string, number>,
+  firsts: ReadonlyMap<string, { first: number; n: number }>,
   now: number,
 ): RatePlan<T> {
-  const plan: RatePlan<T> = { send: [], usedSlots: [], defer: [] };
+  const plan: RatePlan<T> = { send: [], usedSlots: [], defer: [], release: [] };
   if (!rates?.size) return { ...plan, send: rows };
   const taken = new Map<string, number>();
   for (const r of rows) {
     const at = slotOf(r, rates, firsts, taken);
-    if (at === undefined || at <= now) {
+    if (at === null) plan.release.push(r);
+    else if (at === undefined || at <= now) {
       plan.send.push(r);
       if (r.rate_slot !== null && at !== undefined) plan.usedSlots.push(r.id);
     } else plan.defer.push({ row: r, at });
@@ -69,15 +94,24 @@ export function planRate<T extends RateRow>(
   return plan;
 }
 
-/** A row's slot: the one it holds, else the next of its webhook's new ones; undefined: no limit applies. */
-function slotOf(r: RateRow, rates: ReadonlyMap<string, number>, firsts: ReadonlyMap<string, number>, taken: Map<string, number>) {
+/**
+ * A row's slot: the one it holds, else the next of its webhook's new ones; undefined: no limit
+ * applies (or the webhook is gone); null: none reserved for it this time (beyond the horizon).
+ */
+function slotOf(
+  r: RateRow,
+  rates: ReadonlyMap<string, number>,
+  firsts: ReadonlyMap<string, { first: number; n: number }>,
+  taken: Map<string, number>,
+): number | null | undefined {
   if (r.webhook === null || !rates.has(r.webhook)) return undefined;
   if (r.rate_slot !== null) return r.rate_slot;
-  const first = firsts.get(r.webhook);
-  if (first === undefined) return undefined;
+  const got = firsts.get(r.webhook);
+  if (got === undefined) return undefined;
   const i = taken.get(r.webhook) ?? 0;
+  if (i >= got.n) return null;
   taken.set(r.webhook, i + 1);
-  return first + i * slotIntervalMs(rates.get(r.webhook) ?? 1);
+  return got.first + i * slotIntervalMs(rates.get(r.webhook) ?? 1);
 }
 
 /**

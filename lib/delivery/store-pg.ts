@@ -34,7 +34,7 @@ import {
   storedRequest,
   type StoredRequestRow,
 } from "./claims";
-import { planRate, reserveSql, slotsWanted } from "./rate-limit";
+import { planRate, reserveSql, saturatedSql, slotsToReserve, slotsWanted } from "./rate-limit";
 import { WORK_CHANNEL } from "./signal";
 import type { ClaimedDelivery, ClaimRequest, NewDelivery, NewLog, Outcome, Requeue } from "./types";
 import { logger } from "@/lib/log";
@@ -50,13 +50,14 @@ interface JobbedRow {
   job: string;
 }
 
-const jobOf = (r: JobbedRow, startAfter: number): NewJob => ({
+const jobOf = (r: JobbedRow, startAfter: number, slot = false): NewJob => ({
   id: r.job,
   queue: r.queue,
   delivery: r.id,
   webhook: r.webhook,
   timeoutMs: r.timeout_ms,
   startAfter,
+  ...(slot ? { slot } : {}),
 });
 
 /**
@@ -463,7 +464,8 @@ async function claimOnce(
   leaseMarginMs: number,
   now: number,
 ): Promise<{ found: number; stale: number; waiting: number; claimed: ClaimedDelivery[] }> {
-  const jobs = await fetchJobs(c, req.queue, req.limit, cappedWebhooks(req), leaseMarginMs);
+  const saturated = req.rates?.size ? (await c.query<{ webhook: string }>(SATURATED_SQL, [now])).rows.map((x) => x.webhook) : [];
+  const jobs = await fetchJobs(c, req.queue, req.limit, cappedWebhooks(req), leaseMarginMs, saturated);
   if (!jobs.length) return { found: 0, stale: 0, waiting: 0, claimed: [] };
   const { admitted, deferred } = admit(
     jobs.map((j) => ({ ...j, webhook: j.data.w ?? null })),
@@ -521,6 +523,7 @@ async function claimOnce(
 }
 
 const RESERVE_SQL = reserveSql((i) => (i === 1 ? "$1" : `$${i}::bigint`), "greatest");
+const SATURATED_SQL = saturatedSql("$1::bigint");
 
 /**
  * The leased rows to send now (see rate-limit.ts): the others, of a rate-limited webhook before
@@ -528,11 +531,12 @@ const RESERVE_SQL = reserveSql((i) => (i === 1 ? "$1" : `$${i}::bigint`), "great
  */
 async function rateLimited<T extends ClaimRow>(c: Sql, rows: T[], req: ClaimRequest, owner: string, now: number): Promise<T[]> {
   if (!req.rates?.size) return rows;
-  const firsts = new Map<string, number>();
+  const firsts = new Map<string, { first: number; n: number }>();
   for (const [webhook, w] of slotsWanted(rows, req.rates)) {
-    const r = await c.query<{ first: number }>(RESERVE_SQL, [webhook, now, w.n * w.intervalMs]);
-    const first = r.rows[0]?.first;
-    if (first !== undefined) firsts.set(webhook, Number(first));
+    const ptr = (await c.query<{ next_at: number }>(`SELECT next_at FROM webhook_rate_slot WHERE webhook = $1`, [webhook])).rows[0];
+    const n = slotsToReserve(w.n, w.intervalMs, ptr ? Number(ptr.next_at) : undefined, now);
+    const first = n > 0 ? (await c.query<{ first: number }>(RESERVE_SQL, [webhook, now, n * w.intervalMs])).rows[0]?.first : 0;
+    if (first !== undefined) firsts.set(webhook, { first: Number(first), n });
   }
   const plan = planRate(rows, req.rates, firsts, now);
   if (plan.usedSlots.length) await c.query(`UPDATE delivery SET rate_slot = NULL WHERE id = ANY($1::text[])`, [plan.usedSlots]);
@@ -549,7 +553,24 @@ async function rateLimited<T extends ClaimRow>(c: Sql, rows: T[], req: ClaimRequ
     );
     await insertJobs(
       c,
-      moved.rows.map((r) => jobOf(r, Number(r.due_at))),
+      moved.rows.map((r) => jobOf(r, Number(r.due_at), true)),
+    );
+  }
+  if (plan.release.length) {
+    // Beyond the horizon: a new job due now, passed by (no slot flag) while the webhook is saturated.
+    const back = await c.query<JobbedRow>(
+      `UPDATE delivery d SET lease_owner = NULL, lease_until = NULL, due_at = $3, job = j.fresh
+       FROM unnest($1::text[], $2::text[]) AS j(id, fresh)
+       WHERE d.id = j.id AND d.lease_owner = $4 RETURNING d.id, d.queue, d.webhook, d.timeout_ms, d.job`,
+      [plan.release.map((d) => d.id), plan.release.map(() => randomUUID()), now, owner],
+    );
+    await deleteJobs(
+      c,
+      plan.release.map((d) => ({ queue: req.queue, job: d.job })),
+    );
+    await insertJobs(
+      c,
+      back.rows.map((r) => jobOf(r, now)),
     );
   }
   return plan.send;
@@ -593,8 +614,9 @@ export async function pgCycle(
 /** When the next not-held, unleased delivery of `queue` comes due (leased ones come back by job expiry), or null. */
 export async function pgNextDueAt(pool: pg.Pool, queue: string, capped: string[] = []): Promise<number | null> {
   const r = await pool.query<{ due: number | null }>(
-    `SELECT min(due_at) AS due FROM delivery WHERE queue = $1 AND NOT held AND lease_owner IS NULL AND coalesce(webhook, '') <> ALL($2::text[])`,
-    [queue, capped],
+    `SELECT min(due_at) AS due FROM delivery WHERE queue = $1 AND NOT held AND lease_owner IS NULL AND coalesce(webhook, '') <> ALL($2::text[])
+       AND (rate_slot IS NOT NULL OR webhook IS NULL OR webhook NOT IN (${saturatedSql("$3::bigint")}))`,
+    [queue, capped, Date.now()],
   );
   return r.rows[0]?.due ?? null;
 }

@@ -26,7 +26,7 @@ import {
   storedRequest,
   type StoredRequestRow,
 } from "./claims";
-import { planRate, reserveSql, slotsWanted } from "./rate-limit";
+import { planRate, reserveSql, saturatedSql, slotsToReserve, slotsWanted } from "./rate-limit";
 import { onWork, type Topic } from "./signal";
 import { WEBHOOK_VERSION_SQL } from "./webhook-version";
 import type { DeliverySource, SourceOptions } from "./source";
@@ -53,6 +53,28 @@ interface RequestRow extends StoredRequestRow {
   name: string;
 }
 
+interface ClaimParams {
+  owner: string;
+  now: number;
+  margin: number;
+  queue: string;
+  limit: number;
+  capped: string;
+}
+
+/** A delivery a claim may take as far as the rate limit goes: it holds a slot, or its webhook is not saturated. */
+const NOT_SATURATED = `(rate_slot IS NOT NULL OR webhook IS NULL OR webhook NOT IN (${saturatedSql("@now")}))`;
+
+const claimSql = (extra: string) =>
+  `UPDATE delivery SET lease_owner = @owner, lease_until = @now + timeout_ms + @margin, due_at = @now + timeout_ms + @margin
+   WHERE id IN (
+     SELECT id FROM delivery
+     WHERE queue = @queue AND held = 0 AND due_at <= @now
+       AND (lease_until IS NULL OR (lease_until < @now AND lease_owner <> @owner))
+       AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped)) ${extra}
+     ORDER BY due_at LIMIT @limit)
+   RETURNING id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, created, rate_slot`;
+
 function statements(db: Database.Database) {
   return {
     insertLog: db.prepare(
@@ -65,16 +87,10 @@ function statements(db: Database.Database) {
       `INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created)
        VALUES (@id, @log, @webhook, @queue, @timeoutMs, @maxRetries, 0, @manual, @sign, 0, @dueAt, @created)`,
     ),
-    claim: db.prepare<{ owner: string; now: number; margin: number; queue: string; limit: number; capped: string }, ClaimRow>(
-      `UPDATE delivery SET lease_owner = @owner, lease_until = @now + timeout_ms + @margin, due_at = @now + timeout_ms + @margin
-       WHERE id IN (
-         SELECT id FROM delivery
-         WHERE queue = @queue AND held = 0 AND due_at <= @now
-           AND (lease_until IS NULL OR (lease_until < @now AND lease_owner <> @owner))
-           AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped))
-         ORDER BY due_at LIMIT @limit)
-       RETURNING id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, created, rate_slot`,
-    ),
+    claim: db.prepare<ClaimParams, ClaimRow>(claimSql("")),
+    // While some webhook is rate-limited: its deliveries without a slot are passed by once it is saturated.
+    claimRated: db.prepare<ClaimParams, ClaimRow>(claimSql(`AND ${NOT_SATURATED}`)),
+    slotPointer: db.prepare<[string], { next_at: number }>(`SELECT next_at FROM webhook_rate_slot WHERE webhook = ?`),
     reserveSlot: db.prepare<{ w: string; now: number; span: number }, { first: number }>(
       reserveSql((i) => ["", "@w", "@now", "@span"][i] ?? "", "max"),
     ),
@@ -110,8 +126,9 @@ function statements(db: Database.Database) {
     ),
     countAttempts: db.prepare(`UPDATE webhook_request_log SET attempts = attempts + ?, modified = ? WHERE name = ?`),
     webhookVersion: db.prepare<[], { v: string }>(WEBHOOK_VERSION_SQL),
-    nextDue: db.prepare<[string, string], { due: number | null }>(
-      `SELECT min(due_at) AS due FROM delivery WHERE queue = ? AND held = 0 AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(?))`,
+    nextDue: db.prepare<{ queue: string; capped: string; now: number }, { due: number | null }>(
+      `SELECT min(due_at) AS due FROM delivery WHERE queue = @queue AND held = 0 AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped))
+         AND ${NOT_SATURATED}`,
     ),
   };
 }
@@ -186,7 +203,7 @@ function claimOnce(
   now: number,
 ): { found: number; waiting: number; claimed: ClaimedDelivery[] } {
   const s = stmts(db);
-  const rows = s.claim.all({
+  const rows = (c.rates?.size ? s.claimRated : s.claim).all({
     owner,
     now,
     margin: leaseMarginMs,
@@ -219,20 +236,22 @@ function claimOnce(
 /** The rows to send now; the others (a rate-limited webhook's, before their slot) go back due at their slots. */
 function planRateSync(s: Statements, rows: ClaimRow[], rates: ClaimRequest["rates"], now: number, owner: string): ClaimRow[] {
   if (!rates?.size) return rows;
-  const firsts = new Map<string, number>();
+  const firsts = new Map<string, { first: number; n: number }>();
   for (const [webhook, w] of slotsWanted(rows, rates)) {
-    const first = s.reserveSlot.get({ w: webhook, now, span: w.n * w.intervalMs })?.first;
-    if (first !== undefined) firsts.set(webhook, first);
+    const n = slotsToReserve(w.n, w.intervalMs, s.slotPointer.get(webhook)?.next_at, now);
+    const first = n > 0 ? s.reserveSlot.get({ w: webhook, now, span: n * w.intervalMs })?.first : 0;
+    if (first !== undefined) firsts.set(webhook, { first, n });
   }
   const plan = planRate(rows, rates, firsts, now);
   for (const d of plan.defer) s.deferToSlot.run({ at: d.at, id: d.row.id, owner });
+  for (const d of plan.release) s.release.run(now, d.id, owner);
   for (const id of plan.usedSlots) s.slotUsed.run(id);
   return plan.send;
 }
 
 /** When the next not-held delivery of `queue` comes due (epoch ms), or null; `capped` webhooks' are left out. */
 function nextDueAt(db: Database.Database, queue: string, capped: string[] = []): number | null {
-  return stmts(db).nextDue.get(queue, JSON.stringify(capped))?.due ?? null;
+  return stmts(db).nextDue.get({ queue, capped: JSON.stringify(capped), now: Date.now() })?.due ?? null;
 }
 
 function writeOne(s: Statements, o: Outcome, owner: string, now: number): void {

@@ -115,6 +115,29 @@ describe("Max Requests per Second", () => {
     expect(await t.db.select().from(delivery)).toEqual([]);
   });
 
+  it("reserves a large backlog's slots only a second ahead, and other webhooks' work does not wait behind it", async () => {
+    await insertWebhook(t.db, { name: "backlog", url: `${rec.url}/backlog`, maxRequestsPerSecond: 10 });
+    await insertWebhook(t.db, { name: "other", url: `${rec.url}/other` });
+    await enqueue(
+      t.db,
+      { name: "backlog", url: `${rec.url}/backlog` },
+      Array.from({ length: 300 }, (_, i) => `{"n":${i}}`),
+    );
+    dispatcher(t.db, { concurrency: { short: 4, default: 4, long: 4 }, maxInflightPerWebhook: 0 });
+    await until(() => arrivals("/backlog").length >= 2, 5000, "the first backlog requests");
+    const other = await enqueue(
+      t.db,
+      { name: "other", url: `${rec.url}/other` },
+      Array.from({ length: 40 }, (_, i) => `{"o":${i}}`),
+    );
+    // Queued after 300 due deliveries of the limited webhook, and through in well under its 30 s.
+    await until(() => arrivals("/other").length >= other.length, 3000, "every request of the other webhook");
+    const reserved = (await t.db.select().from(delivery).where(eq(delivery.webhook, "backlog"))).filter((d) => d.rateSlot !== null);
+    // One second of slots at 10/s (and the one being sent), not the whole backlog.
+    expect(reserved.length).toBeLessThanOrEqual(12);
+    expect(arrivals("/backlog").length).toBeLessThan(40);
+  });
+
   it("is one limit for two dispatchers on one database", async () => {
     await insertWebhook(t.db, { name: "shared", url: `${rec.url}/shared`, maxRequestsPerSecond: 20 });
     const queued = await enqueue(
