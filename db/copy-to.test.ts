@@ -66,8 +66,10 @@ describe.skipIf(!serverUrl)("copy-to (SQLite → PostgreSQL)", () => {
         enableSecurity: true,
         webhookSecret: encryptSecret("s3cret"),
         apiKey: encryptSecret("outbound-key"),
+        maxRequestsPerSecond: 2.5,
       })
       .run();
+    source.insert(s.webhookRateSlot).values({ webhook: "Orders", nextAt: now }).run();
     source.insert(s.webhookHeader).values({ parent: "Orders", idx: 1, key: "X-A", value: "1" }).run();
     source.insert(s.webhookHeader).values({ parent: "Orders", idx: 2, key: "X-B", value: "2" }).run();
     source
@@ -99,6 +101,7 @@ describe.skipIf(!serverUrl)("copy-to (SQLite → PostgreSQL)", () => {
         maxRetries: 5,
         attempts: 1,
         dueAt: now,
+        rateSlot: now + 400,
         created: now,
       })
       .run();
@@ -115,8 +118,16 @@ describe.skipIf(!serverUrl)("copy-to (SQLite → PostgreSQL)", () => {
     const c = new pg.Client({ connectionString: targetUrl });
     await c.connect();
     try {
-      const wh = (await c.query(`SELECT enabled, webhook_events, webhook_secret, api_key FROM webhook WHERE name = 'Orders'`)).rows[0];
+      const wh = (
+        await c.query(`SELECT enabled, webhook_events, webhook_secret, api_key, max_requests_per_second FROM webhook WHERE name = 'Orders'`)
+      ).rows[0];
       expect(wh.enabled).toBe(false);
+      expect(wh.max_requests_per_second).toBe(2.5);
+      // The rate limit's shared slot and the slot the pending delivery holds (400 ms after it, as filled).
+      const slots = await c.query(
+        `SELECT (SELECT rate_slot FROM delivery WHERE id = 'msg_pending') - next_at AS ahead FROM webhook_rate_slot WHERE webhook = 'Orders'`,
+      );
+      expect(Number(slots.rows[0]?.ahead)).toBe(400);
       expect(wh.webhook_events).toEqual(["on_update", "on_submit"]);
       expect(decryptSecret(wh.webhook_secret)).toBe("s3cret");
       expect(decryptSecret(wh.api_key)).toBe("outbound-key");

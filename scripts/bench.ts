@@ -4,6 +4,8 @@
 //               delivery, accept→receive latency at 200 events/s, the raw HTTP ceiling, a ledger
 //   stall       other deliveries' latency and false timeouts while a template renders ~10 s
 //   newconn     time to first byte on a fresh connection under 200 keep-alive clients
+//   ratelimit   a webhook limited to 50 requests/s is sent at 50/s ± 10 % while another
+//               webhook's backlog goes at full speed beside it
 // Prints a table and writes bench/results/latest.json.
 //   --build          rebuild even if .next/BUILD_ID exists
 //   --worker         run the dispatcher as its own process (`npm run worker`, server with
@@ -19,6 +21,7 @@ import path from "node:path";
 import { ACCEPT_TO_RECEIVE_P95_MS, clientStats } from "./bench-lib";
 import { ROOT, bin, log, requireSqliteBench } from "./bench-server";
 import { runNewConn } from "./bench-newconn";
+import { RATE_TARGET, RATE_TOLERANCE, runRateLimit } from "./bench-ratelimit";
 import { runStall } from "./bench-stall";
 import { runThroughput } from "./bench-throughput";
 import { runScale, scaleNeedsApp, scaleOptions } from "./bench-scale";
@@ -34,8 +37,10 @@ const TARGETS = {
   stallP99Ms: 250,
   falseTimeouts: 0,
   newConnTtfbP99Ms: 500,
+  rateLimitPerS: RATE_TARGET,
+  rateLimitTolerance: RATE_TOLERANCE,
 };
-const PHASES = ["throughput", "stall", "newconn"] as const;
+const PHASES = ["throughput", "stall", "newconn", "ratelimit"] as const;
 type Phase = (typeof PHASES)[number];
 
 function selectedPhases(argv: string[]): Phase[] {
@@ -87,14 +92,16 @@ async function main() {
   const throughput = phases.includes("throughput") ? await runThroughput(workerMode) : undefined;
   const stall = phases.includes("stall") ? await runStall(workerMode) : undefined;
   const newConn = phases.includes("newconn") ? await runNewConn(workerMode) : undefined;
+  const rate = phases.includes("ratelimit") ? await runRateLimit(workerMode) : undefined;
 
   const rssByPhase = {
     ...(throughput ? { throughput: throughput.peak_rss_mb.server } : {}),
     ...(stall ? { stall: stall.peak_rss_mb } : {}),
     ...(newConn ? { newconn: newConn.peak_rss_mb } : {}),
+    ...(rate ? { ratelimit: rate.peak_rss_mb } : {}),
   };
   const peakRss = Math.max(...Object.values(rssByPhase));
-  const missing = (throughput?.ledger.missing ?? 0) + (stall?.ledger.missing ?? 0);
+  const missing = (throughput?.ledger.missing ?? 0) + (stall?.ledger.missing ?? 0) + (rate?.ledger.missing ?? 0);
   const t = throughput;
   const pass = {
     ...(t
@@ -111,6 +118,15 @@ async function main() {
       ? { stall_p99: stall.during_p99_ms <= TARGETS.stallP99Ms, false_timeouts: stall.false_timeouts <= TARGETS.falseTimeouts }
       : {}),
     ...(newConn ? { new_connection_p99: newConn.ttfb_p99_ms <= TARGETS.newConnTtfbP99Ms } : {}),
+    ...(rate
+      ? {
+          // The limit held (± 10 %), and the unlimited webhook was not held back with it: its
+          // backlog, 20× larger, was through before the limited one's was.
+          rate_limit:
+            Math.abs(rate.limited_per_s - TARGETS.rateLimitPerS) <= TARGETS.rateLimitPerS * TARGETS.rateLimitTolerance &&
+            rate.free_done_after_s < rate.limited_first_to_last_s,
+        }
+      : {}),
     rss: peakRss <= TARGETS.rssMb,
     missing: missing <= TARGETS.missing,
   };
@@ -128,6 +144,7 @@ async function main() {
     ...(t ? { ingest: t.ingest, delivery: t.delivery, raw_ceiling: t.raw_ceiling } : {}),
     ...(stall ? { stall } : {}),
     ...(newConn ? { new_connection: newConn } : {}),
+    ...(rate ? { rate_limit: rate } : {}),
     // Peak RSS (VmHWM: the whole process, every thread) of each phase's server; the largest.
     server_peak_rss_mb: peakRss,
     server_peak_rss_mb_by_phase: rssByPhase,
@@ -142,7 +159,7 @@ async function main() {
     pass,
     all_pass: Object.values(pass).every(Boolean),
   };
-  printTable({ throughput, stall, newConn, peakRss, rssByPhase, missing, pass });
+  printTable({ throughput, stall, newConn, rate, peakRss, rssByPhase, missing, pass });
   fs.mkdirSync(path.join(ROOT, "bench", "results"), { recursive: true });
   const partial = phases.length === PHASES.length ? "" : `-${phases.join("-")}`;
   const file = `latest${partial}${workerMode ? "-worker" : ""}.json`;
@@ -154,6 +171,7 @@ type Results = {
   throughput?: Awaited<ReturnType<typeof runThroughput>>;
   stall?: Awaited<ReturnType<typeof runStall>>;
   newConn?: Awaited<ReturnType<typeof runNewConn>>;
+  rate?: Awaited<ReturnType<typeof runRateLimit>>;
   peakRss: number;
   rssByPhase: Record<string, number>;
   missing: number;
@@ -223,6 +241,15 @@ function printTable(r: Results) {
       verdict("new_connection_p99"),
     ]);
   }
+  const rl = r.rate;
+  if (rl) {
+    rows.push([
+      `rate limit ${rl.limit_per_s}/s (${rl.limited_requests} requests)`,
+      `${rl.limited_per_s} /s (gaps p50 ${rl.limited_gap_p50_ms} ms); unlimited webhook beside it ${rl.free_per_s} /s, done after ${rl.free_done_after_s} s`,
+      `${TARGETS.rateLimitPerS} ± ${TARGETS.rateLimitTolerance * 100} %`,
+      verdict("rate_limit"),
+    ]);
+  }
   const workerRss = t?.peak_rss_mb.worker ? `; worker process ${t.peak_rss_mb.worker} MB` : "";
   rows.push([
     "server peak RSS",
@@ -235,6 +262,7 @@ function printTable(r: Results) {
   const ledgers: [string, { events_sent: number; deliveries_received: number; failed: number }][] = [];
   if (t) ledgers.push(["throughput", t.ledger]);
   if (s) ledgers.push(["stall", s.ledger]);
+  if (rl) ledgers.push(["ratelimit", rl.ledger]);
   const ledgerText = ledgers
     .map(([k, l]) => `${k}: sent ${l.events_sent} = received ${l.deliveries_received} + failed ${l.failed}`)
     .join("; ");

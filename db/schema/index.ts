@@ -28,6 +28,7 @@ export const webhook = (onPg ? pg.webhook : sqlite.webhook) as typeof sqlite.web
 export const webhookHeader = (onPg ? pg.webhookHeader : sqlite.webhookHeader) as typeof sqlite.webhookHeader;
 export const webhookData = (onPg ? pg.webhookData : sqlite.webhookData) as typeof sqlite.webhookData;
 export const version = (onPg ? pg.version : sqlite.version) as typeof sqlite.version;
+export const webhookRateSlot = (onPg ? pg.webhookRateSlot : sqlite.webhookRateSlot) as typeof sqlite.webhookRateSlot;
 // request-log.ts
 export const event = (onPg ? pg.event : sqlite.event) as typeof sqlite.event;
 export const webhookRequestLog = (onPg ? pg.webhookRequestLog : sqlite.webhookRequestLog) as typeof sqlite.webhookRequestLog;

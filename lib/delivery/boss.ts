@@ -60,6 +60,8 @@ interface JobData {
   d: string;
   w: string | null;
   t: number;
+  /** 1: the delivery holds a rate-limit slot (fetched even while its webhook is saturated). */
+  s?: 1;
 }
 
 export interface NewJob {
@@ -70,6 +72,8 @@ export interface NewJob {
   timeoutMs: number;
   /** Epoch ms; the job is fetched from then on. */
   startAfter: number;
+  /** The delivery holds a rate-limit slot (lib/delivery/rate-limit.ts). */
+  slot?: boolean;
 }
 
 const expireSeconds = (timeoutMs: number, marginMs: number) => Math.max(1, Math.ceil((timeoutMs + marginMs) / 1000));
@@ -81,7 +85,7 @@ export async function insertJobs(sql: Sql, jobs: NewJob[]): Promise<void> {
     jobs.map((j) => ({
       id: j.id,
       name: j.queue,
-      data: { d: j.delivery, w: j.webhook, t: j.timeoutMs } satisfies JobData,
+      data: { d: j.delivery, w: j.webhook, t: j.timeoutMs, ...(j.slot ? { s: 1 as const } : {}) } satisfies JobData,
       startAfter: new Date(j.startAfter).toISOString(),
       expireInSeconds: expireSeconds(j.timeoutMs, DEFAULT_LEASE_MARGIN_MS),
       retryLimit: RETRY_LIMIT,
@@ -107,13 +111,23 @@ export interface FetchedJob {
  * pg-boss 10's fetch (plans.fetchNextJob for a standard-policy queue: the oldest due jobs,
  * FOR UPDATE SKIP LOCKED, made active) with two additions: jobs of `capped` webhooks are
  * passed by, so a flood of one webhook cannot stand in front of the others (the cap in
- * lib/delivery/claims.ts), and expire_in becomes the fetching worker's lease.
+ * lib/delivery/claims.ts), and expire_in becomes the fetching worker's lease. Jobs of `saturated`
+ * (rate-limited) webhooks are passed by too, unless they hold a rate-limit slot.
  */
-export async function fetchJobs(sql: Sql, queue: string, limit: number, capped: string[], leaseMarginMs: number): Promise<FetchedJob[]> {
-  // Without capped webhooks the predicate is left out: it reads every candidate's data from
-  // the heap, where pg-boss's job_i5 (name, start_after) INCLUDE (priority, created_on, id)
-  // picks the batch before a row is read.
-  const passBy = capped.length ? `AND coalesce(data->>'w', '') <> ALL($4::text[])` : "";
+export async function fetchJobs(
+  sql: Sql,
+  queue: string,
+  limit: number,
+  capped: string[],
+  leaseMarginMs: number,
+  saturated: string[] = [],
+): Promise<FetchedJob[]> {
+  // Without capped or saturated webhooks the predicates are left out: they read every
+  // candidate's data from the heap, where pg-boss's job_i5 (name, start_after) INCLUDE
+  // (priority, created_on, id) picks the batch before a row is read.
+  const passBy =
+    (capped.length || saturated.length ? `AND coalesce(data->>'w', '') <> ALL($4::text[])` : "") +
+    (saturated.length ? ` AND NOT (coalesce(data->>'w', '') = ANY($5::text[]) AND data->>'s' IS NULL)` : "");
   const res = await sql.query<FetchedJob>(
     `WITH next AS (
        SELECT id FROM ${BOSS_SCHEMA}.job
@@ -126,7 +140,11 @@ export async function fetchJobs(sql: Sql, queue: string, limit: number, capped: 
        expire_in = make_interval(secs => greatest(1, ceil((coalesce((j.data->>'t')::numeric, 0) + $3) / 1000.0))::double precision)
      FROM next WHERE j.name = $1 AND j.id = next.id
      RETURNING j.id, j.data`,
-    capped.length ? [queue, limit, leaseMarginMs, capped] : [queue, limit, leaseMarginMs],
+    saturated.length
+      ? [queue, limit, leaseMarginMs, capped, saturated]
+      : capped.length
+        ? [queue, limit, leaseMarginMs, capped]
+        : [queue, limit, leaseMarginMs],
   );
   return res.rows;
 }

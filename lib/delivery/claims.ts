@@ -2,7 +2,7 @@
 // the request stored on a log row, and the status an outcome gives the log.
 import { LOG_STATUS, type LogStatus } from "@/lib/constants";
 import { unsealHeaders } from "./sealed";
-import type { ClaimRequest, OutcomeKind, Requeue } from "./types";
+import type { ClaimedDelivery, ClaimRequest, OutcomeKind, Requeue } from "./types";
 
 /**
  * A claimed delivery over its webhook's cap goes back to the queue due this much later, so
@@ -60,6 +60,17 @@ export function admit<T extends { webhook: string | null }>(rows: T[], c: ClaimR
   }
   const room = Math.max(0, c.limit - cap - admitted.length);
   return { admitted: admitted.concat(over.slice(0, room)), deferred: over.slice(room) };
+}
+
+/** In-flight counts per webhook once `claimed` are sent too (a later round keeps the cap). */
+export function withClaimed(
+  inflight: ReadonlyMap<string, number> | undefined,
+  claimed: ClaimedDelivery[],
+): ReadonlyMap<string, number> | undefined {
+  if (!claimed.length) return inflight;
+  const out = new Map(inflight);
+  for (const d of claimed) if (d.webhook !== null) out.set(d.webhook, (out.get(d.webhook) ?? 0) + 1);
+  return out;
 }
 
 /** A log row's stored request, as a claim reads it. */

@@ -37,6 +37,7 @@ export { cappedWebhooks } from "./claims";
 export {
   bumpWebhookVersion,
   invalidateWebhookCache,
+  rateLimits,
   refreshWebhookCache,
   skipReason,
   toWebhookSpec,

@@ -28,11 +28,13 @@ import {
   CAP_DEFER_MS,
   cappedWebhooks,
   uncappedRest,
+  withClaimed,
   OUTCOME_STATUS,
   requeuedLogValues,
   storedRequest,
   type StoredRequestRow,
 } from "./claims";
+import { planRate, reserveSql, saturatedSql, slotsToReserve, slotsWanted } from "./rate-limit";
 import { WORK_CHANNEL } from "./signal";
 import type { ClaimedDelivery, ClaimRequest, NewDelivery, NewLog, Outcome, Requeue } from "./types";
 import { logger } from "@/lib/log";
@@ -48,13 +50,14 @@ interface JobbedRow {
   job: string;
 }
 
-const jobOf = (r: JobbedRow, startAfter: number): NewJob => ({
+const jobOf = (r: JobbedRow, startAfter: number, slot = false): NewJob => ({
   id: r.job,
   queue: r.queue,
   delivery: r.id,
   webhook: r.webhook,
   timeoutMs: r.timeout_ms,
   startAfter,
+  ...(slot ? { slot } : {}),
 });
 
 /**
@@ -306,6 +309,7 @@ interface ClaimRow {
   sign: boolean;
   job: string;
   created: number;
+  rate_slot: number | null;
 }
 
 /** Owner-guarded delivery changes of a batch of outcomes, then the attempts and log rows (store-sqlite's writeOne, batched). */
@@ -415,7 +419,7 @@ async function writeOutcomes(c: Sql, outcomes: Outcome[], owner: string, now: nu
     );
 }
 
-/** A claim fetches again while stale jobs took slots of its batch, this many rounds at most. */
+/** A claim fetches again while stale jobs or deliveries waiting for a rate-limit slot took slots of its batch, this many rounds at most. */
 const CLAIM_ROUNDS = 4;
 
 /**
@@ -449,19 +453,8 @@ async function claimFilling(
     const r = await claimOnce(c, { ...req, limit, inflight: withClaimed(req.inflight, claimed) }, owner, leaseMarginMs, now);
     const found = claimed.length + r.found;
     claimed.push(...r.claimed);
-    if (!r.stale || r.found < limit || claimed.length >= req.limit || round >= CLAIM_ROUNDS) return { found, claimed };
+    if (!(r.stale + r.waiting) || r.found < limit || claimed.length >= req.limit || round >= CLAIM_ROUNDS) return { found, claimed };
   }
-}
-
-/** In-flight counts per webhook once `claimed` are sent too (a later round keeps the cap). */
-function withClaimed(
-  inflight: ReadonlyMap<string, number> | undefined,
-  claimed: ClaimedDelivery[],
-): ReadonlyMap<string, number> | undefined {
-  if (!claimed.length) return inflight;
-  const out = new Map(inflight);
-  for (const d of claimed) if (d.webhook !== null) out.set(d.webhook, (out.get(d.webhook) ?? 0) + 1);
-  return out;
 }
 
 async function claimOnce(
@@ -470,9 +463,10 @@ async function claimOnce(
   owner: string,
   leaseMarginMs: number,
   now: number,
-): Promise<{ found: number; stale: number; claimed: ClaimedDelivery[] }> {
-  const jobs = await fetchJobs(c, req.queue, req.limit, cappedWebhooks(req), leaseMarginMs);
-  if (!jobs.length) return { found: 0, stale: 0, claimed: [] };
+): Promise<{ found: number; stale: number; waiting: number; claimed: ClaimedDelivery[] }> {
+  const saturated = req.rates?.size ? (await c.query<{ webhook: string }>(SATURATED_SQL, [now])).rows.map((x) => x.webhook) : [];
+  const jobs = await fetchJobs(c, req.queue, req.limit, cappedWebhooks(req), leaseMarginMs, saturated);
+  if (!jobs.length) return { found: 0, stale: 0, waiting: 0, claimed: [] };
   const { admitted, deferred } = admit(
     jobs.map((j) => ({ ...j, webhook: j.data.w ?? null })),
     req,
@@ -496,7 +490,7 @@ async function claimOnce(
              UPDATE delivery d SET lease_owner = $3, lease_until = $4::bigint + d.timeout_ms + $5::bigint, due_at = $4::bigint + d.timeout_ms + $5::bigint
              FROM unnest($1::text[], $2::text[]) AS j(id, job)
              WHERE d.id = j.id AND d.job = j.job AND NOT d.held
-             RETURNING d.id, d.log, d.webhook, d.queue, d.timeout_ms, d.max_retries, d.attempts, d.manual, d.sign, d.job, d.created)
+             RETURNING d.id, d.log, d.webhook, d.queue, d.timeout_ms, d.max_retries, d.attempts, d.manual, d.sign, d.job, d.created, d.rate_slot)
            SELECT claimed.*, l.request_method, l.url, l.data, l.request_headers, l.headers
            FROM claimed LEFT JOIN webhook_request_log l ON l.name = claimed.log`,
           [admitted.map((j) => j.data.d), admitted.map((j) => j.id), owner, now, leaseMarginMs],
@@ -509,7 +503,8 @@ async function claimOnce(
     c,
     [...deferred, ...stale].map((j) => ({ queue: req.queue, job: j.id })),
   );
-  const claimed = rows.map((r) => ({
+  const sending = await rateLimited(c, rows, req, owner, now);
+  const claimed = sending.map((r) => ({
     id: r.id,
     log: r.log,
     webhook: r.webhook,
@@ -524,7 +519,61 @@ async function claimOnce(
     created: r.created,
     ...storedRequest(r),
   }));
-  return { found: jobs.length, stale: stale.length, claimed };
+  return { found: jobs.length, stale: stale.length, waiting: rows.length - sending.length, claimed };
+}
+
+const RESERVE_SQL = reserveSql((i) => (i === 1 ? "$1" : `$${i}::bigint`), "greatest");
+const SATURATED_SQL = saturatedSql("$1::bigint");
+
+/**
+ * The leased rows to send now (see rate-limit.ts): the others, of a rate-limited webhook before
+ * their slot, give their lease back and get a new job that starts at their slot.
+ */
+async function rateLimited<T extends ClaimRow>(c: Sql, rows: T[], req: ClaimRequest, owner: string, now: number): Promise<T[]> {
+  if (!req.rates?.size) return rows;
+  const firsts = new Map<string, { first: number; n: number }>();
+  for (const [webhook, w] of slotsWanted(rows, req.rates)) {
+    const ptr = (await c.query<{ next_at: number }>(`SELECT next_at FROM webhook_rate_slot WHERE webhook = $1`, [webhook])).rows[0];
+    const n = slotsToReserve(w.n, w.intervalMs, ptr ? Number(ptr.next_at) : undefined, now);
+    const first = n > 0 ? (await c.query<{ first: number }>(RESERVE_SQL, [webhook, now, n * w.intervalMs])).rows[0]?.first : 0;
+    if (first !== undefined) firsts.set(webhook, { first: Number(first), n });
+  }
+  const plan = planRate(rows, req.rates, firsts, now);
+  if (plan.usedSlots.length) await c.query(`UPDATE delivery SET rate_slot = NULL WHERE id = ANY($1::text[])`, [plan.usedSlots]);
+  if (plan.defer.length) {
+    const moved = await c.query<JobbedRow & { due_at: number }>(
+      `UPDATE delivery d SET lease_owner = NULL, lease_until = NULL, due_at = j.at, rate_slot = j.at, job = j.fresh
+       FROM unnest($1::text[], $2::bigint[], $3::text[]) AS j(id, at, fresh)
+       WHERE d.id = j.id AND d.lease_owner = $4 RETURNING d.id, d.queue, d.webhook, d.timeout_ms, d.job, d.due_at`,
+      [plan.defer.map((d) => d.row.id), plan.defer.map((d) => d.at), plan.defer.map(() => randomUUID()), owner],
+    );
+    await deleteJobs(
+      c,
+      plan.defer.map((d) => ({ queue: req.queue, job: d.row.job })),
+    );
+    await insertJobs(
+      c,
+      moved.rows.map((r) => jobOf(r, Number(r.due_at), true)),
+    );
+  }
+  if (plan.release.length) {
+    // Beyond the horizon: a new job due now, passed by (no slot flag) while the webhook is saturated.
+    const back = await c.query<JobbedRow>(
+      `UPDATE delivery d SET lease_owner = NULL, lease_until = NULL, due_at = $3, job = j.fresh
+       FROM unnest($1::text[], $2::text[]) AS j(id, fresh)
+       WHERE d.id = j.id AND d.lease_owner = $4 RETURNING d.id, d.queue, d.webhook, d.timeout_ms, d.job`,
+      [plan.release.map((d) => d.id), plan.release.map(() => randomUUID()), now, owner],
+    );
+    await deleteJobs(
+      c,
+      plan.release.map((d) => ({ queue: req.queue, job: d.job })),
+    );
+    await insertJobs(
+      c,
+      back.rows.map((r) => jobOf(r, now)),
+    );
+  }
+  return plan.send;
 }
 
 /**
@@ -565,8 +614,9 @@ export async function pgCycle(
 /** When the next not-held, unleased delivery of `queue` comes due (leased ones come back by job expiry), or null. */
 export async function pgNextDueAt(pool: pg.Pool, queue: string, capped: string[] = []): Promise<number | null> {
   const r = await pool.query<{ due: number | null }>(
-    `SELECT min(due_at) AS due FROM delivery WHERE queue = $1 AND NOT held AND lease_owner IS NULL AND coalesce(webhook, '') <> ALL($2::text[])`,
-    [queue, capped],
+    `SELECT min(due_at) AS due FROM delivery WHERE queue = $1 AND NOT held AND lease_owner IS NULL AND coalesce(webhook, '') <> ALL($2::text[])
+       AND (rate_slot IS NOT NULL OR webhook IS NULL OR webhook NOT IN (${saturatedSql("$3::bigint")}))`,
+    [queue, capped, Date.now()],
   );
   return r.rows[0]?.due ?? null;
 }

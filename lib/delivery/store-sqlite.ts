@@ -20,11 +20,13 @@ import {
   CAP_DEFER_MS,
   cappedWebhooks,
   uncappedRest,
+  withClaimed,
   OUTCOME_STATUS,
   requeuedLogValues,
   storedRequest,
   type StoredRequestRow,
 } from "./claims";
+import { planRate, reserveSql, saturatedSql, slotsToReserve, slotsWanted } from "./rate-limit";
 import { onWork, type Topic } from "./signal";
 import { WEBHOOK_VERSION_SQL } from "./webhook-version";
 import type { DeliverySource, SourceOptions } from "./source";
@@ -44,11 +46,34 @@ interface ClaimRow {
   manual: number;
   sign: number;
   created: number;
+  rate_slot: number | null;
 }
 
 interface RequestRow extends StoredRequestRow {
   name: string;
 }
+
+interface ClaimParams {
+  owner: string;
+  now: number;
+  margin: number;
+  queue: string;
+  limit: number;
+  capped: string;
+}
+
+/** A delivery a claim may take as far as the rate limit goes: it holds a slot, or its webhook is not saturated. */
+const NOT_SATURATED = `(rate_slot IS NOT NULL OR webhook IS NULL OR webhook NOT IN (${saturatedSql("@now")}))`;
+
+const claimSql = (extra: string) =>
+  `UPDATE delivery SET lease_owner = @owner, lease_until = @now + timeout_ms + @margin, due_at = @now + timeout_ms + @margin
+   WHERE id IN (
+     SELECT id FROM delivery
+     WHERE queue = @queue AND held = 0 AND due_at <= @now
+       AND (lease_until IS NULL OR (lease_until < @now AND lease_owner <> @owner))
+       AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped)) ${extra}
+     ORDER BY due_at LIMIT @limit)
+   RETURNING id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, created, rate_slot`;
 
 function statements(db: Database.Database) {
   return {
@@ -62,16 +87,17 @@ function statements(db: Database.Database) {
       `INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created)
        VALUES (@id, @log, @webhook, @queue, @timeoutMs, @maxRetries, 0, @manual, @sign, 0, @dueAt, @created)`,
     ),
-    claim: db.prepare<{ owner: string; now: number; margin: number; queue: string; limit: number; capped: string }, ClaimRow>(
-      `UPDATE delivery SET lease_owner = @owner, lease_until = @now + timeout_ms + @margin, due_at = @now + timeout_ms + @margin
-       WHERE id IN (
-         SELECT id FROM delivery
-         WHERE queue = @queue AND held = 0 AND due_at <= @now
-           AND (lease_until IS NULL OR (lease_until < @now AND lease_owner <> @owner))
-           AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped))
-         ORDER BY due_at LIMIT @limit)
-       RETURNING id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, created`,
+    claim: db.prepare<ClaimParams, ClaimRow>(claimSql("")),
+    // While some webhook is rate-limited: its deliveries without a slot are passed by once it is saturated.
+    claimRated: db.prepare<ClaimParams, ClaimRow>(claimSql(`AND ${NOT_SATURATED}`)),
+    slotPointer: db.prepare<[string], { next_at: number }>(`SELECT next_at FROM webhook_rate_slot WHERE webhook = ?`),
+    reserveSlot: db.prepare<{ w: string; now: number; span: number }, { first: number }>(
+      reserveSql((i) => ["", "@w", "@now", "@span"][i] ?? "", "max"),
     ),
+    deferToSlot: db.prepare(
+      `UPDATE delivery SET lease_owner = NULL, lease_until = NULL, due_at = @at, rate_slot = @at WHERE id = @id AND lease_owner = @owner`,
+    ),
+    slotUsed: db.prepare(`UPDATE delivery SET rate_slot = NULL WHERE id = ?`),
     requests: db.prepare<[string], RequestRow>(
       `SELECT name, request_method, url, data, request_headers, headers FROM webhook_request_log WHERE name IN (SELECT value FROM json_each(?))`,
     ),
@@ -100,8 +126,9 @@ function statements(db: Database.Database) {
     ),
     countAttempts: db.prepare(`UPDATE webhook_request_log SET attempts = attempts + ?, modified = ? WHERE name = ?`),
     webhookVersion: db.prepare<[], { v: string }>(WEBHOOK_VERSION_SQL),
-    nextDue: db.prepare<[string, string], { due: number | null }>(
-      `SELECT min(due_at) AS due FROM delivery WHERE queue = ? AND held = 0 AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(?))`,
+    nextDue: db.prepare<{ queue: string; capped: string; now: number }, { due: number | null }>(
+      `SELECT min(due_at) AS due FROM delivery WHERE queue = @queue AND held = 0 AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped))
+         AND ${NOT_SATURATED}`,
     ),
   };
 }
@@ -136,15 +163,36 @@ export function insertLog(db: Database.Database, log: NewLog, delivery?: NewDeli
     });
 }
 
+/** A claim claims again while deliveries waiting for a rate-limit slot left its batch short, this many rounds at most. */
+const CLAIM_ROUNDS = 4;
+
 /**
  * Leases up to `c.limit` due deliveries of `c.queue` with their requests (expired leases of
  * others included), passing by webhooks at their cap; rows of one webhook beyond its cap go
- * back, due CAP_DEFER_MS later.
+ * back, due CAP_DEFER_MS later, and rows of a rate-limited webhook whose slot is still to come
+ * go back due at their slot (the claim then fills their places from the queue again).
  */
 function claimDue(db: Database.Database, c: ClaimRequest, owner: string, leaseMarginMs: number, now = Date.now()): ClaimedDelivery[] {
-  const fair = claimOnce(db, c, owner, leaseMarginMs, now);
+  const fair = claimFilling(db, c, owner, leaseMarginMs, now);
   const rest = uncappedRest(c, fair.found, fair.claimed.length);
-  return rest ? fair.claimed.concat(claimOnce(db, rest, owner, leaseMarginMs, now).claimed) : fair.claimed;
+  return rest ? fair.claimed.concat(claimFilling(db, rest, owner, leaseMarginMs, now).claimed) : fair.claimed;
+}
+
+function claimFilling(
+  db: Database.Database,
+  c: ClaimRequest,
+  owner: string,
+  leaseMarginMs: number,
+  now: number,
+): { found: number; claimed: ClaimedDelivery[] } {
+  const claimed: ClaimedDelivery[] = [];
+  for (let round = 1; ; round++) {
+    const limit = c.limit - claimed.length;
+    const r = claimOnce(db, { ...c, limit, inflight: withClaimed(c.inflight, claimed) }, owner, leaseMarginMs, now);
+    const found = claimed.length + r.found;
+    claimed.push(...r.claimed);
+    if (!r.waiting || r.found < limit || claimed.length >= c.limit || round >= CLAIM_ROUNDS) return { found, claimed };
+  }
 }
 
 function claimOnce(
@@ -153,9 +201,9 @@ function claimOnce(
   owner: string,
   leaseMarginMs: number,
   now: number,
-): { found: number; claimed: ClaimedDelivery[] } {
+): { found: number; waiting: number; claimed: ClaimedDelivery[] } {
   const s = stmts(db);
-  const rows = s.claim.all({
+  const rows = (c.rates?.size ? s.claimRated : s.claim).all({
     owner,
     now,
     margin: leaseMarginMs,
@@ -163,12 +211,13 @@ function claimOnce(
     limit: c.limit,
     capped: JSON.stringify(cappedWebhooks(c)),
   });
-  if (!rows.length) return { found: 0, claimed: [] };
+  if (!rows.length) return { found: 0, waiting: 0, claimed: [] };
   const { admitted, deferred } = admit(rows, c);
   for (const r of deferred) s.release.run(now + CAP_DEFER_MS, r.id, owner);
-  if (!admitted.length) return { found: rows.length, claimed: [] };
-  const requests = new Map(s.requests.all(JSON.stringify(admitted.map((r) => r.log))).map((r) => [r.name, r]));
-  const claimed = admitted.map((r) => ({
+  const rate = planRateSync(s, admitted, c.rates, now, owner);
+  if (!rate.length) return { found: rows.length, waiting: admitted.length, claimed: [] };
+  const requests = new Map(s.requests.all(JSON.stringify(rate.map((r) => r.log))).map((r) => [r.name, r]));
+  const claimed = rate.map((r) => ({
     id: r.id,
     log: r.log,
     webhook: r.webhook,
@@ -181,12 +230,28 @@ function claimOnce(
     created: r.created,
     ...storedRequest(requests.get(r.log)),
   }));
-  return { found: rows.length, claimed };
+  return { found: rows.length, waiting: admitted.length - rate.length, claimed };
+}
+
+/** The rows to send now; the others (a rate-limited webhook's, before their slot) go back due at their slots. */
+function planRateSync(s: Statements, rows: ClaimRow[], rates: ClaimRequest["rates"], now: number, owner: string): ClaimRow[] {
+  if (!rates?.size) return rows;
+  const firsts = new Map<string, { first: number; n: number }>();
+  for (const [webhook, w] of slotsWanted(rows, rates)) {
+    const n = slotsToReserve(w.n, w.intervalMs, s.slotPointer.get(webhook)?.next_at, now);
+    const first = n > 0 ? s.reserveSlot.get({ w: webhook, now, span: n * w.intervalMs })?.first : 0;
+    if (first !== undefined) firsts.set(webhook, { first, n });
+  }
+  const plan = planRate(rows, rates, firsts, now);
+  for (const d of plan.defer) s.deferToSlot.run({ at: d.at, id: d.row.id, owner });
+  for (const d of plan.release) s.release.run(now, d.id, owner);
+  for (const id of plan.usedSlots) s.slotUsed.run(id);
+  return plan.send;
 }
 
 /** When the next not-held delivery of `queue` comes due (epoch ms), or null; `capped` webhooks' are left out. */
 function nextDueAt(db: Database.Database, queue: string, capped: string[] = []): number | null {
-  return stmts(db).nextDue.get(queue, JSON.stringify(capped))?.due ?? null;
+  return stmts(db).nextDue.get({ queue, capped: JSON.stringify(capped), now: Date.now() })?.due ?? null;
 }
 
 function writeOne(s: Statements, o: Outcome, owner: string, now: number): void {

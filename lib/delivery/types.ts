@@ -92,6 +92,8 @@ export interface ClaimRequest {
   cap?: number;
   /** This worker's in-flight requests per webhook, now. */
   inflight?: ReadonlyMap<string, number>;
+  /** Max Requests per Second of the rate-limited webhooks (the others are absent). */
+  rates?: ReadonlyMap<string, number>;
 }
 
 export interface PendingDelivery {

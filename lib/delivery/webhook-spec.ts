@@ -7,7 +7,7 @@ import "server-only";
 // webhook tables (for a write that forgot to). invalidateWebhookCache() drops this
 // process's copies at once.
 import { randomBytes } from "node:crypto";
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq, isNotNull, sql } from "drizzle-orm";
 import { dialectOfDb, rawGet, type DB } from "@/db";
 import { setting, webhook, webhookData, webhookHeader, type Webhook, type WebhookData, type WebhookHeader } from "@/db/schema";
 import {
@@ -116,6 +116,8 @@ interface Cache {
   checkedAt: number;
   byDoctype: Map<string, Entry<WebhookWithSpec[]>>;
   byName: Map<string, Entry<WebhookWithSpec | null>>;
+  /** Max Requests per Second of the rate-limited webhooks; loaded when first asked for. */
+  rates?: Map<string, number>;
 }
 
 // On globalThis: Next bundles route handlers and instrumentation separately, and a CRUD
@@ -175,6 +177,7 @@ export async function refreshWebhookCache(db: DB, maxAgeMs = 0): Promise<void> {
     c.version = version;
     c.byDoctype.clear();
     c.byName.clear();
+    c.rates = undefined;
   }
 }
 
@@ -208,4 +211,20 @@ export async function webhookByName(db: DB, name: string, maxAgeMs = 1000): Prom
   const value = row ? await build(db, row, now) : null;
   c.byName.set(name, { value, validUntil: row ? validUntil([row], now) : Infinity });
   return value ?? undefined;
+}
+
+/**
+ * The rate-limited webhooks and their Max Requests per Second, cached like the webhooks (the
+ * caller checks the version first: the dispatcher's cycle does): one query when they change.
+ */
+export async function rateLimits(db: DB): Promise<ReadonlyMap<string, number>> {
+  const c = cacheFor(db);
+  if (!c.rates) {
+    const rows = await db
+      .select({ name: webhook.name, rate: webhook.maxRequestsPerSecond })
+      .from(webhook)
+      .where(isNotNull(webhook.maxRequestsPerSecond));
+    c.rates = new Map(rows.flatMap((r) => (r.rate !== null && r.rate > 0 ? [[r.name, r.rate] as const] : [])));
+  }
+  return c.rates;
 }

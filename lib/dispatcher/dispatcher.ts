@@ -2,7 +2,9 @@ import "server-only";
 // The dispatcher: the sending loop, one for both dialects. It works only through lib/delivery
 // — a DeliverySource for claims and outcomes (SQLite leases, or pg-boss jobs on PostgreSQL),
 // the complete request (`finalize`, signed now) — and owns what sending needs: concurrency
-// per queue, the per-webhook cap, retries, the HTTP client and its SSRF guard.
+// per queue, the per-webhook cap, retries, the HTTP client and its SSRF guard. A webhook's Max
+// Requests per Second is kept by the claims (lib/delivery/rate-limit.ts: a slot shared in the
+// database); a delivery waiting for its slot is not claimed, and the due timer wakes for it.
 //
 // One write transaction per cycle records the outcomes of finished requests and claims the
 // next ones; cycles run one at a time. They run when work is queued (a BroadcastChannel
@@ -20,6 +22,7 @@ import {
   maskedHeaders,
   maskSecretsInText,
   openSource,
+  rateLimits,
   signatureOfHeaders,
   refreshWebhookCache,
   secretValues,
@@ -97,6 +100,8 @@ export class Dispatcher {
   private pollTimer: NodeJS.Timeout | undefined;
   private dueTimer: NodeJS.Timeout | undefined;
   private dueAt = Infinity;
+  /** The due time armDueTimer last woke a cycle for at once (see there). */
+  private wokeFor = -1;
   private stopListening: (() => void) | undefined;
   private running = false;
   private stopping = false;
@@ -197,7 +202,11 @@ export class Dispatcher {
     let claimed: Map<string, ClaimedDelivery[]>;
     try {
       // A webhook edited, disabled or deleted in another thread or process is seen by this cycle's sends.
-      if (claims.length) await refreshWebhookCache(this.db);
+      if (claims.length) {
+        await refreshWebhookCache(this.db);
+        const rates = await rateLimits(this.db);
+        if (rates.size) for (const c of claims) c.rates = rates;
+      }
       claimed = await this.source.cycle(outcomes, claims);
       this.stats.cycles += 1;
     } catch (e) {
@@ -231,9 +240,17 @@ export class Dispatcher {
     } catch {
       return; // the poll covers it
     }
-    // Due already but not claimable by this worker (its own stalled lease, a job not yet
-    // expired): the poll covers it, rather than a timer firing in a loop.
-    if (!Number.isFinite(next) || next >= this.dueAt || next <= Date.now()) return;
+    if (!Number.isFinite(next) || next >= this.dueAt) return;
+    if (next <= Date.now()) {
+      // It came due while this cycle ran (a rate-limit slot, a retry): one more cycle for it.
+      // Due already and still not claimed by that cycle (this worker's own stalled lease, a
+      // job not yet expired): the poll covers it, rather than cycles running in a loop.
+      if (next !== this.wokeFor) {
+        this.wokeFor = next;
+        this.wakeAll();
+      }
+      return;
+    }
     if (this.dueTimer) clearTimeout(this.dueTimer);
     this.dueAt = next;
     this.dueTimer = setTimeout(

@@ -6,13 +6,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
-import { tx, type DB } from "@/db";
+import { closeDb, openDatabase, openPg, tx, type DB } from "@/db";
 import { webhook, webhookData, webhookHeader } from "@/db/schema";
 import { LOG_STATUS } from "@/lib/constants";
 import { encryptSecret } from "@/lib/crypto/secret-box";
 import { newId } from "@/lib/ids";
 import { sealHeaders } from "@/lib/delivery/sealed";
 import { insertLogs } from "@/lib/delivery/store";
+import { onPostgres, type FreshDb } from "@/test/db";
+import { loadDispatcherConfig, type DispatcherConfig } from "./config";
+import { Dispatcher } from "./dispatcher";
 
 interface Received {
   method: string;
@@ -121,6 +124,7 @@ export interface WebhookFixture {
   scheme?: string;
   timeout?: number;
   maxRetries?: number;
+  maxRequestsPerSecond?: number;
   queue?: string;
   apiKey?: string;
   apiKeyHeader?: string;
@@ -152,6 +156,7 @@ export async function insertWebhook(db: DB, f: WebhookFixture): Promise<void> {
         signatureScheme: f.scheme ?? "frappe",
         webhookJson: f.json ?? '{ "name": {{ doc.name | tojson }}, "status": {{ doc.status | tojson }}, "doc": {{ doc | tojson }} }',
         maxRetries: f.maxRetries ?? 5,
+        maxRequestsPerSecond: f.maxRequestsPerSecond ?? null,
         apiKey: f.apiKey ? encryptSecret(f.apiKey) : null,
         ...(f.apiKeyHeader ? { apiKeyHeader: f.apiKeyHeader } : {}),
         created: now,
@@ -258,3 +263,43 @@ export const exited = (c: ChildProcess) =>
     if (c.exitCode !== null || c.signalCode !== null) r({ code: c.exitCode, signal: c.signalCode });
     else c.once("exit", (code, signal) => r({ code, signal }));
   });
+
+/**
+ * Dispatchers a test starts on one database, each as another process would (its own connection
+ * or pool from `connection`), with quick test settings; `close()` stops them all and closes the
+ * connections.
+ */
+export function fleet(defaults: Partial<DispatcherConfig> = {}) {
+  const dispatchers: Dispatcher[] = [];
+  const handles: DB[] = [];
+  return {
+    /** Another process's view of `t`: its own connection (SQLite) or pool (PostgreSQL). */
+    connection(t: FreshDb): DB {
+      const db = onPostgres ? openPg(t.url, { max: 4 }) : openDatabase(t.file, { busyTimeoutMs: 5000 });
+      handles.push(db);
+      return db;
+    },
+    dispatcher(db: DB, overrides: Partial<DispatcherConfig> = {}): Dispatcher {
+      const d = new Dispatcher({
+        db,
+        config: {
+          ...loadDispatcherConfig({}),
+          retryScheduleMs: [100],
+          jitter: false,
+          pollMs: 20,
+          leaseMarginMs: 1000,
+          drainMs: 500,
+          ...defaults,
+          ...overrides,
+        },
+      });
+      dispatchers.push(d);
+      void d.start();
+      return d;
+    },
+    async close(): Promise<void> {
+      await Promise.all(dispatchers.splice(0).map((d) => d.stop(100)));
+      for (const h of handles.splice(0)) await closeDb(h);
+    },
+  };
+}

@@ -6,14 +6,12 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase, openPg, closeDb, rawAll, rawRun, type DB } from "@/db";
+import { openPg, closeDb, rawAll, rawRun } from "@/db";
 import { sql } from "drizzle-orm";
 import { bumpWebhookVersion, refreshWebhookCache, webhookByName } from "@/lib/delivery";
 import { workerBundle } from "@/lib/worker-bundle";
 import { freshDb, onPostgres, type FreshDb } from "@/test/db";
-import { loadDispatcherConfig, type DispatcherConfig } from "./config";
-import { Dispatcher } from "./dispatcher";
-import { enqueue, insertWebhook, startReceiver, until, type Receiver } from "./test-support";
+import { enqueue, fleet, insertWebhook, startReceiver, until, type Receiver } from "./test-support";
 
 beforeAll(() => {
   process.env.WEBHOOK_DESK_ENCRYPTION_KEY = "workers-test-key";
@@ -22,33 +20,9 @@ beforeAll(() => {
 
 let t: FreshDb;
 let rec: Receiver;
-const dispatchers: Dispatcher[] = [];
-const handles: DB[] = [];
-
-/** A second process's view: its own connection (SQLite) or pool (PostgreSQL). */
-function connection(): DB {
-  const db = onPostgres ? openPg(t.url, { max: 4 }) : openDatabase(t.file, { busyTimeoutMs: 5000 });
-  handles.push(db);
-  return db;
-}
-
-function dispatcher(db: DB, overrides: Partial<DispatcherConfig> = {}): Dispatcher {
-  const d = new Dispatcher({
-    db,
-    config: {
-      ...loadDispatcherConfig({}),
-      retryScheduleMs: [100],
-      jitter: false,
-      pollMs: 20,
-      leaseMarginMs: 1000,
-      drainMs: 500,
-      ...overrides,
-    },
-  });
-  dispatchers.push(d);
-  void d.start();
-  return d;
-}
+const f = fleet();
+const connection = () => f.connection(t);
+const dispatcher = f.dispatcher;
 
 beforeEach(async () => {
   // No seed: nothing here reads DocTypes.
@@ -56,9 +30,8 @@ beforeEach(async () => {
   rec = await startReceiver();
 });
 afterEach(async () => {
-  await Promise.all(dispatchers.splice(0).map((d) => d.stop(100)));
+  await f.close();
   await rec.close();
-  for (const h of handles.splice(0)) await closeDb(h);
   await t.close();
 });
 

@@ -131,6 +131,11 @@ export const delivery = pgTable(
      * another id is stale and completed unsent). Unused on SQLite.
      */
     job: text("job"),
+    /**
+     * The send slot (epoch ms) this delivery reserved from its webhook's rate limit: it is sent
+     * at or after it without taking another. Cleared when the slot is used.
+     */
+    rateSlot: ms("rate_slot"),
     created: ms("created").notNull(),
   },
   (t) => [

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { bool, lifecycle, ms } from "./util";
 
 /**
@@ -35,6 +35,8 @@ export const webhook = sqliteTable(
     webhookJson: text("webhook_json").notNull().default(""),
     previewDocument: text("preview_document"),
     maxRetries: integer("max_retries").notNull().default(5),
+    /** Requests per second the dispatcher sends at most (decimals allowed); null: no limit. */
+    maxRequestsPerSecond: real("max_requests_per_second"),
     /** Seed 004. */
     notificationType: text("notification_type").notNull().default("REST"),
     apiKey: text("api_key"),
@@ -73,6 +75,18 @@ export const webhookData = sqliteTable(
   },
   (t) => [index("webhook_data_parent_idx").on(t.parent, t.idx)],
 );
+
+/**
+ * The shared send slot of a rate-limited webhook (Max Requests per Second): the earliest time
+ * its next request may go. Every dispatcher, in any process, reserves slots by advancing it in
+ * one statement (lib/delivery/rate-limit.ts); only rate-limited webhooks have a row.
+ */
+export const webhookRateSlot = sqliteTable("webhook_rate_slot", {
+  webhook: text("webhook")
+    .primaryKey()
+    .references(() => webhook.name, { onDelete: "cascade", onUpdate: "cascade" }),
+  nextAt: ms("next_at").notNull(),
+});
 
 /** Frappe's Version: who changed which fields of a document, and when. */
 export const version = sqliteTable(

@@ -17,6 +17,8 @@ export interface WebhookDoc {
   is_dynamic_url: boolean;
   timeout: number;
   background_jobs_queue: string;
+  /** null: no limit. */
+  max_requests_per_second: number | null;
   request_method: string;
   request_structure: string;
   enable_security: boolean;
@@ -50,6 +52,7 @@ export function toSummary(r: Webhook): WebhookSummary {
     is_dynamic_url: r.isDynamicUrl,
     timeout: r.timeout,
     background_jobs_queue: r.backgroundJobsQueue,
+    max_requests_per_second: r.maxRequestsPerSecond,
     request_method: r.requestMethod,
     request_structure: r.requestStructure,
     enable_security: r.enableSecurity,
@@ -95,6 +98,7 @@ export function toColumns(v: WebhookValues) {
     isDynamicUrl: v.is_dynamic_url,
     timeout: v.timeout,
     backgroundJobsQueue: v.background_jobs_queue || "default",
+    maxRequestsPerSecond: v.max_requests_per_second,
     requestMethod: v.request_method,
     requestStructure: v.request_structure,
     enableSecurity: v.enable_security,

@@ -21,6 +21,7 @@ const COLUMNS: Record<string, SQLiteColumn> = {
   is_dynamic_url: webhook.isDynamicUrl,
   timeout: webhook.timeout,
   background_jobs_queue: webhook.backgroundJobsQueue,
+  max_requests_per_second: webhook.maxRequestsPerSecond,
   request_method: webhook.requestMethod,
   request_structure: webhook.requestStructure,
   enable_security: webhook.enableSecurity,
@@ -48,12 +49,13 @@ export interface WebhookListQuery {
 
 const bad = (message: string) => new AppError("BAD_REQUEST", message);
 
-const NUM_FIELDS = new Set(["timeout", "max_retries", "creation", "modified"]);
+const NUM_FIELDS = new Set(["timeout", "max_retries", "max_requests_per_second", "creation", "modified"]);
 
 function coerce(field: string, v: unknown): unknown {
   if (BOOL_FIELDS.has(field)) return v === true || v === 1 || v === "1" || v === "true" || v === "Yes";
   if (!NUM_FIELDS.has(field) || typeof v !== "string") return v;
   if (/^\d+$/.test(v)) return Number(v);
+  if (field === "max_requests_per_second" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
   // creation and modified: Frappe's datetime text, UTC (the adapter's one format).
   const t = fromFrappeDatetime(v);
   if (t === null) throw bad(`Invalid filters: ${v} is not a valid ${field}`);

@@ -37,6 +37,7 @@ const SCALARS = [
   "is_dynamic_url",
   "timeout",
   "background_jobs_queue",
+  "max_requests_per_second",
   "request_method",
   "request_structure",
   "enable_security",

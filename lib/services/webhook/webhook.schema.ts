@@ -5,6 +5,7 @@ import { DOC_EVENTS, NOTIFICATION_TYPES, REQUEST_METHODS, REQUEST_STRUCTURES, SI
 
 const DUPLICATE_FIELD_MESSAGE = "Same Field is entered more than once";
 const TIMEOUT_MESSAGE = "Request Timeout must be a positive number of seconds";
+const RATE_MESSAGE = "Max Requests per Second must be a positive number (blank: no limit)";
 
 const webhookHeaderSchema = z.object({
   key: z.string().trim().max(1000).default(""),
@@ -52,6 +53,13 @@ export const webhookSchema = z
       .max(3600, "Request Timeout must be at most 3600 seconds")
       .default(5),
     background_jobs_queue: z.string().trim().max(140).default("default"),
+    /** Blank (null): no limit. Decimals allowed: 0.5 is one request every 2 seconds. */
+    max_requests_per_second: z
+      .number({ error: RATE_MESSAGE })
+      .positive(RATE_MESSAGE)
+      .max(10_000, "Max Requests per Second must be at most 10000")
+      .nullable()
+      .default(null),
     request_method: z.enum(REQUEST_METHODS, { error: oneOf("Request Method", REQUEST_METHODS) }).default("POST"),
     request_structure: z.enum(REQUEST_STRUCTURES, { error: oneOf("Request Structure", REQUEST_STRUCTURES) }).default(""),
     enable_security: z.boolean().default(false),
@@ -109,6 +117,7 @@ const ALIASES: Record<string, string> = {
   webhookjson: "webhook_json",
   previewdocument: "preview_document",
   maxretries: "max_retries",
+  maxrequestspersecond: "max_requests_per_second",
 };
 /** Read-only or computed fields a client may echo back from a GET; never written. */
 const IGNORED = new Set([
@@ -149,6 +158,11 @@ export function normalizeWebhookInput(raw: unknown): unknown {
   }
   for (const k of CHECK_FIELDS) if (k in out) out[k] = toBool(out[k]);
   for (const k of INT_FIELDS) if (k in out) out[k] = toInt(out[k]);
+  // A Float field: blank is no limit; numeric text is its number (anything else fails at the field).
+  if ("max_requests_per_second" in out) {
+    const rate = out.max_requests_per_second;
+    out.max_requests_per_second = rate === "" || rate === null ? null : toInt(rate);
+  }
   for (const k of ["webhook_secret", "api_key"] as const) {
     const v = out[k];
     if (v === null || (typeof v === "string" && /^\*+$/.test(v) && v.length > 0)) delete out[k];
@@ -169,6 +183,7 @@ export const NEW_WEBHOOK: Omit<WebhookInput, "webhook_docevent"> = {
   is_dynamic_url: false,
   timeout: 5,
   background_jobs_queue: "default",
+  max_requests_per_second: null,
   request_method: "POST",
   request_structure: "",
   enable_security: false,
@@ -202,6 +217,7 @@ export const WEBHOOK_LABELS: Record<string, string> = {
   is_dynamic_url: "Is Dynamic URL?",
   timeout: "Request Timeout",
   background_jobs_queue: "Background Jobs Queue",
+  max_requests_per_second: "Max Requests per Second",
   request_method: "Request Method",
   request_structure: "Request Structure",
   enable_security: "Enable Security",

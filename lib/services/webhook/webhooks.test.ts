@@ -224,6 +224,22 @@ describe("Frappe's validations", () => {
     expect((await rule({ webhook_doctype: "Nope" })).message).toBe("Could not find DocType: Nope");
   });
 
+  it("Max Requests per Second: blank is no limit, decimals are kept, zero, negative or text fail at the field", async () => {
+    const rate = "Max Requests per Second must be a positive number (blank: no limit)";
+    for (const bad of [0, -1, "0", "-2.5", "fast"])
+      expect((await rule({ max_requests_per_second: bad })).fields).toEqual({ max_requests_per_second: rate });
+    expect((await rule({ max_requests_per_second: 20_000 })).fields).toEqual({
+      max_requests_per_second: "Max Requests per Second must be at most 10000",
+    });
+    expect((await createWebhook(admin, hook(), db)).max_requests_per_second).toBeNull();
+    expect((await createWebhook(admin, hook({ max_requests_per_second: "" }), db)).max_requests_per_second).toBeNull();
+    const saved = await createWebhook(admin, hook({ max_requests_per_second: "0.5" }), db);
+    expect(saved.max_requests_per_second).toBe(0.5);
+    expect((await updateWebhook(admin, saved.name, { max_requests_per_second: 50 }, db)).max_requests_per_second).toBe(50);
+    expect((await updateWebhook(admin, saved.name, { timeout: 7 }, db)).max_requests_per_second).toBe(50);
+    expect((await updateWebhook(admin, saved.name, { max_requests_per_second: null }, db)).max_requests_per_second).toBeNull();
+  });
+
   it("collects every failing rule, each at its field, the message being the first", async () => {
     const err = await rule({ webhook_doctype: "ToDo", webhook_docevent: "on_cancel", request_url: "nohost", enable_security: 1 });
     expect(err.message).toBe("DocType must be Submittable for the selected Doc Event");

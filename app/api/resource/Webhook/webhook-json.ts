@@ -24,6 +24,7 @@ export function summaryJson(w: WebhookSummary): Record<string, unknown> {
     is_dynamic_url: check(w.is_dynamic_url),
     timeout: w.timeout,
     background_jobs_queue: w.background_jobs_queue,
+    max_requests_per_second: w.max_requests_per_second,
     request_method: w.request_method,
     request_structure: w.request_structure,
     enable_security: check(w.enable_security),

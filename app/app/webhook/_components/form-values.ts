@@ -19,6 +19,7 @@ export function formValuesOf(doc: WebhookJson): WebhookInput {
     is_dynamic_url: !!doc.is_dynamic_url,
     timeout: doc.timeout,
     background_jobs_queue: doc.background_jobs_queue,
+    max_requests_per_second: doc.max_requests_per_second ?? null,
     request_method: doc.request_method as WebhookValues["request_method"],
     request_structure: doc.request_structure as WebhookValues["request_structure"],
     enable_security: !!doc.enable_security,

@@ -80,6 +80,22 @@ export function RequestSection() {
               ))}
             </datalist>
           </Field>
+          <Field
+            id="max_requests_per_second"
+            label="Max Requests per Second"
+            error={errors.max_requests_per_second?.message}
+            help="Blank: no limit. Requests beyond it wait their turn (none is dropped), across all workers; decimals allowed (0.5: one every 2 seconds)."
+          >
+            <input
+              id="max_requests_per_second"
+              type="number"
+              min={0}
+              step="any"
+              inputMode="decimal"
+              aria-invalid={!!errors.max_requests_per_second}
+              {...register("max_requests_per_second", { setValueAs: (v: unknown) => (v === "" || v === null ? null : Number(v)) })}
+            />
+          </Field>
         </div>
         <div>
           <Field id="request_method" label="Request Method" error={errors.request_method?.message}>

@@ -31,6 +31,7 @@ const VISIBLE: Record<string, (v: WebhookValues | WebhookInput) => boolean> = {
   request_url: () => true,
   timeout: () => true,
   background_jobs_queue: () => true,
+  max_requests_per_second: () => true,
   request_method: () => true,
   request_structure: () => true,
   webhook_secret: (v) => !!v.enable_security,
