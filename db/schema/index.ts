@@ -41,6 +41,11 @@ export const job = (onPg ? pg.job : sqlite.job) as typeof sqlite.job;
 export const session = (onPg ? pg.session : sqlite.session) as typeof sqlite.session;
 export const loginThrottle = (onPg ? pg.loginThrottle : sqlite.loginThrottle) as typeof sqlite.loginThrottle;
 export const activityLog = (onPg ? pg.activityLog : sqlite.activityLog) as typeof sqlite.activityLog;
+// alert.ts
+export const webhookHealth = (onPg ? pg.webhookHealth : sqlite.webhookHealth) as typeof sqlite.webhookHealth;
+export const alert = (onPg ? pg.alert : sqlite.alert) as typeof sqlite.alert;
+export const alertRead = (onPg ? pg.alertRead : sqlite.alertRead) as typeof sqlite.alertRead;
+export const alertSend = (onPg ? pg.alertSend : sqlite.alertSend) as typeof sqlite.alertSend;
 
 // The row types the code uses (./sqlite has one per table).
 export type { Webhook, WebhookHeader, WebhookData, WebhookRequestLog, ActivityLogRow } from "./sqlite";

@@ -1,4 +1,4 @@
-import { bigint, index, integer, json, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, doublePrecision, index, integer, json, jsonb, pgTable, text } from "drizzle-orm/pg-core";
 import { bool, lifecycle, ms } from "./util";
 
 /**
@@ -35,6 +35,8 @@ export const webhook = pgTable(
     webhookJson: text("webhook_json").notNull().default(""),
     previewDocument: text("preview_document"),
     maxRetries: integer("max_retries").notNull().default(5),
+    /** Days of nothing but failed requests after which it is disabled (fractions allowed); 0: never. */
+    disableAfter: doublePrecision("disable_after").notNull().default(5),
     /** Seed 004. */
     notificationType: text("notification_type").notNull().default("REST"),
     apiKey: text("api_key"),
