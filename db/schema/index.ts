@@ -48,7 +48,7 @@ export const alertRead = (onPg ? pg.alertRead : sqlite.alertRead) as typeof sqli
 export const alertSend = (onPg ? pg.alertSend : sqlite.alertSend) as typeof sqlite.alertSend;
 
 // The row types the code uses (./sqlite has one per table).
-export type { Webhook, WebhookHeader, WebhookData, WebhookRequestLog, ActivityLogRow } from "./sqlite";
+export type { Webhook, WebhookHeader, WebhookData, WebhookRequestLog, ActivityLogRow, Alert, AlertSend, WebhookHealth } from "./sqlite";
 
 // Compile-time half of the mirror check (db/schema/mirror.test.ts checks names, keys and
 // indexes at run time): both dialects export the same tables, with the same row and insert types.
