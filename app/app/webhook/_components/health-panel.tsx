@@ -44,7 +44,7 @@ export function HealthPanel({
         <div className="section-title" id="webhook-health-title">
           Health
         </div>
-        <div className="row" data-testid="webhook-health">
+        <div className="row">
           {indicator}
           <span className="muted">
             {health.state === "disabled" && health.disabled_at
