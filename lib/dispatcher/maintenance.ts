@@ -8,6 +8,7 @@ import { purgeThrottle } from "@/lib/auth/throttle";
 import { listenForWork } from "@/lib/delivery";
 import { releaseJobs, runPendingJobs } from "@/lib/delivery/jobs";
 import { claimDailyRun, purgeOldLogs, retentionDays, type PurgeResult } from "@/lib/delivery/retention";
+import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
 
 const log = logger("maintenance");
@@ -46,10 +47,7 @@ async function runAlerts(db: DB, now = Date.now()): Promise<void> {
   }
 }
 
-const alertSweepMs = () => {
-  const n = Number(process.env.WEBHOOK_HEALTH_SWEEP_MS);
-  return Number.isFinite(n) && n >= 100 ? n : 5000;
-};
+const alertSweepMs = () => env().WEBHOOK_HEALTH_SWEEP_MS;
 
 let retentionRunning = false;
 

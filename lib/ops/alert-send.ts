@@ -9,6 +9,8 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { changes, type DB } from "@/db";
 import { alert, alertSend, type Alert, type AlertSend } from "@/db/schema";
 import { decryptSecret } from "@/lib/crypto/secret-box";
+import { env } from "@/lib/env";
+import { logger } from "@/lib/log";
 import { readSetting } from "@/lib/delivery/retention";
 import { standardWebhookHeaders } from "@/lib/renderer/signature";
 import { ALERT_WEBHOOK_SECRET_KEY, webhookLink } from "./alerts";
@@ -32,6 +34,7 @@ export interface SendOptions {
   batch?: number;
 }
 
+const log = logger("alerts");
 const LEASE_MS = 60_000;
 const TIMEOUT_MS = 10_000;
 
@@ -43,7 +46,7 @@ function mailer(url: string): Transporter {
 
 /** An error's text without the SMTP password (nodemailer may quote the URL). */
 function scrub(message: string): string {
-  const url = process.env.SMTP_URL;
+  const url = env().SMTP_URL;
   if (!url) return message;
   try {
     const pw = decodeURIComponent(new URL(url).password);
@@ -63,9 +66,9 @@ function emailOf(a: Alert): { subject: string; text: string } {
 
 async function sendOne(db: DB, s: AlertSend, a: Alert, opts: SendOptions): Promise<string | undefined> {
   if (s.channel === "email") {
-    const url = process.env.SMTP_URL;
+    const url = env().SMTP_URL;
     if (!url) return "SMTP_URL is not set";
-    const from = process.env.ALERT_EMAIL_FROM || "webhook-desk@localhost";
+    const from = env().ALERT_EMAIL_FROM;
     try {
       await mailer(url).sendMail({ from, to: s.target, ...emailOf(a) });
       return undefined;
@@ -136,10 +139,7 @@ export async function runAlertSends(db: DB, opts: SendOptions): Promise<number> 
       )
       .where(eq(alertSend.id, s.id));
     if (error === undefined) sent += 1;
-    else
-      console.error(
-        `[alerts] ${s.channel} to ${s.channel === "email" ? s.target : "the Alert Webhook URL"} failed (attempt ${attempts}): ${error}`,
-      );
+    else log.warn({ send: s.id, channel: s.channel, attempt: attempts, error }, "alert send failed");
   }
   return sent;
 }

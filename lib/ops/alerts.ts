@@ -11,10 +11,11 @@ import { SYSTEM_MANAGER } from "@/lib/constants";
 import { bumpWebhookVersion, holdWebhook } from "@/lib/delivery";
 import { claimDisable, claimExhausted, claimRecovered, claimWarning, healthToSweep, type HealthRow } from "@/lib/delivery/health-store";
 import { readSetting } from "@/lib/delivery/retention";
+import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
 
-const ALERT_EVENTS = ["webhook.failing", "webhook.recovered", "webhook.disabled", "delivery.exhausted"] as const;
-type AlertEvent = (typeof ALERT_EVENTS)[number];
+/** The operational events (the Alert Webhook's `type`). */
+type AlertEvent = "webhook.failing" | "webhook.recovered" | "webhook.disabled" | "delivery.exhausted";
 
 /** Log Settings: where operational events are POSTed, and the secret they are signed with (encrypted). */
 export const ALERT_WEBHOOK_URL_KEY = "alert_webhook_url";
@@ -28,7 +29,8 @@ const EXHAUSTED_ALERT_EVERY_MS = 3_600_000;
 
 /** The desk's public address, for links in emails and payloads. */
 function deskUrl(): string {
-  const base = process.env.NEXTAUTH_URL || `http://localhost:${process.env.PORT || 3000}`;
+  const e = env();
+  const base = e.NEXTAUTH_URL || `http://localhost:${e.PORT}`;
   return base.replace(/\/+$/, "");
 }
 export const webhookLink = (name: string) => `${deskUrl()}/app/webhook/${encodeURIComponent(name)}`;
@@ -53,7 +55,7 @@ async function raiseAlert(t: DB, a: NewAlert, now: number): Promise<string> {
   });
   await t.insert(alert).values({ id, event: a.event, webhook: a.webhook, subject: a.subject, message: a.message, payload, created: now });
   const targets: { channel: "email" | "webhook"; target: string }[] = [];
-  if (process.env.SMTP_URL) {
+  if (env().SMTP_URL) {
     const people = await t
       .select({ email: user.email })
       .from(user)
