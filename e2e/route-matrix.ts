@@ -145,6 +145,7 @@ export const ROUTE_MATRIX: RouteEntry[] = [
   { file: "login/page.tsx", methods: { GET: { call: () => ({ path: "/login" }), expect: each(200) } } },
   page("app/page.tsx", () => "/app"),
   page("app/activity-log/page.tsx", () => "/app/activity-log"),
+  page("app/alert/page.tsx", () => "/app/alert"),
   page("app/doctype/page.tsx", () => "/app/doctype"),
   page("app/doctype/[name]/page.tsx", (f) => `/app/doctype/${enc(f.doctype)}`),
   page("app/document/[doctype]/[name]/page.tsx", (f) => `/app/document/${enc(f.doctype)}/${enc(f.document)}`),
@@ -225,6 +226,17 @@ export const ROUTE_MATRIX: RouteEntry[] = [
   },
 
   // ── System Manager resources ─────────────────────────────────────────────────────────
+  { file: "api/alerts/route.ts", methods: { GET: get(() => "/api/alerts") } },
+  {
+    file: "api/alerts/read/route.ts",
+    methods: {
+      POST: send(
+        () => "/api/alerts/read",
+        200,
+        () => ({ all: true }),
+      ),
+    },
+  },
   { file: "api/doctype-fields/route.ts", methods: { GET: get((f) => `/api/doctype-fields?doctype=${enc(f.doctype)}`) } },
   { file: "api/document-search/route.ts", methods: { GET: get((f) => `/api/document-search?doctype=${enc(f.doctype)}&q=`) } },
   { file: "api/job/[id]/route.ts", methods: { GET: get((f) => `/api/job/${enc(f.job)}`) } },
@@ -316,6 +328,10 @@ export const ROUTE_MATRIX: RouteEntry[] = [
       ),
       DELETE: send((f, who) => `/api/resource/Webhook/${enc(f.own[who].webhook)}`, 200),
     },
+  },
+  {
+    file: "api/resource/Webhook/[name]/re-enable/route.ts",
+    methods: { POST: send((f) => `/api/resource/Webhook/${enc(f.webhook)}/re-enable`, 200) },
   },
   {
     file: "api/resource/Webhook/[name]/rotate-secret/route.ts",

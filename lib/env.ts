@@ -96,6 +96,15 @@ function retrySchedule(t: string): number[] | undefined {
   return parts.map((s) => Math.round(Number(s) * 1000));
 }
 
+function smtpUrl(t: string): string | undefined {
+  try {
+    const u = new URL(t);
+    return (u.protocol === "smtp:" || u.protocol === "smtps:") && u.hostname ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** 0/false: no proxy; true: one; N: N proxies of yours in front. */
 function trustProxy(t: string): number | undefined {
   const v = t.toLowerCase();
@@ -149,6 +158,13 @@ const schema = z.object({
   WORKER_HEALTH_HOST: text(),
   LOG_LEVEL: variable<(typeof LOG_LEVELS)[number]>(LOG_LEVELS.join(", "), (t) => LOG_LEVELS.find((l) => l === t.toLowerCase()), "info"),
   METRICS_TOKEN: text(),
+  SMTP_URL: variable<string | undefined>("an smtp:// or smtps:// URL (smtp://user:password@host:587)", smtpUrl, undefined),
+  ALERT_EMAIL_FROM: variable(
+    "an email address",
+    (t) => (/^[^\s@<>]+@[^\s@<>]+$/.test(t) || /<[^\s@<>]+@[^\s@<>]+>$/.test(t) ? t : undefined),
+    "webhook-desk@localhost",
+  ),
+  WEBHOOK_HEALTH_SWEEP_MS: int(5000, 100),
 });
 
 export type Env = z.output<typeof schema>;
@@ -156,7 +172,14 @@ export type EnvName = keyof Env;
 export const ENV_NAMES = Object.keys(schema.shape) as EnvName[];
 
 /** Variables whose values are never repeated in an error message. */
-const SECRET = new Set<string>(["ADMIN_PASSWORD", "NEXTAUTH_SECRET", "WEBHOOK_DESK_ENCRYPTION_KEY", "METRICS_TOKEN", "DATABASE_URL"]);
+const SECRET = new Set<string>([
+  "ADMIN_PASSWORD",
+  "NEXTAUTH_SECRET",
+  "WEBHOOK_DESK_ENCRYPTION_KEY",
+  "METRICS_TOKEN",
+  "DATABASE_URL",
+  "SMTP_URL",
+]);
 
 export class EnvError extends Error {
   constructor(readonly problems: { name: string; allowed: string }[]) {

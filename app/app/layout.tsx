@@ -1,5 +1,6 @@
 import { sessionActor } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
+import { AlertBell } from "@/components/desk/alert-bell";
 import { Sidebar } from "@/components/desk/sidebar";
 import { UserMenu } from "@/components/desk/user-menu";
 import { Providers } from "@/components/providers";
@@ -17,6 +18,7 @@ export default async function DeskLayout({ children }: { children: React.ReactNo
           Webhook Desk
         </a>
         <span className="spacer" />
+        <AlertBell />
         <UserMenu name={actor.fullName || actor.user} />
       </header>
       <div className="desk">

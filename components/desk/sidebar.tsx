@@ -11,6 +11,7 @@ const GROUPS = [
       { href: "/app/webhook-request-log", label: "Webhook Request Log" },
       { href: "/app/event", label: "Event" },
       { href: "/app/log-settings", label: "Log Settings" },
+      { href: "/app/alert", label: "Alerts" },
     ],
   },
   {

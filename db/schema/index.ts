@@ -42,9 +42,14 @@ export const job = (onPg ? pg.job : sqlite.job) as typeof sqlite.job;
 export const session = (onPg ? pg.session : sqlite.session) as typeof sqlite.session;
 export const loginThrottle = (onPg ? pg.loginThrottle : sqlite.loginThrottle) as typeof sqlite.loginThrottle;
 export const activityLog = (onPg ? pg.activityLog : sqlite.activityLog) as typeof sqlite.activityLog;
+// alert.ts
+export const webhookHealth = (onPg ? pg.webhookHealth : sqlite.webhookHealth) as typeof sqlite.webhookHealth;
+export const alert = (onPg ? pg.alert : sqlite.alert) as typeof sqlite.alert;
+export const alertRead = (onPg ? pg.alertRead : sqlite.alertRead) as typeof sqlite.alertRead;
+export const alertSend = (onPg ? pg.alertSend : sqlite.alertSend) as typeof sqlite.alertSend;
 
 // The row types the code uses (./sqlite has one per table).
-export type { Webhook, WebhookHeader, WebhookData, WebhookRequestLog, ActivityLogRow } from "./sqlite";
+export type { Webhook, WebhookHeader, WebhookData, WebhookRequestLog, ActivityLogRow, Alert, AlertSend, WebhookHealth } from "./sqlite";
 
 // Compile-time half of the mirror check (db/schema/mirror.test.ts checks names, keys and
 // indexes at run time): both dialects export the same tables, with the same row and insert types.

@@ -35,7 +35,9 @@ import {
   type StoredRequestRow,
 } from "./claims";
 import { planRate, reserveSql, saturatedSql, slotsToReserve, slotsWanted } from "./rate-limit";
+import { healthChanges } from "./health";
 import { WORK_CHANNEL } from "./signal";
+import { WEBHOOK_VERSION_KEY } from "./webhook-version";
 import type { ClaimedDelivery, ClaimRequest, NewDelivery, NewLog, Outcome, Requeue } from "./types";
 import { logger } from "@/lib/log";
 
@@ -419,6 +421,55 @@ async function writeOutcomes(c: Sql, outcomes: Outcome[], owner: string, now: nu
     );
 }
 
+/**
+ * The batch's effect on its webhooks' failing streaks (health.ts, as store-sqlite's
+ * writeHealth): one upsert for the failures, one update for the streaks that ended, and a
+ * webhook version bump when a streak began or ended. Rows in webhook order, so concurrent
+ * workers lock them in the same order.
+ */
+async function writeHealth(c: Sql, outcomes: Outcome[], now: number): Promise<void> {
+  const { failures, recovered } = healthChanges(outcomes);
+  let changed = false;
+  if (failures.length) {
+    const r = await c.query<{ webhook: string; failing_since: number }>(
+      `INSERT INTO webhook_health AS h (webhook, failing_since, last_failure, last_error, exhausted, last_exhausted_log, modified)
+       SELECT w.name, f.first, f.last, f.error, f.exhausted, f.log, $7
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::int[], $6::text[]) WITH ORDINALITY AS f(webhook, first, last, error, exhausted, log, n)
+       JOIN webhook w ON w.name = f.webhook ORDER BY f.n
+       ON CONFLICT (webhook) DO UPDATE SET failing_since = coalesce(h.failing_since, excluded.failing_since),
+         last_failure = greatest(h.last_failure, excluded.last_failure), last_error = coalesce(excluded.last_error, h.last_error),
+         exhausted = h.exhausted + excluded.exhausted, last_exhausted_log = coalesce(excluded.last_exhausted_log, h.last_exhausted_log),
+         modified = excluded.modified
+       RETURNING h.webhook, h.failing_since`,
+      [
+        failures.map((f) => f.webhook),
+        failures.map((f) => f.first),
+        failures.map((f) => f.last),
+        failures.map((f) => f.error),
+        failures.map((f) => f.exhausted),
+        failures.map((f) => f.lastExhaustedLog),
+        now,
+      ],
+    );
+    const first = new Map(failures.map((f) => [f.webhook, f.first]));
+    if (r.rows.some((row) => Number(row.failing_since) === first.get(row.webhook))) changed = true;
+  }
+  if (recovered.length) {
+    const r = await c.query(
+      `UPDATE webhook_health SET failing_since = NULL, recovered_at = CASE WHEN warned > 0 THEN $2 ELSE recovered_at END, warned = 0, modified = $2
+       WHERE webhook = ANY($1::text[]) AND failing_since IS NOT NULL`,
+      [recovered, now],
+    );
+    if (r.rowCount) changed = true;
+  }
+  if (changed)
+    await c.query(
+      `INSERT INTO setting (key, value, modified) VALUES ('${WEBHOOK_VERSION_KEY}', $1, $2)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, modified = excluded.modified`,
+      [`${now.toString(36)}-health-${randomUUID().slice(0, 8)}`, now],
+    );
+}
+
 /** A claim fetches again while stale jobs or deliveries waiting for a rate-limit slot took slots of its batch, this many rounds at most. */
 const CLAIM_ROUNDS = 4;
 
@@ -592,6 +643,7 @@ export async function pgCycle(
   try {
     return await dispatcherTx(db, async (c) => {
       await writeOutcomes(c, outcomes, owner, now);
+      await writeHealth(c, outcomes, now);
       const claimed = new Map<string, ClaimedDelivery[]>();
       for (const req of claims) if (req.limit > 0) claimed.set(req.queue, await claimQueue(c, req, owner, leaseMarginMs, now));
       return claimed;
@@ -601,7 +653,10 @@ export async function pgCycle(
     log.error({ err: batchError }, "batch write failed, writing outcomes one by one");
     for (const o of outcomes) {
       try {
-        await dispatcherTx(db, (c) => writeOutcomes(c, [o], owner, now));
+        await dispatcherTx(db, async (c) => {
+          await writeOutcomes(c, [o], owner, now);
+          await writeHealth(c, [o], now);
+        });
       } catch (e) {
         // The job will expire and the delivery be sent again: at least once, never lost.
         log.error({ err: e, delivery: o.delivery.id }, "could not record the outcome of a delivery");

@@ -27,8 +27,9 @@ import {
   type StoredRequestRow,
 } from "./claims";
 import { planRate, reserveSql, saturatedSql, slotsToReserve, slotsWanted } from "./rate-limit";
+import { healthChanges } from "./health";
 import { onWork, type Topic } from "./signal";
-import { WEBHOOK_VERSION_SQL } from "./webhook-version";
+import { WEBHOOK_VERSION_KEY, WEBHOOK_VERSION_SQL } from "./webhook-version";
 import type { DeliverySource, SourceOptions } from "./source";
 import type { ClaimedDelivery, ClaimRequest, NewDelivery, NewLog, Outcome, Requeue } from "./types";
 import { logger } from "@/lib/log";
@@ -126,6 +127,28 @@ function statements(db: Database.Database) {
     ),
     countAttempts: db.prepare(`UPDATE webhook_request_log SET attempts = attempts + ?, modified = ? WHERE name = ?`),
     webhookVersion: db.prepare<[], { v: string }>(WEBHOOK_VERSION_SQL),
+    // health.ts: a failure starts or continues the streak (only for a webhook that exists).
+    failing: db.prepare<
+      { webhook: string; first: number; last: number; error: string | null; exhausted: number; log: string | null; now: number },
+      { failing_since: number }
+    >(
+      `INSERT INTO webhook_health (webhook, failing_since, last_failure, last_error, exhausted, last_exhausted_log, modified)
+       SELECT name, @first, @last, @error, @exhausted, @log, @now FROM webhook WHERE name = @webhook
+       ON CONFLICT (webhook) DO UPDATE SET failing_since = coalesce(failing_since, excluded.failing_since),
+         last_failure = max(coalesce(last_failure, 0), excluded.last_failure), last_error = coalesce(excluded.last_error, last_error),
+         exhausted = exhausted + excluded.exhausted, last_exhausted_log = coalesce(excluded.last_exhausted_log, last_exhausted_log),
+         modified = excluded.modified
+       RETURNING failing_since`,
+    ),
+    // A streak that was warned about leaves recovered_at for the sweep's webhook.recovered alert.
+    recovered: db.prepare(
+      `UPDATE webhook_health SET failing_since = NULL, recovered_at = CASE WHEN warned > 0 THEN @now ELSE recovered_at END, warned = 0,
+         modified = @now WHERE webhook = @webhook AND failing_since IS NOT NULL`,
+    ),
+    bumpVersion: db.prepare(
+      `INSERT INTO setting (key, value, modified) VALUES ('${WEBHOOK_VERSION_KEY}', ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, modified = excluded.modified`,
+    ),
     nextDue: db.prepare<{ queue: string; capped: string; now: number }, { due: number | null }>(
       `SELECT min(due_at) AS due FROM delivery WHERE queue = @queue AND held = 0 AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped))
          AND ${NOT_SATURATED}`,
@@ -304,6 +327,22 @@ function writeOne(s: Statements, o: Outcome, owner: string, now: number): void {
 }
 
 /**
+ * The batch's effect on its webhooks' failing streaks (health.ts). A streak that begins or
+ * ends bumps the webhooks' version, so every process's webhook cache (and with it each
+ * dispatcher's "is it failing" check) sees it.
+ */
+function writeHealth(s: Statements, outcomes: Outcome[], now: number): void {
+  const { failures, recovered } = healthChanges(outcomes);
+  let changed = false;
+  for (const f of failures) {
+    const row = s.failing.get({ ...f, log: f.lastExhaustedLog, now });
+    if (row && row.failing_since === f.first) changed = true;
+  }
+  for (const webhook of recovered) if (s.recovered.run({ now, webhook }).changes > 0) changed = true;
+  if (changed) s.bumpVersion.run(`${now.toString(36)}-health-${Math.random().toString(36).slice(2, 10)}`, now);
+}
+
+/**
  * One write transaction per dispatcher cycle: the outcomes of finished requests, then the
  * next claims. If the batch fails, outcomes are written one by one so a bad row cannot sink
  * the rest (and nothing is claimed this cycle).
@@ -321,6 +360,7 @@ function cycle(
   try {
     db.transaction(() => {
       for (const o of outcomes) writeOne(s, o, owner, now);
+      writeHealth(s, outcomes, now);
       for (const c of claims) if (c.limit > 0) claimed.set(c.queue, claimDue(db, c, owner, leaseMarginMs, now));
     }).immediate();
     return claimed;
@@ -329,7 +369,10 @@ function cycle(
     log.error({ err: batchError }, "batch write failed, writing outcomes one by one");
     for (const o of outcomes) {
       try {
-        db.transaction(() => writeOne(s, o, owner, now)).immediate();
+        db.transaction(() => {
+          writeOne(s, o, owner, now);
+          writeHealth(s, [o], now);
+        }).immediate();
       } catch (e) {
         // The lease will expire and the delivery be sent again: at least once, never lost.
         log.error({ err: e, delivery: o.delivery.id }, "could not record the outcome of a delivery");

@@ -71,7 +71,7 @@ export interface AttemptRecord {
 }
 
 export interface Outcome {
-  delivery: Pick<ClaimedDelivery, "id" | "log" | "manual" | "queue" | "job">;
+  delivery: Pick<ClaimedDelivery, "id" | "log" | "manual" | "queue" | "job"> & Partial<Pick<ClaimedDelivery, "webhook" | "sign">>;
   kind: OutcomeKind;
   /** In order; the last one's figures go on the log row. Empty for released/held/cancelled. */
   attempts: AttemptRecord[];
@@ -81,6 +81,8 @@ export interface Outcome {
   sentHeaders?: string;
   /** For "exhausted"/"error"/"cancelled": the log's error text (else the last attempt's). */
   error?: string;
+  /** "delivered" on a webhook the dispatcher knew to be failing: its failing streak ends (health.ts). */
+  endsStreak?: boolean;
 }
 
 /** What one cycle asks of a queue. */

@@ -9,7 +9,16 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { asc, eq, isNotNull, sql } from "drizzle-orm";
 import { dialectOfDb, rawGet, type DB } from "@/db";
-import { setting, webhook, webhookData, webhookHeader, type Webhook, type WebhookData, type WebhookHeader } from "@/db/schema";
+import {
+  setting,
+  webhook,
+  webhookData,
+  webhookHealth,
+  webhookHeader,
+  type Webhook,
+  type WebhookData,
+  type WebhookHeader,
+} from "@/db/schema";
 import {
   REQUEST_METHODS,
   REQUEST_STRUCTURES,
@@ -35,6 +44,8 @@ export interface WebhookWithSpec {
   queue: QueueName;
   timeoutMs: number;
   maxRetries: number;
+  /** In a failing streak when it was loaded (health.ts); a streak's start or end bumps the version. */
+  failing: boolean;
 }
 
 const pick = <T extends string>(allowed: readonly T[], v: string, fallback: T): T =>
@@ -92,7 +103,13 @@ export function skipReason(w: Pick<WebhookWithSpec, "row" | "events">, event: st
 async function build(db: DB, row: Webhook, now: number): Promise<WebhookWithSpec> {
   const headers = await db.select().from(webhookHeader).where(eq(webhookHeader.parent, row.name)).orderBy(asc(webhookHeader.idx));
   const data = await db.select().from(webhookData).where(eq(webhookData.parent, row.name)).orderBy(asc(webhookData.idx));
+  const [health] = await db
+    .select({ failingSince: webhookHealth.failingSince })
+    .from(webhookHealth)
+    .where(eq(webhookHealth.webhook, row.name))
+    .limit(1);
   const base = {
+    failing: health?.failingSince != null,
     row,
     events: subscribedEvents(row),
     queue: queueOf(row.backgroundJobsQueue),

@@ -75,7 +75,7 @@ export interface DispatcherOptions {
 }
 
 type Plan =
-  | { kind: "send"; request: PreparedRequest; secrets: string[]; apiKeyHeader?: string }
+  | { kind: "send"; request: PreparedRequest; secrets: string[]; apiKeyHeader?: string; failing?: boolean }
   | { kind: "held" }
   | { kind: "cancelled"; reason: string }
   | { kind: "error"; reason: string };
@@ -89,6 +89,8 @@ export class Dispatcher {
   private readonly source: DeliverySource;
   private readonly queues: Record<QueueName, QueueState>;
   private readonly inflight = new Map<string, Promise<void>>();
+  /** Webhooks whose failures this dispatcher recorded since their last success (health.ts). */
+  private readonly failing = new Set<string>();
   /** In-flight requests per webhook (the cap). */
   private readonly perWebhook = new Map<string, number>();
   private cycleChain: Promise<void> = Promise.resolve();
@@ -313,6 +315,7 @@ export class Dispatcher {
         request,
         secrets: secretValues(request.headers, apiKeyHeader ? [apiKeyHeader] : []),
         ...(apiKeyHeader ? { apiKeyHeader } : {}),
+        failing: w.failing,
       };
     } catch (e) {
       return { kind: "error", reason: messageOf(e) };
@@ -359,6 +362,12 @@ export class Dispatcher {
     if (outcome.kind === "delivered") this.stats.delivered += 1;
     else this.stats.failed += 1;
     this.observe(d, outcome.kind, result, attempts.length);
+    // A failing streak ends with a success; on a healthy webhook this Set lookup is all it costs.
+    const w = d.webhook;
+    if (w !== null && d.sign) {
+      if (outcome.kind !== "delivered") this.failing.add(w);
+      else if (this.failing.delete(w) || plan.failing) outcome.endsStreak = true;
+    }
     this.record(outcome);
   }
 

@@ -8,9 +8,46 @@ import { purgeThrottle } from "@/lib/auth/throttle";
 import { listenForWork } from "@/lib/delivery";
 import { releaseJobs, runPendingJobs } from "@/lib/delivery/jobs";
 import { claimDailyRun, purgeOldLogs, retentionDays, type PurgeResult } from "@/lib/delivery/retention";
+import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
 
 const log = logger("maintenance");
+import { runAlertSends, type HttpSend } from "@/lib/ops/alert-send";
+import { sweepHealth } from "@/lib/ops/alerts";
+import { loadDispatcherConfig } from "./config";
+import { sendRequest } from "./http-send";
+
+/** The alert webhook goes out through the dispatcher's HTTP client: its SSRF guard and timeout. */
+const httpSend: HttpSend = async (req) => {
+  try {
+    const r = await sendRequest(req);
+    return {
+      ...(r.httpStatus !== undefined ? { httpStatus: r.httpStatus } : {}),
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.response ? { response: r.response } : {}),
+    };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+};
+
+let alertsRunning = false;
+
+/** The health sweep (auto-disable, its warnings and alerts), then the alerts' outbox. */
+async function runAlerts(db: DB, now = Date.now()): Promise<void> {
+  if (alertsRunning) return;
+  alertsRunning = true;
+  try {
+    await sweepHealth(db, now);
+    await runAlertSends(db, { http: httpSend, retryScheduleMs: loadDispatcherConfig().retryScheduleMs });
+  } catch (e) {
+    log.error({ err: e }, "alert sweep failed");
+  } finally {
+    alertsRunning = false;
+  }
+}
+
+const alertSweepMs = () => env().WEBHOOK_HEALTH_SWEEP_MS;
 
 let retentionRunning = false;
 
@@ -80,6 +117,7 @@ export function startMaintenance(db: DB, owner: string, opts: { checkpointMs?: n
   const timers = [
     setInterval(kickJobs, 5000),
     setInterval(() => void runRetentionIfDue(db), 3_600_000),
+    setInterval(() => void runAlerts(db), alertSweepMs()),
     ...(!checkpoints
       ? []
       : [

@@ -9,6 +9,8 @@ export const user = pgTable("user", {
   /** scrypt$N$r$p$salt$hash (see lib/auth/password.ts). */
   passwordHash: text("password_hash"),
   enabled: bool("enabled").notNull().default(true),
+  /** System Managers with it on get alert emails (lib/ops/alerts). */
+  sendAlertEmails: bool("send_alert_emails").notNull().default(false),
   ...lifecycle,
 });
 

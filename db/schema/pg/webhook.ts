@@ -37,6 +37,8 @@ export const webhook = pgTable(
     maxRetries: integer("max_retries").notNull().default(5),
     /** Requests per second the dispatcher sends at most (decimals allowed); null: no limit. */
     maxRequestsPerSecond: doublePrecision("max_requests_per_second"),
+    /** Days of nothing but failed requests after which it is disabled (fractions allowed); 0: never. */
+    disableAfter: doublePrecision("disable_after").notNull().default(5),
     /** Seed 004. */
     notificationType: text("notification_type").notNull().default("REST"),
     apiKey: text("api_key"),

@@ -52,4 +52,13 @@ export const logSettingsSchema = z.object({
     .int("must be a whole number of days")
     .min(1, "must be at least 1 day")
     .max(3650, "must be at most 3650 days"),
+  /** Where operational events are POSTed (lib/ops/alerts); "" turns it off. */
+  alert_webhook_url: z
+    .string()
+    .trim()
+    .max(2000)
+    .refine((v) => v === "" || /^https?:\/\/[^\s]+$/i.test(v), "must be an http:// or https:// URL")
+    .optional(),
+  /** Write-only: omitted or "" keeps the stored one. */
+  alert_webhook_secret: z.string().trim().max(1000).optional(),
 });

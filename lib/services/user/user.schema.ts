@@ -13,6 +13,8 @@ export type CreateUserInput = z.input<typeof createUserSchema>;
 export const updateUserSchema = z.object({
   fullName: z.string().trim().max(140).optional(),
   enabled: z.boolean().optional(),
+  /** Alert emails (lib/ops/alerts) for a System Manager. */
+  sendAlertEmails: z.boolean().optional(),
   roles: z.array(z.string()).optional(),
   password: z.string().min(8, "Password must be at least 8 characters").max(200).optional(),
 });

@@ -72,6 +72,7 @@ export async function listUsers(actor: Actor | null, db = getDb()) {
       email: u.email,
       fullName: u.fullName,
       enabled: u.enabled,
+      sendAlertEmails: u.sendAlertEmails,
       created: u.created,
       roles: await rolesOf(db, u.name),
       apiKeys: keys.filter((k) => k.user === u.name),
@@ -120,6 +121,7 @@ export async function updateUser(actor: Actor | null, name: string, input: unkno
         .set({
           ...(v.fullName !== undefined ? { fullName: v.fullName } : {}),
           ...(v.enabled !== undefined ? { enabled: v.enabled } : {}),
+          ...(v.sendAlertEmails !== undefined ? { sendAlertEmails: v.sendAlertEmails } : {}),
           ...(passwordHash ? { passwordHash } : {}),
           modified: Date.now(),
         })

@@ -29,6 +29,8 @@ export interface WebhookDoc {
   webhook_json: string;
   preview_document: string | null;
   max_retries: number;
+  /** Days of nothing but failures before it is disabled; 0: never. */
+  disable_after: number;
   notification_type: string;
   has_api_key: boolean;
   api_key_header: string;
@@ -61,6 +63,7 @@ export function toSummary(r: Webhook): WebhookSummary {
     webhook_json: r.webhookJson,
     preview_document: r.previewDocument,
     max_retries: r.maxRetries,
+    disable_after: r.disableAfter,
     notification_type: r.notificationType,
     has_api_key: !!r.apiKey,
     api_key_header: r.apiKeyHeader,
@@ -107,6 +110,7 @@ export function toColumns(v: WebhookValues) {
     // Frappe clears preview_document on save: it is a preview aid, not configuration.
     previewDocument: null,
     maxRetries: v.max_retries,
+    disableAfter: v.disable_after,
     notificationType: v.notification_type,
     apiKeyHeader: v.api_key_header || "X-API-Key",
   };

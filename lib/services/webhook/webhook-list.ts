@@ -27,6 +27,7 @@ const COLUMNS: Record<string, SQLiteColumn> = {
   enable_security: webhook.enableSecurity,
   signature_scheme: webhook.signatureScheme,
   max_retries: webhook.maxRetries,
+  disable_after: webhook.disableAfter,
   notification_type: webhook.notificationType,
   owner: webhook.owner,
   modified_by: webhook.modifiedBy,
@@ -49,7 +50,7 @@ export interface WebhookListQuery {
 
 const bad = (message: string) => new AppError("BAD_REQUEST", message);
 
-const NUM_FIELDS = new Set(["timeout", "max_retries", "max_requests_per_second", "creation", "modified"]);
+const NUM_FIELDS = new Set(["timeout", "max_retries", "max_requests_per_second", "disable_after", "creation", "modified"]);
 
 function coerce(field: string, v: unknown): unknown {
   if (BOOL_FIELDS.has(field)) return v === true || v === 1 || v === "1" || v === "true" || v === "Yes";

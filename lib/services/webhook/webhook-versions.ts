@@ -44,6 +44,7 @@ const SCALARS = [
   "signature_scheme",
   "webhook_json",
   "max_retries",
+  "disable_after",
   "notification_type",
   "api_key_header",
 ] as const satisfies readonly (keyof WebhookDoc)[];

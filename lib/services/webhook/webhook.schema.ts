@@ -76,6 +76,11 @@ export const webhookSchema = z
       .min(0)
       .max(50)
       .default(5),
+    disable_after: z
+      .number({ error: "Disable After must be a number of days" })
+      .min(0, "Disable After must be 0 (never) or more days")
+      .max(365, "Disable After must be at most 365 days")
+      .default(5),
     notification_type: z.enum(NOTIFICATION_TYPES, { error: oneOf("Notification Type", NOTIFICATION_TYPES) }).default("REST"),
     /** Write-only like the secret. */
     api_key: z.string().max(1000).optional(),
@@ -99,7 +104,7 @@ export type WebhookValues = z.output<typeof webhookSchema>;
 
 /** Frappe fieldnames whose value is a Check (0/1 on the wire, booleans here). */
 const CHECK_FIELDS = ["enabled", "is_dynamic_url", "enable_security"] as const;
-const INT_FIELDS = ["timeout", "max_retries"] as const;
+const INT_FIELDS = ["timeout", "max_retries", "disable_after"] as const;
 /** The seed text drops underscores from some fieldnames; accept those spellings too. */
 const ALIASES: Record<string, string> = {
   isdynamicurl: "is_dynamic_url",
@@ -125,6 +130,7 @@ const IGNORED = new Set([
   "meets_condition",
   "has_webhook_secret",
   "has_api_key",
+  "health",
   "doctype",
   "docstatus",
   "idx",
@@ -193,6 +199,7 @@ export const NEW_WEBHOOK: Omit<WebhookInput, "webhook_docevent"> = {
   webhook_data: [],
   webhook_json: "",
   max_retries: 5,
+  disable_after: 5,
   notification_type: "REST",
   api_key: "",
   api_key_header: "X-API-Key",
@@ -228,7 +235,20 @@ export const WEBHOOK_LABELS: Record<string, string> = {
   webhook_json: "JSON Request Body",
   preview_document: "Select Document",
   max_retries: "Max Retries",
+  disable_after: "Disable After",
   notification_type: "Notification Type",
   api_key: "API Key",
   api_key_header: "API Key Header",
 };
+
+/** A webhook's health (auto-disable), as its form shows it. */
+export interface WebhookHealthView {
+  state: "healthy" | "failing" | "disabled";
+  failing_since: number | null;
+  last_failure: number | null;
+  last_error: string | null;
+  /** How far the streak is into Disable After (0–100), when it counts. */
+  percent: number | null;
+  /** When it was disabled automatically, while it stays disabled. */
+  disabled_at: number | null;
+}

@@ -19,9 +19,10 @@ import {
   notifyDeliveriesQueued,
   releaseWebhook,
 } from "@/lib/delivery";
+import { healthOf, resetHealth } from "@/lib/delivery/health-store";
 import { validateWebhook } from "./webhook-validate";
 import { webhookDiff } from "./webhook-versions";
-import { WEBHOOK_LABELS, normalizeWebhookInput, webhookSchema, type WebhookValues } from "./webhook.schema";
+import { WEBHOOK_LABELS, normalizeWebhookInput, webhookSchema, type WebhookHealthView, type WebhookValues } from "./webhook.schema";
 
 export { listWebhooks } from "./webhook-list";
 export { previewWebhook, doctypeFieldOptions, searchDocuments, webhookDoctypes } from "./webhook-preview";
@@ -155,7 +156,10 @@ export async function updateWebhook(actor: Actor | null, name: string, input: un
       await writeChildren(t, name, v);
       // Disabling holds its pending deliveries (not sent, not counted); enabling releases them.
       if (row.enabled && !v.enabled) await holdWebhook(t, name, now);
-      else if (!row.enabled && v.enabled) await releaseWebhook(t, name, now);
+      else if (!row.enabled && v.enabled) {
+        await releaseWebhook(t, name, now);
+        await resetHealth(t, name, now);
+      }
       const after = (await loadWebhook(t, name))?.doc;
       if (!after) throw new AppError("INTERNAL", "Webhook was not saved");
       const diff = webhookDiff(before, after, { secretChanged: secret !== row.webhookSecret, apiKeyChanged: apiKey !== row.apiKey });
@@ -188,4 +192,31 @@ export async function deleteWebhook(actor: Actor | null, name: string, db = getD
     db,
   );
   invalidateWebhookCache();
+}
+
+/** Re-enable (the form's button on a disabled webhook): enabled again, healthy, its held requests released. */
+export async function reenableWebhook(actor: Actor | null, name: string, db = getDb()): Promise<WebhookDoc> {
+  return updateWebhook(actor, name, { enabled: true }, db);
+}
+
+/** The webhook's health as its form shows it. */
+export async function getWebhookHealth(actor: Actor | null, name: string, db = getDb(), now = Date.now()): Promise<WebhookHealthView> {
+  requireManager(actor);
+  const found = await loadWebhook(db, name);
+  if (!found) throw notFound(`Webhook ${name}`);
+  const h = await healthOf(db, name);
+  const { enabled, disableAfter } = found.row;
+  const failingSince = h?.failingSince ?? null;
+  const percent =
+    failingSince !== null && disableAfter > 0
+      ? Math.min(100, Math.round(((now - failingSince) / (disableAfter * 86_400_000)) * 100))
+      : null;
+  return {
+    state: !enabled && h?.disabledAt ? "disabled" : failingSince !== null ? "failing" : "healthy",
+    failing_since: failingSince,
+    last_failure: h?.lastFailure ?? null,
+    last_error: h?.lastError ?? null,
+    percent,
+    disabled_at: !enabled ? (h?.disabledAt ?? null) : null,
+  };
 }

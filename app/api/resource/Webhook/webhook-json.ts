@@ -33,6 +33,7 @@ export function summaryJson(w: WebhookSummary): Record<string, unknown> {
     webhook_json: w.webhook_json,
     preview_document: w.preview_document,
     max_retries: w.max_retries,
+    disable_after: w.disable_after,
     notification_type: w.notification_type,
     has_api_key: w.has_api_key,
     api_key_header: w.api_key_header,

@@ -6,7 +6,8 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import type { z } from "zod";
-import { api } from "@/lib/api-client";
+import { api, ApiError } from "@/lib/api-client";
+import { newStandardSecret } from "@/lib/standard-secret";
 import { formatDateTime } from "@/lib/format";
 import { logSettingsSchema } from "@/lib/services/request-log/request-log.schema";
 import { Field, FormView, Section } from "@/components/desk/form-view";
@@ -14,26 +15,38 @@ import { Field, FormView, Section } from "@/components/desk/form-view";
 type Input = z.input<typeof logSettingsSchema>;
 type Values = z.output<typeof logSettingsSchema>;
 
-export function LogSettingsForm({ settings }: { settings: { retention_days: number; last_run: number | null } }) {
+interface Settings {
+  retention_days: number;
+  last_run: number | null;
+  alert_webhook_url: string;
+  has_alert_webhook_secret: boolean;
+}
+
+export function LogSettingsForm({ settings }: { settings: Settings }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const form = useForm<Input, unknown, Values>({
     resolver: zodResolver(logSettingsSchema),
-    defaultValues: { retention_days: settings.retention_days },
+    defaultValues: { retention_days: settings.retention_days, alert_webhook_url: settings.alert_webhook_url, alert_webhook_secret: "" },
   });
+  const [generated, setGenerated] = useState<string | null>(null);
 
   const save = useMutation({
-    mutationFn: (v: Values) => api<{ data: { retention_days: number } }>("/api/log-settings", { method: "PUT", body: v }),
+    mutationFn: (v: Values) => api<{ data: Settings }>("/api/log-settings", { method: "PUT", body: v }),
     onSuccess: (r) => {
       setError(null);
       setNotice("Saved");
-      form.reset({ retention_days: r.data.retention_days });
+      setGenerated(null);
+      form.reset({ retention_days: r.data.retention_days, alert_webhook_url: r.data.alert_webhook_url, alert_webhook_secret: "" });
       router.refresh();
     },
     onError: (e) => {
       setNotice(null);
       setError(e.message);
+      if (e instanceof ApiError)
+        for (const f of ["alert_webhook_url", "alert_webhook_secret", "retention_days"] as const)
+          if (e.fields[f]) form.setError(f, { message: e.fields[f] });
     },
   });
 
@@ -85,6 +98,42 @@ export function LogSettingsForm({ settings }: { settings: { retention_days: numb
             <input id="retention_days" type="number" min={1} max={3650} step={1} {...form.register("retention_days")} />
           </Field>
           <div className="help muted">Last cleared: {settings.last_run ? formatDateTime(settings.last_run) : "never"}</div>
+        </Section>
+        <Section title="Alerts">
+          <Field
+            id="alert_webhook_url"
+            label="Alert Webhook URL"
+            error={form.formState.errors.alert_webhook_url?.message}
+            help="Operational events (webhook.failing, webhook.recovered, webhook.disabled, delivery.exhausted) are POSTed here as JSON, signed with Standard Webhooks and retried. Blank: off."
+          >
+            <input id="alert_webhook_url" type="url" {...form.register("alert_webhook_url")} />
+          </Field>
+          <Field
+            id="alert_webhook_secret"
+            label="Alert Webhook Secret"
+            error={form.formState.errors.alert_webhook_secret?.message}
+            help={
+              settings.has_alert_webhook_secret ? "A secret is stored; leave blank to keep it." : "A whsec_ secret that signs the alerts."
+            }
+          >
+            <input id="alert_webhook_secret" type="password" autoComplete="off" {...form.register("alert_webhook_secret")} />
+          </Field>
+          <button
+            type="button"
+            className="btn btn-sm"
+            onClick={() => {
+              const s = newStandardSecret();
+              form.setValue("alert_webhook_secret", s, { shouldDirty: true });
+              setGenerated(s);
+            }}
+          >
+            Generate
+          </button>
+          {generated && (
+            <div className="help">
+              New secret: <code>{generated}</code> — copy it now for the receiver; after saving it is never shown again.
+            </div>
+          )}
         </Section>
       </div>
     </FormView>

@@ -17,6 +17,7 @@ interface UserView {
   email: string;
   fullName: string;
   enabled: boolean;
+  sendAlertEmails: boolean;
   roles: string[];
   apiKeys: { key: string; created: number; lastUsed: number | null }[];
 }
@@ -24,6 +25,7 @@ interface UserView {
 const schema = z.object({
   fullName: z.string().max(140),
   enabled: z.boolean(),
+  sendAlertEmails: z.boolean(),
   roles: z.array(z.string()),
   newPassword: z.union([z.literal(""), z.string().min(8, "Password must be at least 8 characters")]),
 });
@@ -44,7 +46,13 @@ export function UserForm({ user, sessions, roles, self }: { user: UserView; sess
   const [secret, setSecret] = useState<{ api_key: string; api_secret: string } | null>(null);
   const form = useForm<Values>({
     resolver: zodResolver(schema),
-    defaultValues: { fullName: user.fullName, enabled: user.enabled, roles: user.roles, newPassword: "" },
+    defaultValues: {
+      fullName: user.fullName,
+      enabled: user.enabled,
+      sendAlertEmails: user.sendAlertEmails,
+      roles: user.roles,
+      newPassword: "",
+    },
   });
   const { register, formState } = form;
 
@@ -52,7 +60,13 @@ export function UserForm({ user, sessions, roles, self }: { user: UserView; sess
     mutationFn: (v: Values) =>
       api(`/api/resource/User/${encodeURIComponent(user.name)}`, {
         method: "PUT",
-        body: { fullName: v.fullName, enabled: v.enabled, roles: v.roles, ...(v.newPassword ? { password: v.newPassword } : {}) },
+        body: {
+          fullName: v.fullName,
+          enabled: v.enabled,
+          sendAlertEmails: v.sendAlertEmails,
+          roles: v.roles,
+          ...(v.newPassword ? { password: v.newPassword } : {}),
+        },
       }),
     onSuccess: (_r, v) => {
       setError(null);
@@ -124,6 +138,13 @@ export function UserForm({ user, sessions, roles, self }: { user: UserView; sess
               </Field>
               <CheckField id="enabled" label="Enabled" help={self ? "You cannot disable yourself." : undefined}>
                 <input id="enabled" type="checkbox" disabled={self} {...register("enabled")} />
+              </CheckField>
+              <CheckField
+                id="sendAlertEmails"
+                label="Send Alert Emails"
+                help="Email this System Manager when a webhook starts failing, recovers, is disabled automatically or gives up on requests (needs SMTP_URL)."
+              >
+                <input id="sendAlertEmails" type="checkbox" {...register("sendAlertEmails")} />
               </CheckField>
             </div>
             <div>

@@ -47,6 +47,14 @@ export function AdvancedSection({ hasApiKey }: { hasApiKey: boolean }) {
           >
             <input id="max_retries" type="number" min={0} max={50} step={1} {...register("max_retries", { valueAsNumber: true })} />
           </Field>
+          <Field
+            id="disable_after"
+            label="Disable After"
+            error={errors.disable_after?.message}
+            help="Days of nothing but failed requests after which the webhook is disabled and its pending requests held (fractions allowed; 0: never). Warnings go out at 50 %, 70 % and 90 %."
+          >
+            <input id="disable_after" type="number" min={0} max={365} step="any" {...register("disable_after", { valueAsNumber: true })} />
+          </Field>
         </div>
         <div>
           <Field id="notification_type" label="Notification Type">

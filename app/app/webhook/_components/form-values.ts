@@ -30,6 +30,7 @@ export function formValuesOf(doc: WebhookJson): WebhookInput {
     webhook_data: doc.webhook_data.map((d) => ({ fieldname: d.fieldname, key: d.key })),
     webhook_json: doc.webhook_json,
     max_retries: doc.max_retries,
+    disable_after: doc.disable_after,
     notification_type: doc.notification_type as WebhookValues["notification_type"],
     api_key: "",
     api_key_header: doc.api_key_header,

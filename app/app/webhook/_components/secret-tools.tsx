@@ -5,15 +5,8 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { api } from "@/lib/api-client";
 import { fromFrappeDatetime } from "@/lib/services/frappe-rest/adapter";
+import { newStandardSecret } from "@/lib/standard-secret";
 import { useWebhookForm } from "./use-webhook-form";
-
-/** whsec_ + base64 of 24 random bytes, as generateStandardSecret() makes on the server. */
-function newStandardSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return `whsec_${btoa(bin)}`;
-}
 
 export function GenerateSecretButton() {
   const { setValue } = useWebhookForm();

@@ -39,6 +39,7 @@ const VISIBLE: Record<string, (v: WebhookValues | WebhookInput) => boolean> = {
   webhook_data: (v) => v.request_structure !== "JSON" && v.request_structure !== "Event Envelope",
   webhook_json: (v) => v.request_structure === "JSON",
   max_retries: () => true,
+  disable_after: () => true,
   api_key_header: () => true,
 };
 
