@@ -61,7 +61,8 @@ export function AlertBell() {
           </span>
         )}
       </button>
-      <span className="sr-only" role="status" aria-live="polite">
+      {/* A live region without role="status": the desk's toasts are the page's one status. */}
+      <span className="sr-only" aria-live="polite">
         {unread ? `${unread} unread alert${unread === 1 ? "" : "s"}` : ""}
       </span>
       {open && (
