@@ -34,10 +34,18 @@ const REDACT = [
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi;
 const maskUrlCredentials = (text: string): string => text.replace(URL_CREDENTIALS, "$1***:***@");
 
+/** Fields of an error a line keeps; the rest (pg's `client` with its connection parameters, say) never goes out. */
+const ERROR_FIELDS = ["type", "message", "stack", "code", "severity", "status", "cause"] as const;
+
 function errorSerializer(e: unknown): unknown {
-  const out = pino.stdSerializers.err(e as Error) as unknown as Record<string, unknown> | undefined;
-  if (!out || typeof out !== "object") return out;
-  for (const k of ["message", "stack"] as const) if (typeof out[k] === "string") out[k] = maskUrlCredentials(out[k]);
+  const full = pino.stdSerializers.err(e as Error) as unknown as Record<string, unknown> | undefined;
+  if (!full || typeof full !== "object") return full;
+  const out: Record<string, unknown> = {};
+  for (const k of ERROR_FIELDS) {
+    const v = full[k];
+    if (v === undefined) continue;
+    out[k] = typeof v === "string" ? maskUrlCredentials(v) : k === "cause" ? errorSerializer(v) : v;
+  }
   return out;
 }
 
