@@ -361,7 +361,7 @@ export class Dispatcher {
     );
     if (outcome.kind === "delivered") this.stats.delivered += 1;
     else this.stats.failed += 1;
-    this.observe(d, outcome.kind, result, attempts.length);
+    this.observe(d, outcome.kind, result, attempts);
     // A failing streak ends with a success; on a healthy webhook this Set lookup is all it costs.
     const w = d.webhook;
     if (w !== null && d.sign) {
@@ -372,18 +372,20 @@ export class Dispatcher {
   }
 
   /** The delivery's log line and metrics, once per request sent. */
-  private observe(d: ClaimedDelivery, kind: Outcome["kind"], r: SendOutcome, sent: number): void {
+  private observe(d: ClaimedDelivery, kind: Outcome["kind"], r: SendOutcome, attempts: AttemptRecord[]): void {
     const status = STATUS_OF[kind] ?? kind;
+    // The attempt's error as the log stores it: secret values the request carried are masked.
+    const error = attempts[attempts.length - 1]?.error;
     const line = {
       delivery: d.id,
       webhook: d.webhook,
       log: d.log,
       queue: d.queue,
-      attempt: d.attempts + sent,
+      attempt: d.attempts + attempts.length,
       status,
       http_status: r.httpStatus ?? null,
       duration_ms: r.durationMs,
-      ...(r.error ? { error: r.error } : {}),
+      ...(error ? { error } : {}),
     };
     if (kind === "delivered") log.info(line, "delivery attempt");
     else log.warn(line, "delivery attempt");
