@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
 import { bool, lifecycle, ms } from "./util";
 
 /** What a host app posted to /api/events, with the routing trail of every webhook on its DocType. */
@@ -136,12 +137,20 @@ export const delivery = sqliteTable(
      * at or after it without taking another. Cleared when the slot is used.
      */
     rateSlot: ms("rate_slot"),
+    /**
+     * Send in Order per Document: the document (its DocType and name, JSON) this delivery is
+     * ordered by, when its webhook asked for order at ingest; null: sent whenever due.
+     */
+    orderKey: text("order_key"),
     created: ms("created").notNull(),
   },
   (t) => [
     index("delivery_claim_idx").on(t.queue, t.held, t.dueAt),
     index("delivery_webhook_idx").on(t.webhook),
     index("delivery_log_idx").on(t.log),
+    index("delivery_order_idx")
+      .on(t.webhook, t.orderKey)
+      .where(sql`order_key IS NOT NULL`),
   ],
 );
 

@@ -37,6 +37,11 @@ export const webhook = sqliteTable(
     maxRetries: integer("max_retries").notNull().default(5),
     /** Requests per second the dispatcher sends at most (decimals allowed); null: no limit. */
     maxRequestsPerSecond: real("max_requests_per_second"),
+    /**
+     * Send in Order per Document: a document's next request waits until the previous one is
+     * Delivered, Exhausted or otherwise finished (lib/delivery/order.ts).
+     */
+    sendInOrder: bool("send_in_order").notNull().default(false),
     /** Days of nothing but failed requests after which it is disabled (fractions allowed); 0: never. */
     disableAfter: real("disable_after").notNull().default(5),
     /** Seed 004. */
