@@ -18,6 +18,7 @@ export {
 export { parseAttemptSignature, sealHeaders } from "./sealed";
 export { listenForWork, notifyDeliveriesQueued } from "./signal";
 export { queueOf, type QueueName } from "./queues";
+export { orderKeyOf } from "./order";
 export {
   cancelWebhook,
   holdWebhook,

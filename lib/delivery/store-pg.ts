@@ -34,6 +34,7 @@ import {
   storedRequest,
   type StoredRequestRow,
 } from "./claims";
+import { orderBlockedSql } from "./order";
 import { planRate, reserveSql, saturatedSql, slotsToReserve, slotsWanted } from "./rate-limit";
 import { healthChanges } from "./health";
 import { WORK_CHANNEL } from "./signal";
@@ -106,10 +107,10 @@ export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewD
             url text, error text, reference_doctype text, doc_event text, request_method text, event text, status text, is_test boolean,
             request_headers text, created bigint)
           RETURNING name, created)
-        INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created, job)
-        SELECT y.id, y.log, y.webhook, y.queue, y.timeout_ms, y.max_retries, 0, y.manual, y.sign, false, y.due_at, l.created, y.job
+        INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created, job, order_key)
+        SELECT y.id, y.log, y.webhook, y.queue, y.timeout_ms, y.max_retries, 0, y.manual, y.sign, false, y.due_at, l.created, y.job, y.order_key
         FROM json_to_recordset($2::json) AS y(id text, log text, webhook text, queue text, timeout_ms int, max_retries int,
-          manual boolean, sign boolean, due_at bigint, job text)
+          manual boolean, sign boolean, due_at bigint, job text, order_key text)
         JOIN l ON l.name = y.log`,
       values: [
         JSON.stringify(
@@ -144,6 +145,7 @@ export async function insertLogs(db: DB, entries: { log: NewLog; delivery?: NewD
             sign: x.sign,
             due_at: x.dueAt,
             job,
+            order_key: x.orderKey ?? null,
           })),
         ),
       ],
@@ -249,11 +251,12 @@ export async function requeue(db: DB, r: Requeue): Promise<void> {
         webhook: string | null;
         old_job: string | null;
         lease_until: number | null;
+        order_key: string | null;
       }>(
         `WITH old AS (SELECT id, job, lease_until FROM delivery WHERE id = $3 FOR UPDATE)
          UPDATE delivery d SET id = $1, manual = true, sign = true, held = false, max_retries = d.attempts, due_at = $2, job = $4
          FROM old WHERE d.id = old.id
-         RETURNING d.queue, d.timeout_ms, d.webhook, old.job AS old_job, old.lease_until`,
+         RETURNING d.queue, d.timeout_ms, d.webhook, old.job AS old_job, old.lease_until, d.order_key`,
         [r.id, r.now, pending.id, job],
       );
       const m = moved.rows[0];
@@ -261,6 +264,9 @@ export async function requeue(db: DB, r: Requeue): Promise<void> {
         await deleteJobs(c, [{ queue: m.queue, job: m.old_job }]);
         const startAfter = m.lease_until !== null && m.lease_until > r.now ? m.lease_until : r.now;
         await insertJobs(c, [{ id: job, queue: m.queue, delivery: r.id, webhook: m.webhook, timeoutMs: m.timeout_ms, startAfter }]);
+        // A new id (Re-render and send) puts it last in its document's order: the next one may go first.
+        if (m.order_key && m.webhook && r.id !== pending.id)
+          await wakeSuccessors(c, [{ webhook: m.webhook, orderKey: m.order_key }], r.now);
       }
     } else {
       await c.query(
@@ -282,19 +288,81 @@ export async function requeue(db: DB, r: Requeue): Promise<void> {
  * Deletes up to `limit` logs created before `cutoff` with their attempts and pending
  * deliveries (and those deliveries' jobs) in one transaction; returns how many.
  */
-export async function purgeLogsBefore(db: DB, cutoff: number, limit: number): Promise<number> {
+export async function purgeLogsBefore(db: DB, cutoff: number, limit: number, now = Date.now()): Promise<number> {
   return onClient(db, async (c) => {
     const names = (
       await c.query<{ name: string }>(`SELECT name FROM webhook_request_log WHERE created < $1 LIMIT $2`, [cutoff, limit])
     ).rows.map((r) => r.name);
     if (!names.length) return 0;
-    const gone = await c.query<{ queue: string; job: string | null }>(
-      `DELETE FROM delivery WHERE log = ANY($1::text[]) RETURNING queue, job`,
+    const gone = await c.query<{ queue: string; job: string | null; webhook: string | null; order_key: string | null }>(
+      `DELETE FROM delivery WHERE log = ANY($1::text[]) RETURNING queue, job, webhook, order_key`,
       [names],
     );
     await deleteJobs(c, gone.rows);
+    await wakeSuccessors(
+      c,
+      gone.rows.flatMap((r) => (r.webhook && r.order_key ? [{ webhook: r.webhook, orderKey: r.order_key }] : [])),
+      now,
+    );
     return (await c.query(`DELETE FROM webhook_request_log WHERE name = ANY($1::text[])`, [names])).rowCount ?? 0;
   });
+}
+
+// ─── Send in Order per Document (order.ts) ──────────────────────────────────────────────
+
+/** A delivery that waits for an earlier one of its document. */
+const BLOCKED = orderBlockedSql("d", ' COLLATE "C"');
+
+/**
+ * Fetched jobs whose delivery was not leased, because it waits for an earlier one of its
+ * document: it waits without a job (job NULL) until that one ends (wakeSuccessors). One whose
+ * turn came since the claim (the earlier one's end committed in between) gets a new job due
+ * now instead. The fetched jobs themselves are all stale after this; the caller deletes them.
+ */
+async function waitInOrder(c: Sql, fetched: { id: string; data: { d: string } }[], now: number): Promise<void> {
+  if (!fetched.length) return;
+  const r = await c.query<JobbedRow & { job: string | null; rate_slot: number | null }>(
+    `UPDATE delivery d SET job = CASE WHEN ${BLOCKED} THEN NULL ELSE gen_random_uuid()::text END
+     FROM unnest($1::text[], $2::text[]) AS j(id, job)
+     WHERE d.id = j.id AND d.job = j.job AND NOT d.held AND d.order_key IS NOT NULL
+     RETURNING d.id, d.queue, d.webhook, d.timeout_ms, d.job, d.rate_slot`,
+    [fetched.map((j) => j.data.d), fetched.map((j) => j.id)],
+  );
+  await insertJobs(
+    c,
+    r.rows.flatMap((x) => (x.job ? [jobOf({ ...x, job: x.job }, now, x.rate_slot !== null)] : [])),
+  );
+}
+
+/**
+ * After deliveries of these documents ended (their rows deleted in this transaction): the first
+ * delivery still pending for each gets a new job due now, unless it is held or in flight. The
+ * job is replaced even when it has one: a claim that found it waiting may be about to drop it
+ * (waitInOrder, in a transaction that did not see this one's delete), and the row lock taken
+ * here makes one of the two see the other's write.
+ */
+async function wakeSuccessors(c: Sql, ended: { webhook: string; orderKey: string }[], now: number): Promise<void> {
+  if (!ended.length) return;
+  const r = await c.query<JobbedRow & { old_job: string | null; due_at: number; rate_slot: number | null }>(
+    `WITH k AS (SELECT DISTINCT webhook, order_key FROM unnest($1::text[], $2::text[]) AS k(webhook, order_key)),
+       head AS (
+         SELECT n.id FROM k CROSS JOIN LATERAL (
+           SELECT d.id, d.held, d.lease_owner FROM delivery d WHERE d.webhook = k.webhook AND d.order_key = k.order_key ORDER BY d.id COLLATE "C" LIMIT 1) n
+         WHERE NOT n.held AND n.lease_owner IS NULL ORDER BY n.id),
+       old AS (SELECT d.id, d.job FROM delivery d JOIN head ON head.id = d.id WHERE NOT d.held AND d.lease_owner IS NULL FOR UPDATE OF d)
+     UPDATE delivery d SET job = gen_random_uuid()::text FROM old WHERE d.id = old.id
+     RETURNING d.id, d.queue, d.webhook, d.timeout_ms, d.job, old.job AS old_job, d.due_at, d.rate_slot`,
+    [ended.map((e) => e.webhook), ended.map((e) => e.orderKey)],
+  );
+  if (!r.rowCount) return;
+  await deleteJobs(
+    c,
+    r.rows.map((x) => ({ queue: x.queue, job: x.old_job })),
+  );
+  await insertJobs(
+    c,
+    r.rows.map((x) => jobOf(x, Math.max(Number(x.due_at), now), x.rate_slot !== null)),
+  );
 }
 
 // ─── The dispatcher's side ──────────────────────────────────────────────────────────────
@@ -312,6 +380,7 @@ interface ClaimRow {
   job: string;
   created: number;
   rate_slot: number | null;
+  order_key: string | null;
 }
 
 /** Owner-guarded delivery changes of a batch of outcomes, then the attempts and log rows (store-sqlite's writeOne, batched). */
@@ -356,6 +425,14 @@ async function writeOutcomes(c: Sql, outcomes: Outcome[], owner: string, now: nu
     ]);
     for (const row of r.rows) owned.add(row.id);
   }
+  // Send in Order per Document: the next delivery of each document whose request ended may go.
+  const ended = finishing.filter((o) => owned.has(o.delivery.id) && o.delivery.orderKey && o.delivery.webhook);
+  if (ended.length)
+    await wakeSuccessors(
+      c,
+      ended.map((o) => ({ webhook: o.delivery.webhook ?? "", orderKey: o.delivery.orderKey ?? "" })),
+      now,
+    );
   const newJobs: NewJob[] = [];
   if (moving.length) {
     const due = (o: Outcome) => (o.kind === "retry" ? (o.nextDueAt ?? now) : now);
@@ -540,8 +617,9 @@ async function claimOnce(
           `WITH claimed AS (
              UPDATE delivery d SET lease_owner = $3, lease_until = $4::bigint + d.timeout_ms + $5::bigint, due_at = $4::bigint + d.timeout_ms + $5::bigint
              FROM unnest($1::text[], $2::text[]) AS j(id, job)
-             WHERE d.id = j.id AND d.job = j.job AND NOT d.held
-             RETURNING d.id, d.log, d.webhook, d.queue, d.timeout_ms, d.max_retries, d.attempts, d.manual, d.sign, d.job, d.created, d.rate_slot)
+             WHERE d.id = j.id AND d.job = j.job AND NOT d.held AND NOT ${BLOCKED}
+             RETURNING d.id, d.log, d.webhook, d.queue, d.timeout_ms, d.max_retries, d.attempts, d.manual, d.sign, d.job, d.created,
+               d.rate_slot, d.order_key)
            SELECT claimed.*, l.request_method, l.url, l.data, l.request_headers, l.headers
            FROM claimed LEFT JOIN webhook_request_log l ON l.name = claimed.log`,
           [admitted.map((j) => j.data.d), admitted.map((j) => j.id), owner, now, leaseMarginMs],
@@ -550,6 +628,7 @@ async function claimOnce(
     : [];
   const live = new Set(rows.map((r) => r.job));
   const stale = admitted.filter((j) => !live.has(j.id));
+  await waitInOrder(c, stale, now);
   await deleteJobs(
     c,
     [...deferred, ...stale].map((j) => ({ queue: req.queue, job: j.id })),
@@ -568,6 +647,7 @@ async function claimOnce(
     sign: r.sign,
     job: r.job,
     created: r.created,
+    orderKey: r.order_key,
     ...storedRequest(r),
   }));
   return { found: jobs.length, stale: stale.length, waiting: rows.length - sending.length, claimed };
@@ -669,8 +749,8 @@ export async function pgCycle(
 /** When the next not-held, unleased delivery of `queue` comes due (leased ones come back by job expiry), or null. */
 export async function pgNextDueAt(pool: pg.Pool, queue: string, capped: string[] = []): Promise<number | null> {
   const r = await pool.query<{ due: number | null }>(
-    `SELECT min(due_at) AS due FROM delivery WHERE queue = $1 AND NOT held AND lease_owner IS NULL AND coalesce(webhook, '') <> ALL($2::text[])
-       AND (rate_slot IS NOT NULL OR webhook IS NULL OR webhook NOT IN (${saturatedSql("$3::bigint")}))`,
+    `SELECT min(due_at) AS due FROM delivery d WHERE queue = $1 AND NOT held AND lease_owner IS NULL AND coalesce(webhook, '') <> ALL($2::text[])
+       AND (rate_slot IS NOT NULL OR webhook IS NULL OR webhook NOT IN (${saturatedSql("$3::bigint")})) AND NOT ${BLOCKED}`,
     [queue, capped, Date.now()],
   );
   return r.rows[0]?.due ?? null;
@@ -730,7 +810,7 @@ export async function pgRepairJobs(db: DB, now = Date.now()): Promise<number> {
 async function repairJobs(c: Sql, now: number): Promise<number> {
   const r = await c.query<{ id: string; queue: string; webhook: string | null; timeout_ms: number; job: string; due_at: number }>(
     `UPDATE delivery d SET job = gen_random_uuid()::text
-     WHERE NOT d.held AND (d.lease_until IS NULL OR d.lease_until < $1)
+     WHERE NOT d.held AND (d.lease_until IS NULL OR d.lease_until < $1) AND NOT ${BLOCKED}
        AND NOT EXISTS (SELECT 1 FROM ${BOSS_SCHEMA}.job j WHERE j.name = d.queue AND j.id = d.job::uuid AND j.state < 'completed')
      RETURNING d.id, d.queue, d.webhook, d.timeout_ms, d.job, d.due_at`,
     [now],

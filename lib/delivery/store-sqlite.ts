@@ -26,6 +26,7 @@ import {
   storedRequest,
   type StoredRequestRow,
 } from "./claims";
+import { orderBlockedSql } from "./order";
 import { planRate, reserveSql, saturatedSql, slotsToReserve, slotsWanted } from "./rate-limit";
 import { healthChanges } from "./health";
 import { onWork, type Topic } from "./signal";
@@ -48,6 +49,7 @@ interface ClaimRow {
   sign: number;
   created: number;
   rate_slot: number | null;
+  order_key: string | null;
 }
 
 interface RequestRow extends StoredRequestRow {
@@ -66,15 +68,18 @@ interface ClaimParams {
 /** A delivery a claim may take as far as the rate limit goes: it holds a slot, or its webhook is not saturated. */
 const NOT_SATURATED = `(rate_slot IS NOT NULL OR webhook IS NULL OR webhook NOT IN (${saturatedSql("@now")}))`;
 
+/** A delivery that waits for an earlier one of its document (Send in Order per Document). */
+const BLOCKED = orderBlockedSql("d");
+
 const claimSql = (extra: string) =>
   `UPDATE delivery SET lease_owner = @owner, lease_until = @now + timeout_ms + @margin, due_at = @now + timeout_ms + @margin
    WHERE id IN (
-     SELECT id FROM delivery
+     SELECT id FROM delivery d
      WHERE queue = @queue AND held = 0 AND due_at <= @now
        AND (lease_until IS NULL OR (lease_until < @now AND lease_owner <> @owner))
-       AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped)) ${extra}
+       AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped)) ${extra} AND NOT ${BLOCKED}
      ORDER BY due_at LIMIT @limit)
-   RETURNING id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, created, rate_slot`;
+   RETURNING id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, created, rate_slot, order_key`;
 
 function statements(db: Database.Database) {
   return {
@@ -85,8 +90,8 @@ function statements(db: Database.Database) {
          @docEvent, @method, @event, @status, 0, @isTest, @requestHeaders, @created, @created)`,
     ),
     insertDelivery: db.prepare(
-      `INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created)
-       VALUES (@id, @log, @webhook, @queue, @timeoutMs, @maxRetries, 0, @manual, @sign, 0, @dueAt, @created)`,
+      `INSERT INTO delivery (id, log, webhook, queue, timeout_ms, max_retries, attempts, manual, sign, held, due_at, created, order_key)
+       VALUES (@id, @log, @webhook, @queue, @timeoutMs, @maxRetries, 0, @manual, @sign, 0, @dueAt, @created, @orderKey)`,
     ),
     claim: db.prepare<ClaimParams, ClaimRow>(claimSql("")),
     // While some webhook is rate-limited: its deliveries without a slot are passed by once it is saturated.
@@ -150,8 +155,8 @@ function statements(db: Database.Database) {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, modified = excluded.modified`,
     ),
     nextDue: db.prepare<{ queue: string; capped: string; now: number }, { due: number | null }>(
-      `SELECT min(due_at) AS due FROM delivery WHERE queue = @queue AND held = 0 AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped))
-         AND ${NOT_SATURATED}`,
+      `SELECT min(due_at) AS due FROM delivery d WHERE queue = @queue AND held = 0 AND coalesce(webhook, '') NOT IN (SELECT value FROM json_each(@capped))
+         AND ${NOT_SATURATED} AND NOT ${BLOCKED}`,
     ),
   };
 }
@@ -183,6 +188,7 @@ export function insertLog(db: Database.Database, log: NewLog, delivery?: NewDeli
       manual: delivery.manual ? 1 : 0,
       sign: delivery.sign ? 1 : 0,
       created: log.created,
+      orderKey: delivery.orderKey ?? null,
     });
 }
 
@@ -251,6 +257,7 @@ function claimOnce(
     manual: !!r.manual,
     sign: !!r.sign,
     created: r.created,
+    orderKey: r.order_key,
     ...storedRequest(requests.get(r.log)),
   }));
   return { found: rows.length, waiting: admitted.length - rate.length, claimed };

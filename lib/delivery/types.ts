@@ -32,6 +32,8 @@ export interface NewDelivery {
   manual: boolean;
   sign: boolean;
   dueAt: number;
+  /** Send in Order per Document: the document it waits its turn for (order.ts); absent: none. */
+  orderKey?: string | null;
 }
 
 export interface ClaimedDelivery {
@@ -54,6 +56,8 @@ export interface ClaimedDelivery {
   job?: string;
   /** When the delivery was queued (epoch ms): accept → first attempt is measured from it. */
   created: number;
+  /** Send in Order per Document (order.ts): the next delivery of this document waits for this one. */
+  orderKey?: string | null;
 }
 
 export type OutcomeKind = "delivered" | "retry" | "exhausted" | "error" | "released" | "held" | "cancelled";
@@ -71,7 +75,8 @@ export interface AttemptRecord {
 }
 
 export interface Outcome {
-  delivery: Pick<ClaimedDelivery, "id" | "log" | "manual" | "queue" | "job"> & Partial<Pick<ClaimedDelivery, "webhook" | "sign">>;
+  delivery: Pick<ClaimedDelivery, "id" | "log" | "manual" | "queue" | "job"> &
+    Partial<Pick<ClaimedDelivery, "webhook" | "sign" | "orderKey">>;
   kind: OutcomeKind;
   /** In order; the last one's figures go on the log row. Empty for released/held/cancelled. */
   attempts: AttemptRecord[];

@@ -125,6 +125,7 @@ export interface WebhookFixture {
   timeout?: number;
   maxRetries?: number;
   maxRequestsPerSecond?: number;
+  sendInOrder?: boolean;
   queue?: string;
   apiKey?: string;
   apiKeyHeader?: string;
@@ -157,6 +158,7 @@ export async function insertWebhook(db: DB, f: WebhookFixture): Promise<void> {
         webhookJson: f.json ?? '{ "name": {{ doc.name | tojson }}, "status": {{ doc.status | tojson }}, "doc": {{ doc | tojson }} }',
         maxRetries: f.maxRetries ?? 5,
         maxRequestsPerSecond: f.maxRequestsPerSecond ?? null,
+        sendInOrder: f.sendInOrder ?? false,
         apiKey: f.apiKey ? encryptSecret(f.apiKey) : null,
         ...(f.apiKeyHeader ? { apiKeyHeader: f.apiKeyHeader } : {}),
         created: now,
@@ -183,7 +185,15 @@ export interface Queued {
  */
 export async function enqueue(
   db: DB,
-  w: { name: string; url: string; queue?: string; timeoutMs?: number; maxRetries?: number },
+  w: {
+    name: string;
+    url: string;
+    queue?: string;
+    timeoutMs?: number;
+    maxRetries?: number;
+    /** Send in Order per Document: the order key of each body's delivery (lib/delivery/order.ts). */
+    orderKey?: (body: string, i: number) => string | null;
+  },
   bodies: string[],
   now = Date.now(),
 ): Promise<Queued[]> {
@@ -218,6 +228,7 @@ export async function enqueue(
         manual: false,
         sign: true,
         dueAt: now,
+        orderKey: w.orderKey?.(body, i) ?? null,
       },
     };
   });

@@ -14,6 +14,7 @@ import {
   baseOf,
   insertLogs,
   notifyDeliveriesQueued,
+  orderKeyOf,
   queuedHeaders,
   refreshWebhookCache,
   sealHeaders,
@@ -331,6 +332,7 @@ export async function ingestEvents(db: DB, actor: IngestActor, events: EventInpu
           manual: false,
           sign: true,
           dueAt: now,
+          orderKey: w.row.sendInOrder ? orderKeyOf(work.input.doctype, work.input.doc.name) : null,
         },
       });
       work.result.deliveries.push({ webhook: w.row.name, request_log: name });

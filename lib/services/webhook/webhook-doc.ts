@@ -19,6 +19,7 @@ export interface WebhookDoc {
   background_jobs_queue: string;
   /** null: no limit. */
   max_requests_per_second: number | null;
+  send_in_order: boolean;
   request_method: string;
   request_structure: string;
   enable_security: boolean;
@@ -55,6 +56,7 @@ export function toSummary(r: Webhook): WebhookSummary {
     timeout: r.timeout,
     background_jobs_queue: r.backgroundJobsQueue,
     max_requests_per_second: r.maxRequestsPerSecond,
+    send_in_order: r.sendInOrder,
     request_method: r.requestMethod,
     request_structure: r.requestStructure,
     enable_security: r.enableSecurity,
@@ -102,6 +104,7 @@ export function toColumns(v: WebhookValues) {
     timeout: v.timeout,
     backgroundJobsQueue: v.background_jobs_queue || "default",
     maxRequestsPerSecond: v.max_requests_per_second,
+    sendInOrder: v.send_in_order,
     requestMethod: v.request_method,
     requestStructure: v.request_structure,
     enableSecurity: v.enable_security,

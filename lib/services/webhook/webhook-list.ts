@@ -22,6 +22,7 @@ const COLUMNS: Record<string, SQLiteColumn> = {
   timeout: webhook.timeout,
   background_jobs_queue: webhook.backgroundJobsQueue,
   max_requests_per_second: webhook.maxRequestsPerSecond,
+  send_in_order: webhook.sendInOrder,
   request_method: webhook.requestMethod,
   request_structure: webhook.requestStructure,
   enable_security: webhook.enableSecurity,
@@ -34,7 +35,7 @@ const COLUMNS: Record<string, SQLiteColumn> = {
   creation: webhook.created,
   modified: webhook.modified,
 };
-const BOOL_FIELDS = new Set(["enabled", "is_dynamic_url", "enable_security"]);
+const BOOL_FIELDS = new Set(["enabled", "is_dynamic_url", "enable_security", "send_in_order"]);
 const OPERATORS = new Set(["=", "!=", ">", "<", ">=", "<=", "like", "not like", "in", "not in", "is"]);
 
 export interface WebhookListQuery {

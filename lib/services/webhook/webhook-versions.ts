@@ -38,6 +38,7 @@ const SCALARS = [
   "timeout",
   "background_jobs_queue",
   "max_requests_per_second",
+  "send_in_order",
   "request_method",
   "request_structure",
   "enable_security",

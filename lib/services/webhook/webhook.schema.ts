@@ -60,6 +60,8 @@ export const webhookSchema = z
       .max(10_000, "Max Requests per Second must be at most 10000")
       .nullable()
       .default(null),
+    /** Send in Order per Document: a document's next request waits for the previous one to end. */
+    send_in_order: z.boolean().default(false),
     request_method: z.enum(REQUEST_METHODS, { error: oneOf("Request Method", REQUEST_METHODS) }).default("POST"),
     request_structure: z.enum(REQUEST_STRUCTURES, { error: oneOf("Request Structure", REQUEST_STRUCTURES) }).default(""),
     enable_security: z.boolean().default(false),
@@ -103,7 +105,7 @@ export type WebhookInput = z.input<typeof webhookSchema>;
 export type WebhookValues = z.output<typeof webhookSchema>;
 
 /** Frappe fieldnames whose value is a Check (0/1 on the wire, booleans here). */
-const CHECK_FIELDS = ["enabled", "is_dynamic_url", "enable_security"] as const;
+const CHECK_FIELDS = ["enabled", "is_dynamic_url", "enable_security", "send_in_order"] as const;
 const INT_FIELDS = ["timeout", "max_retries", "disable_after"] as const;
 /** The seed text drops underscores from some fieldnames; accept those spellings too. */
 const ALIASES: Record<string, string> = {
@@ -123,6 +125,7 @@ const ALIASES: Record<string, string> = {
   previewdocument: "preview_document",
   maxretries: "max_retries",
   maxrequestspersecond: "max_requests_per_second",
+  sendinorder: "send_in_order",
 };
 /** Read-only or computed fields a client may echo back from a GET; never written. */
 const IGNORED = new Set([
@@ -190,6 +193,7 @@ export const NEW_WEBHOOK: Omit<WebhookInput, "webhook_docevent"> = {
   timeout: 5,
   background_jobs_queue: "default",
   max_requests_per_second: null,
+  send_in_order: false,
   request_method: "POST",
   request_structure: "",
   enable_security: false,
@@ -225,6 +229,7 @@ export const WEBHOOK_LABELS: Record<string, string> = {
   timeout: "Request Timeout",
   background_jobs_queue: "Background Jobs Queue",
   max_requests_per_second: "Max Requests per Second",
+  send_in_order: "Send in Order per Document",
   request_method: "Request Method",
   request_structure: "Request Structure",
   enable_security: "Enable Security",

@@ -240,6 +240,14 @@ describe("Frappe's validations", () => {
     expect((await updateWebhook(admin, saved.name, { max_requests_per_second: null }, db)).max_requests_per_second).toBeNull();
   });
 
+  it("Send in Order per Document: a check (0/1 as Frappe sends it), off by default, kept across other edits", async () => {
+    const saved = await createWebhook(admin, hook(), db);
+    expect(saved.send_in_order).toBe(false);
+    expect((await updateWebhook(admin, saved.name, { send_in_order: 1 }, db)).send_in_order).toBe(true);
+    expect((await updateWebhook(admin, saved.name, { timeout: 7 }, db)).send_in_order).toBe(true);
+    expect((await updateWebhook(admin, saved.name, { send_in_order: "0" }, db)).send_in_order).toBe(false);
+  });
+
   it("collects every failing rule, each at its field, the message being the first", async () => {
     const err = await rule({ webhook_doctype: "ToDo", webhook_docevent: "on_cancel", request_url: "nohost", enable_security: 1 });
     expect(err.message).toBe("DocType must be Submittable for the selected Doc Event");

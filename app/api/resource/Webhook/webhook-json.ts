@@ -25,6 +25,7 @@ export function summaryJson(w: WebhookSummary): Record<string, unknown> {
     timeout: w.timeout,
     background_jobs_queue: w.background_jobs_queue,
     max_requests_per_second: w.max_requests_per_second,
+    send_in_order: check(w.send_in_order),
     request_method: w.request_method,
     request_structure: w.request_structure,
     enable_security: check(w.enable_security),

@@ -2,7 +2,7 @@
 import type { WebhookDoc } from "@/lib/services/webhook/webhook-doc";
 import { NEW_WEBHOOK, type WebhookInput, type WebhookValues } from "@/lib/services/webhook/webhook.schema";
 
-type CheckField = "enabled" | "is_dynamic_url" | "enable_security" | "has_webhook_secret" | "has_api_key";
+type CheckField = "enabled" | "is_dynamic_url" | "enable_security" | "send_in_order" | "has_webhook_secret" | "has_api_key";
 /** The service's doc (booleans) or the REST resource's JSON (Frappe's 0/1 checks). */
 export type WebhookJson = Omit<WebhookDoc, CheckField> & Record<CheckField, boolean | number>;
 
@@ -20,6 +20,7 @@ export function formValuesOf(doc: WebhookJson): WebhookInput {
     timeout: doc.timeout,
     background_jobs_queue: doc.background_jobs_queue,
     max_requests_per_second: doc.max_requests_per_second ?? null,
+    send_in_order: !!doc.send_in_order,
     request_method: doc.request_method as WebhookValues["request_method"],
     request_structure: doc.request_structure as WebhookValues["request_structure"],
     enable_security: !!doc.enable_security,

@@ -96,6 +96,13 @@ export function RequestSection() {
               {...register("max_requests_per_second", { setValueAs: (v: unknown) => (v === "" || v === null ? null : Number(v)) })}
             />
           </Field>
+          <CheckField
+            id="send_in_order"
+            label="Send in Order per Document"
+            help="A document's next request waits until the previous one is Delivered or Exhausted, so the receiver sees its changes in order. Other documents are sent in parallel."
+          >
+            <input id="send_in_order" type="checkbox" {...register("send_in_order")} />
+          </CheckField>
         </div>
         <div>
           <Field id="request_method" label="Request Method" error={errors.request_method?.message}>

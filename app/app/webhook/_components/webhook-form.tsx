@@ -32,6 +32,7 @@ const VISIBLE: Record<string, (v: WebhookValues | WebhookInput) => boolean> = {
   timeout: () => true,
   background_jobs_queue: () => true,
   max_requests_per_second: () => true,
+  send_in_order: () => true,
   request_method: () => true,
   request_structure: () => true,
   webhook_secret: (v) => !!v.enable_security,
