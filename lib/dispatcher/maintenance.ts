@@ -12,7 +12,7 @@ import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
 
 const log = logger("maintenance");
-import { runAlertSends, type HttpSend } from "@/lib/ops/alert-send";
+import { purgeAlertsBefore, runAlertSends, type HttpSend } from "@/lib/ops/alert-send";
 import { sweepHealth } from "@/lib/ops/alerts";
 import { loadDispatcherConfig } from "./config";
 import { sendRequest } from "./http-send";
@@ -62,6 +62,8 @@ export async function runRetentionIfDue(db: DB, now = Date.now()): Promise<Purge
     if (!(await claimDailyRun(db, now))) return null;
     const days = await retentionDays(db);
     const result = await purgeOldLogs(db, days, 500, now);
+    // Alerts are kept as long as logs, but never one whose email or POST is still to be retried.
+    const alerts = await purgeAlertsBefore(db, result.cutoff);
     // Ended sessions and passed sign-in windows are dead rows; nothing reads them again.
     await purgeExpiredSessions(db, now);
     await purgeThrottle(db, now);
@@ -74,7 +76,8 @@ export async function runRetentionIfDue(db: DB, now = Date.now()): Promise<Purge
       c.pragma("analysis_limit = 1000");
       c.pragma("optimize");
     }
-    if (result.deleted) log.info({ logs: result.logs, events: result.events, days }, "retention purge deleted old request logs and events");
+    if (result.deleted || alerts)
+      log.info({ logs: result.logs, events: result.events, alerts, days }, "retention purge deleted old request logs, events and alerts");
     return result;
   } catch (e) {
     log.error({ err: e }, "retention purge failed");

@@ -4,7 +4,7 @@ import "server-only";
 // Webhooks (webhook-id is the send's id, the same on every retry; timestamp and signature
 // fresh per attempt). A failed send is retried on the webhooks' retry schedule and shows in
 // the desk (Alerts page: status, attempts, last error); it never raises an alert itself.
-import { and, asc, eq, inArray, isNull, lt, lte, or } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, lte, notInArray, or } from "drizzle-orm";
 import nodemailer, { type Transporter } from "nodemailer";
 import { changes, type DB } from "@/db";
 import { alert, alertSend, type Alert, type AlertSend } from "@/db/schema";
@@ -142,4 +142,28 @@ export async function runAlertSends(db: DB, opts: SendOptions): Promise<number> 
     else log.warn({ send: s.id, channel: s.channel, attempt: attempts, error }, "alert send failed");
   }
   return sent;
+}
+
+/**
+ * Retention for alerts: deletes up to `limit` alerts created before `cutoff` whose sends have
+ * all ended (Sent or Exhausted; one still to retry is kept), with their sends and read marks
+ * (ON DELETE CASCADE), in batches of their own transactions. Returns how many.
+ */
+export async function purgeAlertsBefore(db: DB, cutoff: number, batchSize = 500): Promise<number> {
+  let n = 0;
+  for (;;) {
+    const pending = db
+      .select({ alert: alertSend.alert })
+      .from(alertSend)
+      .where(inArray(alertSend.status, [SEND_STATUS.queued, SEND_STATUS.failed]));
+    const batch = db
+      .select({ id: alert.id })
+      .from(alert)
+      .where(and(lt(alert.created, cutoff), notInArray(alert.id, pending)))
+      .orderBy(asc(alert.created))
+      .limit(batchSize);
+    const gone = changes(await db.delete(alert).where(inArray(alert.id, batch)));
+    n += gone;
+    if (gone < batchSize) return n;
+  }
 }

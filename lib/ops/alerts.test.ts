@@ -18,7 +18,7 @@ import { ingestEvents, parseEventsBody } from "@/lib/services/event/events";
 import { createUserUnchecked } from "@/lib/services/user/users";
 import { getWebhookHealth, reenableWebhook } from "@/lib/services/webhook/webhooks";
 import { freshDb, type FreshDb } from "@/test/db";
-import { runAlertSends, type HttpSend } from "./alert-send";
+import { purgeAlertsBefore, runAlertSends, type HttpSend } from "./alert-send";
 import { ALERT_WEBHOOK_SECRET_KEY, ALERT_WEBHOOK_URL_KEY, DAY_MS, sweepHealth } from "./alerts";
 
 const SECRET = "whsec_" + Buffer.from("alert-webhook-test-secret-24b").toString("base64");
@@ -264,5 +264,34 @@ describe("alert sends", () => {
     expect(s).toMatchObject({ status: "Exhausted", attempts: 3 });
     expect(s?.lastError).toBeTruthy();
     expect(s?.lastError).not.toContain("hunter2secret");
+  });
+});
+
+describe("alert retention", () => {
+  it("purges alerts older than the cutoff with their sends and read marks, but keeps one whose send is still to retry", async () => {
+    const now = Date.now();
+    const old = now - 40 * DAY_MS;
+    const add = async (id: string, created: number, sendStatus?: string) => {
+      await db.insert(alert).values({ id, event: "webhook.failing", webhook: null, subject: id, message: id, payload: "{}", created });
+      if (sendStatus)
+        await db.insert(alertSend).values({
+          id: `send-${id}`,
+          alert: id,
+          channel: "webhook",
+          target: "http://127.0.0.1:9/alerts",
+          status: sendStatus,
+          nextAttempt: now,
+          created,
+          modified: created,
+        });
+    };
+    await add("old-sent", old, "Sent");
+    await add("old-exhausted", old, "Exhausted");
+    await add("old-plain", old);
+    await add("old-retrying", old, "Failed");
+    await add("new", now, "Sent");
+    expect(await purgeAlertsBefore(db, now - 30 * DAY_MS, 2)).toBe(3);
+    expect((await db.select({ id: alert.id }).from(alert)).map((a) => a.id).sort()).toEqual(["new", "old-retrying"]);
+    expect((await db.select({ id: alertSend.id }).from(alertSend)).map((s) => s.id).sort()).toEqual(["send-new", "send-old-retrying"]);
   });
 });

@@ -11,5 +11,5 @@ export const PUT = withRole(async (req, { actor }) => NextResponse.json({ data: 
 export const POST = withRole(async (req, { actor }) => {
   if (req.nextUrl.searchParams.get("action") !== "purge") throw new AppError("BAD_REQUEST", "Use POST ?action=purge to clear old logs now");
   const r = await purgeNow(actor);
-  return NextResponse.json({ deleted: r.deleted, logs: r.logs, events: r.events, data: r });
+  return NextResponse.json({ deleted: r.deleted, logs: r.logs, events: r.events, alerts: r.alerts, data: r });
 });

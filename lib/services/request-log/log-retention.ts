@@ -15,6 +15,7 @@ import {
 import { encryptSecret } from "@/lib/crypto/secret-box";
 import { tx } from "@/db";
 import { invalid, zodToAppError } from "@/lib/errors";
+import { purgeAlertsBefore } from "@/lib/ops/alert-send";
 import { ALERT_WEBHOOK_SECRET_KEY, ALERT_WEBHOOK_URL_KEY } from "@/lib/ops/alerts";
 import { logSettingsSchema } from "./request-log.schema";
 
@@ -66,10 +67,13 @@ export async function setLogSettings(actor: Actor | null, input: unknown): Promi
 }
 
 /** "Clear Old Logs Now" from Log Settings. */
-export async function purgeNow(actor: Actor | null): Promise<PurgeResult> {
+export async function purgeNow(actor: Actor | null): Promise<PurgeResult & { alerts: number }> {
   requireManager(actor);
   const db = getDb();
   await writeSetting(db, LAST_RUN_KEY, String(Date.now()));
   // A purge that deleted logs writes PURGED_KEY, which drops every process's stats cache.
-  return purgeOldLogs(db, await retentionDays(db), 500);
+  const result = await purgeOldLogs(db, await retentionDays(db), 500);
+  // Old alerts go too (those with a send still to retry stay), as the daily purge does.
+  const alerts = await purgeAlertsBefore(db, result.cutoff);
+  return { ...result, alerts };
 }
