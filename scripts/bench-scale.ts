@@ -209,9 +209,13 @@ async function stopProcesses(procs: ChildProcess[], graceMs = 15_000) {
   for (const p of live) if (running(p)) p.kill("SIGKILL");
 }
 
-/** A child whose output is kept (the tail) for error messages. */
+/**
+ * A child whose output is kept (the tail) for error messages. BENCH_CPU_PROF=<dir> runs each
+ * with --cpu-prof into that directory (a profile per process, written when it exits).
+ */
 function spawnKept(args: string[], env: NodeJS.ProcessEnv) {
-  const proc = killOnExit(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }));
+  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const proc = killOnExit(spawn(process.execPath, [...prof, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }));
   let out = "";
   const keep = (c: Buffer) => (out = (out + c.toString()).slice(-100_000));
   proc.stdout?.on("data", keep);
