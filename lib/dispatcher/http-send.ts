@@ -124,6 +124,9 @@ function sendOnce(req: OutgoingRequest, signal?: AbortSignal): Promise<SendResul
       signal?.removeEventListener("abort", onAbort);
       resolve(r);
     };
+    // Shutting down already: nothing is opened (a request destroyed before its "error" listener
+    // is attached would throw "socket hang up" as an uncaught exception).
+    if (signal?.aborted) return onAbort();
     const mod = url.protocol === "https:" ? https : http;
     try {
       request = mod.request(url, {
@@ -137,7 +140,6 @@ function sendOnce(req: OutgoingRequest, signal?: AbortSignal): Promise<SendResul
       return finish({ durationMs: elapsed(), error: errorText(e), permanent: true });
     }
     const sent = request;
-    if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
 
     sent.on("error", (e) => {

@@ -97,6 +97,21 @@ describe("sendRequest with the guard", () => {
     expect(r2.httpStatus).toBe(200);
     expect(hits).toBe(2);
   });
+
+  it("opens nothing once shutdown has begun (no request destroyed without its error listener)", async () => {
+    process.env.WEBHOOK_ALLOWED_HOSTS = "127.0.0.0/8";
+    const stopping = new AbortController();
+    stopping.abort();
+    const before = hits;
+    const r = await sendRequest(
+      { method: "POST", url: `http://127.0.0.1:${port}/x`, headers: {}, body: "{}", timeoutMs: 2000 },
+      stopping.signal,
+    );
+    expect(r.aborted).toBe(true);
+    expect(hits).toBe(before);
+    // The old order (destroy, then attach the listener) left a "socket hang up" uncaught, which
+    // fails this run as an unhandled error, and in a worker would have crashed the process.
+  });
 });
 
 describe("address forms (ipaddr.js)", () => {
