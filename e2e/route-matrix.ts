@@ -237,6 +237,7 @@ export const ROUTE_MATRIX: RouteEntry[] = [
       ),
     },
   },
+  { file: "api/desk-search/route.ts", methods: { GET: get((f) => `/api/desk-search?q=${enc(f.doctype)}`) } },
   { file: "api/doctype-fields/route.ts", methods: { GET: get((f) => `/api/doctype-fields?doctype=${enc(f.doctype)}`) } },
   { file: "api/document-search/route.ts", methods: { GET: get((f) => `/api/document-search?doctype=${enc(f.doctype)}&q=`) } },
   { file: "api/job/[id]/route.ts", methods: { GET: get((f) => `/api/job/${enc(f.job)}`) } },

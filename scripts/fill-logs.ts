@@ -14,6 +14,7 @@ import { LOG_STATUS } from "@/lib/constants";
 import { newId } from "@/lib/ids";
 import { countLogs, listLogs, type LogFiltersInput } from "@/lib/services/request-log/request-log";
 import { webhookStats } from "@/lib/services/request-log/request-log-stats";
+import { searchDesk } from "@/lib/services/desk-search/desk-search";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,6 +25,8 @@ const KEEP = process.argv.includes("--keep");
 const RUNS = 20;
 const TXN = 50_000;
 const TARGET_MS = 100;
+/** The awesomebar's answer (issue: under 100 ms at 1,000,000 log rows). */
+const SEARCH_TARGET_MS = 100;
 const DAY = 86_400_000;
 
 const admin: Actor = { user: "Administrator", fullName: "Administrator", roles: ["System Manager"], via: "session" };
@@ -71,6 +74,8 @@ function fill(file: string) {
   // Ingest registers every DocType it sees; the document-only filter relies on that list.
   for (const [dt] of DOCTYPES)
     c.prepare(`INSERT INTO doctype (name, module, created, modified) VALUES (?, 'Selling', ?, ?)`).run(dt, Date.now(), Date.now());
+  // Ingest stores each document it is sent (the awesomebar finds the Request Log through them).
+  const storeDoc = c.prepare(`INSERT OR IGNORE INTO document (doctype, name, data, deleted, modified) VALUES (?, ?, '{}', 0, ?)`);
   // Attempts for the last 8 days only: what the delivery chart (24 h / 7 d) reads.
   const attempt = c.prepare(
     `INSERT INTO webhook_request_attempt (log, attempt, started, success, http_status, duration_ms, response, error, manual) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 0)`,
@@ -91,6 +96,7 @@ function fill(file: string) {
         const ok = status === LOG_STATUS.delivered;
         const http = status === LOG_STATUS.error || status === LOG_STATUS.queued ? null : ok ? 200 : 500;
         const name = newId("log_", created);
+        storeDoc.run(doctype, docname, created);
         insert.run(
           name,
           webhook,
@@ -224,12 +230,34 @@ async function main() {
     stats.push({ chart: `webhookStats(hook-0, ${range})`, attempts, firstMs: +first.toFixed(1), cachedMs: +median(rest).toFixed(1) });
   }
 
+  // The awesomebar (lib/services/desk-search): a document typed in lower case, one letter (the
+  // most matches), a log entry by the start of its name. Target: under 100 ms.
+  const logSample = c.prepare(`SELECT name FROM webhook_request_log WHERE rowid = ?`).get(Math.floor(ROWS / 3)) as { name: string };
+  const searches = [];
+  for (const [what, q] of [
+    ["reference document, lower case", sample.dn.toLowerCase()],
+    ["one letter", "s"],
+    ["log entry by its name's start", logSample.name.slice(0, -4)],
+  ] as const) {
+    const times: number[] = [];
+    let found = 0;
+    for (let i = 0; i < RUNS + 2; i++) {
+      const t0 = performance.now();
+      found = (await searchDesk(admin, q, db)).length;
+      if (i >= 2) times.push(performance.now() - t0);
+    }
+    const ms = median(times);
+    searches.push({ search: what, q, found, ms: +ms.toFixed(2), ok: ms < SEARCH_TARGET_MS });
+  }
+
   console.log(
     `\nwebhook_request_log: ${ROWS.toLocaleString("en-US")} rows; median of ${RUNS} runs (ms); target ≤ ${TARGET_MS} ms per page\n`,
   );
   console.table(results);
   console.log(`delivery chart (busiest webhook; first call, then median of ${RUNS}):`);
   console.table(stats);
+  console.log(`awesomebar search (median of ${RUNS}; target < ${SEARCH_TARGET_MS} ms):`);
+  console.table(searches);
   const out = path.join(process.cwd(), "bench", "results", "request-log.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(
@@ -244,6 +272,8 @@ async function main() {
         at: new Date().toISOString(),
         results,
         stats,
+        searchTargetMs: SEARCH_TARGET_MS,
+        searches,
       },
       null,
       2,
@@ -254,7 +284,7 @@ async function main() {
   c.close();
   if (KEEP) console.log(`kept ${file}`);
   else fs.rmSync(dir, { recursive: true, force: true });
-  if (results.some((r) => !r.ok)) process.exitCode = 1;
+  if (results.some((r) => !r.ok) || searches.some((r) => !r.ok)) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {

@@ -1,6 +1,7 @@
 import { sessionActor } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { AlertBell } from "@/components/desk/alert-bell";
+import { Awesomebar } from "@/components/desk/awesomebar";
 import { Sidebar } from "@/components/desk/sidebar";
 import { UserMenu } from "@/components/desk/user-menu";
 import { Providers } from "@/components/providers";
@@ -17,6 +18,7 @@ export default async function DeskLayout({ children }: { children: React.ReactNo
         <a className="brand" href="/app">
           Webhook Desk
         </a>
+        <Awesomebar />
         <span className="spacer" />
         <AlertBell />
         <UserMenu name={actor.fullName || actor.user} />

@@ -3,7 +3,8 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-const GROUPS = [
+/** The sidebar's pages, in groups (the awesomebar finds them too). */
+export const GROUPS = [
   {
     label: "Integrations",
     links: [
