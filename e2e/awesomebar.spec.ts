@@ -1,28 +1,12 @@
 import { expect, test } from "@playwright/test";
-import { apiUser, tokenApi, unique } from "./helpers";
+import { apiUser, queuedLog } from "./helpers";
 
 // The awesomebar in the top bar: Ctrl+K (or Ctrl+G) focuses it, it finds a Request Log entry
 // by its reference document typed in lower case, the desk's pages by name, and the keyboard
 // moves through the results and opens one.
 test("finds a log entry by its reference document, and pages by name, from the keyboard", async ({ page, request }) => {
   const { token } = apiUser();
-  const s = unique("ab");
-  const doctype = `AB Order ${s}`;
-  const doc = `ABQ-${s}`.toUpperCase();
-  // A first event registers the DocType; the webhook on it; then the event it sends.
-  await tokenApi(request, token, "POST", "/api/events", { doctype, event: "on_update", doc: { name: `${doc}-seed` } });
-  await tokenApi(request, token, "POST", "/api/resource/Webhook", {
-    name: `${s}-hook`,
-    webhook_doctype: doctype,
-    webhook_docevent: "on_update",
-    request_url: "https://example.com/hooks/awesomebar",
-    webhook_data: [{ fieldname: "name", key: "name" }],
-  });
-  const posted = (await tokenApi(request, token, "POST", "/api/events", { doctype, event: "on_update", doc: { name: doc } })) as {
-    events: { deliveries: { request_log: string }[] }[];
-  };
-  const logName = posted.events[0]?.deliveries[0]?.request_log ?? "";
-  expect(logName).toBeTruthy();
+  const { doctype, doc, logName } = await queuedLog(request, token, "ab");
 
   await page.goto("/app/webhook");
   const search = page.getByRole("combobox", { name: "Search" });

@@ -153,7 +153,7 @@ test("deleting a webhook cancels its pending retry: the log says Cancelled and w
   await expect(status).toHaveText("Cancelled");
   // Gray: neither a failure (red) nor pending (orange, blue).
   await expect(status).toHaveClass(/\bgray\b/);
-  await expect(status).toHaveCSS("color", "rgb(108, 118, 128)");
+  await expect(status).toHaveCSS("color", "rgb(82, 91, 100)");
   await expect(field(page, "Error")).toHaveText(reason);
   await expect(field(page, "Next Retry")).toHaveText("");
   await expect(page.getByTestId("attempt")).toHaveCount(1);

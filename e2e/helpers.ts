@@ -198,3 +198,39 @@ export async function webhookWithOneDelivery(
     .toBe(o.status);
   return { eventId, logName };
 }
+
+/**
+ * A new DocType (registered by a first event), a webhook on it and one event it queues: the
+ * Request Log entry and the event exist at once (the webhook's URL is not reached here).
+ */
+export async function queuedLog(
+  request: APIRequestContext,
+  token: string,
+  prefix: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ doctype: string; doc: string; webhook: string; eventId: string; logName: string }> {
+  const s = unique(prefix);
+  const doctype = `${prefix.toUpperCase()} Order ${s}`;
+  const doc = `${prefix}Q-${s}`.toUpperCase();
+  const webhook = `${s}-hook`;
+  await tokenApi(request, token, "POST", "/api/events", { doctype, event: "on_update", doc: { name: `${doc}-seed`, status: "Draft" } });
+  await tokenApi(request, token, "POST", "/api/resource/Webhook", {
+    name: webhook,
+    webhook_doctype: doctype,
+    webhook_docevent: "on_update",
+    request_url: `https://example.com/hooks/${prefix}`,
+    webhook_data: [{ fieldname: "name", key: "name" }],
+    ...extra,
+  });
+  const posted = (await tokenApi(request, token, "POST", "/api/events", {
+    doctype,
+    event: "on_update",
+    doc: { name: doc, status: "Open" },
+  })) as {
+    events: { id: string; deliveries: { request_log: string }[] }[];
+  };
+  const eventId = posted.events[0]?.id ?? "";
+  const logName = posted.events[0]?.deliveries[0]?.request_log ?? "";
+  expect(logName, "the event queued a request").toBeTruthy();
+  return { doctype, doc, webhook, eventId, logName };
+}

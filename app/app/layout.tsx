@@ -2,7 +2,7 @@ import { sessionActor } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { AlertBell } from "@/components/desk/alert-bell";
 import { Awesomebar } from "@/components/desk/awesomebar";
-import { Sidebar } from "@/components/desk/sidebar";
+import { DeskShell } from "@/components/desk/desk-shell";
 import { UserMenu } from "@/components/desk/user-menu";
 import { Providers } from "@/components/providers";
 
@@ -14,19 +14,21 @@ export default async function DeskLayout({ children }: { children: React.ReactNo
   if (!actor || !hasRole(actor)) return <>{children}</>;
   return (
     <Providers>
-      <header className="navbar">
-        <a className="brand" href="/app">
-          Webhook Desk
-        </a>
-        <Awesomebar />
-        <span className="spacer" />
-        <AlertBell />
-        <UserMenu name={actor.fullName || actor.user} />
-      </header>
-      <div className="desk">
-        <Sidebar />
-        <main className="main">{children}</main>
-      </div>
+      <DeskShell
+        bar={
+          <>
+            <a className="brand" href="/app">
+              Webhook Desk
+            </a>
+            <Awesomebar />
+            <span className="spacer" />
+            <AlertBell />
+            <UserMenu name={actor.fullName || actor.user} />
+          </>
+        }
+      >
+        {children}
+      </DeskShell>
     </Providers>
   );
 }

@@ -105,10 +105,11 @@ export default async function RequestLogList({ searchParams }: { searchParams: P
                 </span>
               ),
             },
+            // Key columns first: on a phone the list scrolls sideways from the name and the status.
+            { key: "status", label: "Status", render: (r) => <Indicator color={statusColor(r.status)}>{r.status}</Indicator> },
             { key: "webhook", label: "Webhook", render: (r) => <Clip text={r.webhook} /> },
             { key: "reference_doctype", label: "Reference DocType", render: (r) => <Clip text={r.referenceDoctype} /> },
             { key: "reference_document", label: "Reference Document", render: (r) => <Clip text={r.referenceDocument} /> },
-            { key: "status", label: "Status", render: (r) => <Indicator color={statusColor(r.status)}>{r.status}</Indicator> },
             { key: "http_status", label: "HTTP Status", render: (r) => r.httpStatus ?? "" },
             { key: "attempts", label: "Attempts", render: (r) => r.attempts },
             { key: "url", label: "URL", render: (r) => <Clip className={css.url} text={r.url} /> },

@@ -28,12 +28,12 @@ export function SubmittableToggle(props: { name: string; module: string; isSubmi
     >
       <div className="card">
         <Section>
-          <div className="kv" style={{ marginBottom: 12 }}>
+          <dl className="kv" style={{ marginBottom: 12 }}>
             <dt>Module</dt>
             <dd>{props.module}</dd>
             <dt>Type</dt>
             <dd>{props.isChild ? "Child Table" : "Document"}</dd>
-          </div>
+          </dl>
           <CheckField
             id="is_submittable"
             label="Is Submittable"
