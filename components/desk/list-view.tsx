@@ -7,6 +7,8 @@ export interface Column<T> {
   label: string;
   sortable?: boolean;
   render: (row: T) => ReactNode;
+  /** Shown before the cell's content, outside the row's link (a bulk-select checkbox). */
+  before?: (row: T) => ReactNode;
 }
 
 export type SearchParams = Record<string, string | string[] | undefined>;
@@ -99,7 +101,18 @@ export function ListView<T>({
               {rows.map((row) => (
                 <tr key={rowKey(row)}>
                   {columns.map((c, i) => (
-                    <td key={c.key}>{i === 0 && rowHref ? <Link href={rowHref(row)}>{c.render(row)}</Link> : c.render(row)}</td>
+                    <td key={c.key}>
+                      {c.before ? (
+                        <span className="row" style={{ flexWrap: "nowrap" }}>
+                          {c.before(row)}
+                          {i === 0 && rowHref ? <Link href={rowHref(row)}>{c.render(row)}</Link> : c.render(row)}
+                        </span>
+                      ) : i === 0 && rowHref ? (
+                        <Link href={rowHref(row)}>{c.render(row)}</Link>
+                      ) : (
+                        c.render(row)
+                      )}
+                    </td>
                   ))}
                 </tr>
               ))}

@@ -3,9 +3,10 @@ import { requireDeskPage } from "@/lib/auth/guard";
 import { AppError } from "@/lib/errors";
 import { countLogs, formatCount, listLogs, LOG_STATUSES, webhookNames, type LogPage } from "@/lib/services/request-log/request-log";
 import { filtersFromQuery } from "@/lib/services/request-log/request-log-http";
-import { formatDateTime } from "@/lib/format";
+import { formatDateTime, timeAgo } from "@/lib/format";
 import { statusColor } from "@/lib/log-status";
 import { Indicator, PageHead } from "@/components/desk/page-head";
+import { ListSidebar } from "@/components/desk/list-sidebar";
 import { ListView, param, withParams, type SearchParams } from "@/components/desk/list-view";
 import type { FilterDef } from "@/components/desk/list-filters";
 import { BulkResend } from "./_components/bulk-resend";
@@ -15,12 +16,6 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: "Webhook Request Log" };
 
 const BASE = "/app/webhook-request-log";
-
-/** "11-23 18:59" this year, else "2025-11-23": the full time is in the title. */
-function compactDateTime(ms: number, now: number): string {
-  const full = formatDateTime(ms);
-  return new Date(ms).getFullYear() === new Date(now).getFullYear() ? full.slice(5, 16) : full.slice(0, 10);
-}
 
 function Clip({ text, className = css.clip }: { text: string | null; className?: string | undefined }) {
   return (
@@ -52,6 +47,14 @@ export default async function RequestLogList({ searchParams }: { searchParams: P
   }
   const hooks = await webhookNames(actor);
   const now = Date.now();
+  // The sidebar: each status's count under the other filters (capped, as the list's count is).
+  const { status: chosen, ...others } = filters;
+  const [all, ...byStatus] = problem
+    ? []
+    : await Promise.all([
+        countLogs(actor, others).then((count) => ({ status: "All", count })),
+        ...LOG_STATUSES.map(async (s) => ({ status: s, count: await countLogs(actor, { ...others, status: s }) })),
+      ]);
   const webhookFilter: FilterDef =
     hooks.length <= 200
       ? { name: "webhook", label: "Webhook", type: "select", options: hooks.map((h) => ({ value: h, label: h })) }
@@ -66,6 +69,24 @@ export default async function RequestLogList({ searchParams }: { searchParams: P
         </div>
       )}
       <div className={css.compact}>
+        <ListSidebar
+          bar
+          title="Status"
+          items={[
+            {
+              label: "All",
+              count: all ? formatCount(all.count) : "",
+              href: withParams(BASE, params, { status: undefined, cursor: undefined }),
+              active: !chosen,
+            },
+            ...byStatus.map((b) => ({
+              label: b.status,
+              count: formatCount(b.count),
+              href: withParams(BASE, params, { status: b.status, cursor: undefined }),
+              active: chosen === b.status,
+            })),
+          ]}
+        />
         <ListView
           basePath={BASE}
           params={params}
@@ -120,7 +141,7 @@ export default async function RequestLogList({ searchParams }: { searchParams: P
               render: (r) => (
                 <span className="row" style={{ flexWrap: "nowrap" }}>
                   <time dateTime={new Date(r.created).toISOString()} title={formatDateTime(r.created)}>
-                    {compactDateTime(r.created, now)}
+                    {timeAgo(r.created, now)}
                   </time>
                   {r.event && (
                     <Link className="muted" href={`/app/event/${encodeURIComponent(r.event)}`} title="Why did it fire?">

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { api } from "@/lib/api-client";
-import { Modal } from "./modal";
+import { Modal } from "@/components/desk/modal";
 
 interface Job {
   id: string;
