@@ -28,7 +28,8 @@ const must = (what: string) => (issue: { input?: unknown }) =>
     ? "is required"
     : `must be ${what}, not ${issue.input === null ? "null" : Array.isArray(issue.input) ? "an array" : typeof issue.input}`;
 
-const eventInputSchema = z.object({
+/** One event of POST /api/events (also in the OpenAPI document, lib/openapi). */
+export const eventInputSchema = z.object({
   doctype: z
     .string({ error: must("a string") })
     .trim()
@@ -57,7 +58,7 @@ const eventInputSchema = z.object({
 });
 export type EventInput = z.infer<typeof eventInputSchema>;
 
-const batchSchema = z
+export const batchSchema = z
   .array(eventInputSchema)
   .min(1, "must contain at least one event")
   .max(MAX_EVENTS_PER_REQUEST, `must contain at most ${MAX_EVENTS_PER_REQUEST} events per request`);
