@@ -26,6 +26,8 @@ const config: KnipConfig = {
         "clients/test-support/desk-server.mjs",
       ],
       project: ["**/*.{ts,tsx,mjs}", "!clients/node/**"],
+      // An alias (next.config.mjs turbopack.resolveAlias) of a file of swagger-ui-react, which is listed.
+      ignoreDependencies: ["swagger-ui-es-bundle"],
       next: { config: ["next.config.mjs"] },
       vitest: { config: ["vitest.config.ts", "vitest.pg.config.ts"] },
       // The "setup" project's testMatch (auth.setup.ts) as well as the default *.spec.ts.

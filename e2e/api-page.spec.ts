@@ -3,20 +3,29 @@
 import { expect, test } from "@playwright/test";
 import { DESK, login, newUser } from "./helpers";
 
-test("a System Manager reads the API page: POST /api/events is there, and nothing loads from elsewhere", async ({ page }) => {
+test("a System Manager reads the API page: POST /api/events opens with its example, and nothing loads from elsewhere", async ({ page }) => {
   const foreign: string[] = [];
+  const errors: string[] = [];
   page.on("request", (r) => {
     if (new URL(r.url()).origin !== DESK && !r.url().startsWith("data:")) foreign.push(r.url());
   });
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
   await page.goto("/app/api");
   await expect(page.getByRole("heading", { name: "API", exact: true })).toBeVisible();
+  await expect(page.getByRole("link", { name: "API", exact: true })).toHaveAttribute("aria-current", "page");
   const events = page.locator(".opblock-post", { hasText: "/api/events" });
   await expect(events).toBeVisible();
   await events.locator(".opblock-summary").first().click();
-  await expect(page.getByText("Send document events from a host app").first()).toBeVisible();
+  // Expanded (the OpenAPI 3.1 resolver ran): the request body's example, the 202 and the errors.
+  await expect(events.getByText("QTN-00001").first()).toBeVisible();
+  await expect(events.locator(".response").filter({ hasText: "202" }).first()).toBeVisible();
+  await expect(events.locator(".response").filter({ hasText: "503" }).first()).toBeVisible();
   await expect(page.getByRole("status")).toHaveCount(0);
-  await expect(page.getByRole("link", { name: "API", exact: true })).toHaveAttribute("aria-current", "page");
   expect(foreign).toEqual([]);
+  expect(errors).toEqual([]);
 });
 
 test("a signed-in user without System Manager gets the 403 page", async ({ browser }) => {
