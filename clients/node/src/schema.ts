@@ -348,6 +348,7 @@ export interface components {
             };
         };
         Event: {
+            /** @description The document as it is at this event (any fields; `name` is required) */
             doc: {
                 name: string;
             } & {
@@ -356,10 +357,13 @@ export interface components {
             doctype: string;
             /** @enum {string} */
             event: "after_insert" | "on_update" | "on_submit" | "on_cancel" | "on_trash" | "on_update_after_submit" | "on_change";
+            /** @description Idempotency key: an event whose id the desk has seen before is accepted once, e.g. <doctype>:<name>:<modified>:<event> */
             id?: string;
+            /** @description Who made the change in the host app: informational (who is authorised is the API key's user) */
             user?: string | null;
         };
         EventBatch: {
+            /** @description The document as it is at this event (any fields; `name` is required) */
             doc: {
                 name: string;
             } & {
@@ -368,7 +372,9 @@ export interface components {
             doctype: string;
             /** @enum {string} */
             event: "after_insert" | "on_update" | "on_submit" | "on_cancel" | "on_trash" | "on_update_after_submit" | "on_change";
+            /** @description Idempotency key: an event whose id the desk has seen before is accepted once, e.g. <doctype>:<name>:<modified>:<event> */
             id?: string;
+            /** @description Who made the change in the host app: informational (who is authorised is the API key's user) */
             user?: string | null;
         }[];
         EventsAccepted: {
