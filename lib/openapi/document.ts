@@ -4,6 +4,7 @@
 // The desk's own page helpers (previews, searches, the alert bell…) are not part of it:
 // lib/openapi/document.test.ts lists them, each with its reason.
 import { DOC_EVENTS } from "@/lib/constants";
+import { ACTIVITY_LOG_DOCTYPE, REQUEST_LOG_DOCTYPE } from "@/lib/services/request-log/request-log-http";
 import { COMPONENT_SCHEMAS, LOG_LIST_KEYS } from "./schemas";
 
 type Json = Record<string, unknown>;
@@ -101,6 +102,25 @@ const query = (name: string, description: string, schema: Json = { type: "string
 });
 
 const MANAGER = "Requires the System Manager role.";
+/** The read-only DocTypes of /api/resource/[doctype], each its own path (their rows differ). */
+const REQUEST_LOGS = `/api/resource/${encodeURIComponent(REQUEST_LOG_DOCTYPE)}`;
+const ACTIVITY = `/api/resource/${encodeURIComponent(ACTIVITY_LOG_DOCTYPE)}`;
+const PAGING = [
+  query("cursor", "`next` or `prev` of the previous page"),
+  query("limit", "Page size", { type: "integer", minimum: 1 }),
+  query("order", "`desc` (default) or `asc`", { type: "string", enum: ["desc", "asc"] }),
+  query("with_count", "`1`: also the count (capped)", { type: "string", enum: ["1"] }),
+];
+const keysetPage = (row: Json) => ({
+  type: "object",
+  properties: {
+    data: { type: "array", items: row },
+    next: { type: ["string", "null"] },
+    prev: { type: ["string", "null"] },
+    count: { type: "object", properties: { count: { type: "integer" }, capped: { type: "boolean" } } },
+  },
+  required: ["data", "next", "prev"],
+});
 
 // Examples: the seeds' Quotation QTN-00001 (db/seed/doctypes.ts).
 const QUOTATION_ID = (event: string) => `Quotation:QTN-00001:2026-11-02 10:00:00.000000:${event}`;
@@ -246,54 +266,48 @@ const paths: Record<string, Record<string, unknown>> = {
       responses: { 200: answer("The webhook", anyObject), ...errors(401, 403, 404) },
     },
   },
-  "/api/resource/{doctype}": {
-    parameters: [
-      {
-        name: "doctype",
-        in: "path",
-        required: true,
-        description: "`Webhook Request Log` (percent-encoded, or with `+` for spaces) or `Activity Log`",
-        schema: { type: "string", enum: ["Webhook Request Log", "Activity Log"] },
-      },
-    ],
+  [REQUEST_LOGS]: {
     get: {
-      operationId: "listResource",
+      operationId: "listRequestLogs",
       tags: [LOG_TAG],
-      summary: "List Webhook Request Log rows (or the Activity Log), newest first, by keyset pages",
-      description: `${MANAGER} Filter the request log with plain query keys (${LOG_LIST_KEYS.map((k) => `\`${k}\``).join(", ")}) or Frappe's \`filters\`.`,
+      summary: "List Webhook Request Log rows, newest first, by keyset pages",
+      description: `${MANAGER} Filter with plain query keys (${LOG_LIST_KEYS.map((k) => `\`${k}\``).join(", ")}) or Frappe's \`filters\`. The DocType segment may also be written \`Webhook+Request+Log\`.`,
       parameters: [
         ...LOG_LIST_KEYS.map((k) => query(k, k === "from" || k === "to" ? "A UTC date or datetime bound on `creation`" : `Equal to ${k}`)),
         query("filters", "Frappe filters (equality, and `creation` with >=, <=, between)"),
-        query("cursor", "`next` or `prev` of the previous page"),
-        query("limit", "Page size", { type: "integer", minimum: 1 }),
-        query("with_count", "`1`: also the count", { type: "string", enum: ["1"] }),
+        ...PAGING,
       ],
-      responses: {
-        200: answer("A page", {
-          type: "object",
-          properties: {
-            data: { type: "array", items: ref("WebhookRequestLogRow") },
-            next: { type: ["string", "null"] },
-            prev: { type: ["string", "null"] },
-            count: { type: "object", properties: { count: { type: "integer" }, capped: { type: "boolean" } } },
-          },
-          required: ["data", "next", "prev"],
-        }),
-        ...errors(400, 401, 403, 404),
-      },
+      responses: { 200: answer("A page", keysetPage(ref("WebhookRequestLogRow"))), ...errors(400) },
     },
   },
-  "/api/resource/{doctype}/{name}": {
-    parameters: [
-      { name: "doctype", in: "path", required: true, schema: { type: "string", enum: ["Webhook Request Log", "Activity Log"] } },
-      nameParam("row"),
-    ],
+  [`${REQUEST_LOGS}/{name}`]: {
+    parameters: [nameParam("request log row")],
     get: {
-      operationId: "getResource",
+      operationId: "getRequestLog",
       tags: [LOG_TAG],
-      summary: "Read one Webhook Request Log row with its attempts (or an Activity Log entry)",
+      summary: "Read one Webhook Request Log row: its headers, body, response and attempts",
       description: MANAGER,
-      responses: { 200: answer("The row", data({ allOf: [ref("WebhookRequestLogRow"), anyObject] })), ...errors(401, 403, 404) },
+      responses: { 200: answer("The row", data({ allOf: [ref("WebhookRequestLogRow"), anyObject] })), ...errors(404) },
+    },
+  },
+  [ACTIVITY]: {
+    get: {
+      operationId: "listActivity",
+      tags: ["Activity Log"],
+      summary: "List Activity Log entries (sign-ins, keys, users, secrets set), newest first, by keyset pages",
+      description: `${MANAGER} Filter with plain query keys (\`?operation=…&subject=…&from=…\`), not \`filters\`.`,
+      parameters: PAGING,
+      responses: { 200: answer("A page", keysetPage(anyObject)), ...errors(400) },
+    },
+  },
+  [`${ACTIVITY}/{name}`]: {
+    parameters: [nameParam("Activity Log entry")],
+    get: {
+      operationId: "getActivity",
+      tags: ["Activity Log"],
+      summary: "Read one Activity Log entry",
+      description: MANAGER,
+      responses: { 200: answer("The entry", data(anyObject)), ...errors(404) },
     },
   },
   "/api/webhook-request-log/{name}/resend": {
@@ -403,6 +417,7 @@ export function openApiDocument(): Json {
       { name: "Events", description: "For host apps" },
       { name: WEBHOOK_TAG, description: "Webhooks, in Frappe's REST shapes" },
       { name: LOG_TAG, description: "Every request sent, its attempts, resends" },
+      { name: "Activity Log", description: "Who did what on the desk" },
       { name: "Meta" },
     ],
     paths,

@@ -63,21 +63,18 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/resource/{doctype}": {
+    "/api/resource/Activity%20Log": {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                /** @description `Webhook Request Log` (percent-encoded, or with `+` for spaces) or `Activity Log` */
-                doctype: "Webhook Request Log" | "Activity Log";
-            };
+            path?: never;
             cookie?: never;
         };
         /**
-         * List Webhook Request Log rows (or the Activity Log), newest first, by keyset pages
-         * @description Requires the System Manager role. Filter the request log with plain query keys (`webhook`, `status`, `reference_doctype`, `reference_document`, `user`, `event`, `from`, `to`) or Frappe's `filters`.
+         * List Activity Log entries (sign-ins, keys, users, secrets set), newest first, by keyset pages
+         * @description Requires the System Manager role. Filter with plain query keys (`?operation=…&subject=…&from=…`), not `filters`.
          */
-        get: operations["listResource"];
+        get: operations["listActivity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -86,22 +83,21 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/resource/{doctype}/{name}": {
+    "/api/resource/Activity%20Log/{name}": {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                doctype: "Webhook Request Log" | "Activity Log";
-                /** @description The row's name, percent-encoded once (encodeURIComponent) */
+                /** @description The Activity Log entry's name, percent-encoded once (encodeURIComponent) */
                 name: string;
             };
             cookie?: never;
         };
         /**
-         * Read one Webhook Request Log row with its attempts (or an Activity Log entry)
+         * Read one Activity Log entry
          * @description Requires the System Manager role.
          */
-        get: operations["getResource"];
+        get: operations["getActivity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -205,6 +201,49 @@ export interface paths {
          * @description Requires the System Manager role. The new secret is in this answer once and never again.
          */
         post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/resource/Webhook%20Request%20Log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhook Request Log rows, newest first, by keyset pages
+         * @description Requires the System Manager role. Filter with plain query keys (`webhook`, `status`, `reference_doctype`, `reference_document`, `user`, `event`, `from`, `to`) or Frappe's `filters`. The DocType segment may also be written `Webhook+Request+Log`.
+         */
+        get: operations["listRequestLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/resource/Webhook%20Request%20Log/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The request log row's name, percent-encoded once (encodeURIComponent) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Read one Webhook Request Log row: its headers, body, response and attempts
+         * @description Requires the System Manager role.
+         */
+        get: operations["getRequestLog"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -857,39 +896,20 @@ export interface operations {
             };
         };
     };
-    listResource: {
+    listActivity: {
         parameters: {
             query?: {
                 /** @description `next` or `prev` of the previous page */
                 cursor?: string;
-                /** @description Equal to event */
-                event?: string;
-                /** @description Frappe filters (equality, and `creation` with >=, <=, between) */
-                filters?: string;
-                /** @description A UTC date or datetime bound on `creation` */
-                from?: string;
                 /** @description Page size */
                 limit?: number;
-                /** @description Equal to reference_doctype */
-                reference_doctype?: string;
-                /** @description Equal to reference_document */
-                reference_document?: string;
-                /** @description Equal to status */
-                status?: string;
-                /** @description A UTC date or datetime bound on `creation` */
-                to?: string;
-                /** @description Equal to user */
-                user?: string;
-                /** @description Equal to webhook */
-                webhook?: string;
-                /** @description `1`: also the count */
+                /** @description `desc` (default) or `asc` */
+                order?: "desc" | "asc";
+                /** @description `1`: also the count (capped) */
                 with_count?: "1";
             };
             header?: never;
-            path: {
-                /** @description `Webhook Request Log` (percent-encoded, or with `+` for spaces) or `Activity Log` */
-                doctype: "Webhook Request Log" | "Activity Log";
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -905,7 +925,9 @@ export interface operations {
                             capped?: boolean;
                             count?: number;
                         };
-                        data: components["schemas"]["WebhookRequestLogRow"][];
+                        data: {
+                            [key: string]: unknown;
+                        }[];
                         next: string | null;
                         prev: string | null;
                     };
@@ -962,23 +984,6 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "NOT_FOUND",
-                     *         "message": "Webhook Orders EU not found"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description An unexpected error (logged on the server; the message says nothing more) */
             500: {
                 headers: {
@@ -998,27 +1003,26 @@ export interface operations {
             };
         };
     };
-    getResource: {
+    getActivity: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                doctype: "Webhook Request Log" | "Activity Log";
-                /** @description The row's name, percent-encoded once (encodeURIComponent) */
+                /** @description The Activity Log entry's name, percent-encoded once (encodeURIComponent) */
                 name: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The row */
+            /** @description The entry */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["WebhookRequestLogRow"] & {
+                        data: {
                             [key: string]: unknown;
                         };
                     };
@@ -1971,6 +1975,224 @@ export interface operations {
                      *       "error": {
                      *         "code": "VALIDATION_ERROR",
                      *         "message": "Check Request URL"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected error (logged on the server; the message says nothing more) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Something went wrong. The error was logged on the server."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRequestLogs: {
+        parameters: {
+            query?: {
+                /** @description `next` or `prev` of the previous page */
+                cursor?: string;
+                /** @description Equal to event */
+                event?: string;
+                /** @description Frappe filters (equality, and `creation` with >=, <=, between) */
+                filters?: string;
+                /** @description A UTC date or datetime bound on `creation` */
+                from?: string;
+                /** @description Page size */
+                limit?: number;
+                /** @description `desc` (default) or `asc` */
+                order?: "desc" | "asc";
+                /** @description Equal to reference_doctype */
+                reference_doctype?: string;
+                /** @description Equal to reference_document */
+                reference_document?: string;
+                /** @description Equal to status */
+                status?: string;
+                /** @description A UTC date or datetime bound on `creation` */
+                to?: string;
+                /** @description Equal to user */
+                user?: string;
+                /** @description Equal to webhook */
+                webhook?: string;
+                /** @description `1`: also the count (capped) */
+                with_count?: "1";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: {
+                            capped?: boolean;
+                            count?: number;
+                        };
+                        data: components["schemas"]["WebhookRequestLogRow"][];
+                        next: string | null;
+                        prev: string | null;
+                    };
+                };
+            };
+            /** @description The body or a parameter is invalid; `error.message` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "events[3].event: must be one of after_insert, on_update, …"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key (or session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "UNAUTHORIZED",
+                     *         "message": "Send Authorization: token <api_key>:<api_secret>"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key's user lacks the role, or a cookie request came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "FORBIDDEN",
+                     *         "message": "Not permitted: requires the System Manager role"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected error (logged on the server; the message says nothing more) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "INTERNAL",
+                     *         "message": "Something went wrong. The error was logged on the server."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRequestLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The request log row's name, percent-encoded once (encodeURIComponent) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookRequestLogRow"] & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No valid API key (or session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "UNAUTHORIZED",
+                     *         "message": "Send Authorization: token <api_key>:<api_secret>"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key's user lacks the role, or a cookie request came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "FORBIDDEN",
+                     *         "message": "Not permitted: requires the System Manager role"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "NOT_FOUND",
+                     *         "message": "Webhook Orders EU not found"
                      *       }
                      *     }
                      */
