@@ -5,7 +5,8 @@
 // lib/openapi/document.test.ts lists them, each with its reason.
 import { DOC_EVENTS } from "@/lib/constants";
 import { ACTIVITY_LOG_DOCTYPE, REQUEST_LOG_DOCTYPE } from "@/lib/services/request-log/request-log-http";
-import { COMPONENT_SCHEMAS, LOG_LIST_KEYS } from "./schemas";
+import { LOG_FILTER_KEYS as LOG_LIST_KEYS } from "@/lib/services/request-log/request-log.schema";
+import { COMPONENT_SCHEMAS } from "./schemas";
 
 type Json = Record<string, unknown>;
 

@@ -8,7 +8,8 @@ import { ERROR_STATUS } from "@/lib/errors";
 import { batchSchema, eventInputSchema } from "@/lib/services/event/event-input";
 import type { IngestResult } from "@/lib/services/event/events";
 import { verifyInput } from "@/lib/services/request-log/request-log-verify";
-import { bulkResendSchema, LOG_FILTER_KEYS, LOG_STATUSES } from "@/lib/services/request-log/request-log.schema";
+import { bulkResendSchema, LOG_STATUSES } from "@/lib/services/request-log/request-log.schema";
+import type { toFrappeRow } from "@/lib/services/request-log/request-log-rest";
 import { rotateInput } from "@/lib/services/webhook/webhook-secret";
 import { webhookSchema } from "@/lib/services/webhook/webhook.schema";
 
@@ -78,14 +79,14 @@ const webhookDoc: JsonSchema = {
 
 const requestLogRow = z.object({
   name: z.string(),
-  webhook: z.string(),
-  reference_doctype: z.string(),
-  reference_document: z.string(),
-  doc_event: z.string(),
+  webhook: z.string().nullable(),
+  reference_doctype: z.string().nullable(),
+  reference_document: z.string().nullable(),
+  doc_event: z.string().nullable(),
   status: z.enum(LOG_STATUSES),
   http_status: z.number().nullable(),
   attempts: z.number(),
-  url: z.string(),
+  url: z.string().nullable(),
   user: z.string().nullable(),
   event: z.string().nullable().describe("The id of the event that queued it"),
   duration_ms: z.number().nullable(),
@@ -93,8 +94,9 @@ const requestLogRow = z.object({
   creation: frappeDatetime,
 });
 
-/** Query keys that filter the Webhook Request Log list (with `from`/`to` on `creation`). */
-export const LOG_LIST_KEYS = LOG_FILTER_KEYS;
+// A row as toFrappeRow writes it: the same fields, each of a type it may have there.
+type RowFields<A, B> = Same<keyof A, keyof B> extends true ? (A extends B ? true : false) : false;
+const _rowMatches: RowFields<z.infer<typeof requestLogRow>, ReturnType<typeof toFrappeRow>> = true;
 
 export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
   Error: output(errorBody),

@@ -581,20 +581,20 @@ export interface components {
             attempts: number;
             /** @description UTC, Frappe's text: "YYYY-MM-DD HH:MM:SS.ffffff" */
             creation: string;
-            doc_event: string;
+            doc_event: string | null;
             duration_ms: number | null;
             /** @description The id of the event that queued it */
             event: string | null;
             http_status: number | null;
             is_test: 0 | 1;
             name: string;
-            reference_doctype: string;
-            reference_document: string;
+            reference_doctype: string | null;
+            reference_document: string | null;
             /** @enum {string} */
             status: "Queued" | "Delivered" | "Failed" | "Exhausted" | "Error" | "Cancelled";
-            url: string;
+            url: string | null;
             user: string | null;
-            webhook: string;
+            webhook: string | null;
         };
     };
     responses: never;
