@@ -16,6 +16,9 @@ export default tseslint.config(
       ".e2e-data/**",
       ".workers/**",
       "next-env.d.ts",
+      // clients/node: its build output, and its types generated from the OpenAPI document.
+      "clients/node/dist/**",
+      "clients/node/src/schema.ts",
     ],
   },
   js.configs.recommended,
@@ -82,6 +85,8 @@ export default tseslint.config(
         URL: "readonly",
         Buffer: "readonly",
         setTimeout: "readonly",
+        clearTimeout: "readonly",
+        fetch: "readonly",
         globalThis: "readonly",
       },
     },

@@ -4,6 +4,9 @@ const nextConfig = {
   // process (its default registry is what /metrics reads, whichever route counted).
   serverExternalPackages: ["better-sqlite3", "nunjucks", "pino", "pino-pretty", "prom-client"],
   poweredByHeader: false,
+  // The API page's viewer: swagger-ui-react's self-contained bundle, which its package.json
+  // "exports" do not list (app/app/api/_components/api-viewer.tsx says why not its component).
+  turbopack: { resolveAlias: { "swagger-ui-es-bundle": "./node_modules/swagger-ui-react/swagger-ui-es-bundle.js" } },
   typescript: { ignoreBuildErrors: true }, // `npm test` typechecks separately; don't do it twice
   devIndicators: false,
   // forbidden() renders app/forbidden.tsx with a 403 status.

@@ -26,6 +26,8 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   // Health checks for load balancers: ok / not ok and a check's name, nothing else.
   "healthz/route.ts",
   "readyz/route.ts",
+  // The OpenAPI document: it describes the API and holds no data; client generators fetch it without credentials.
+  "api/openapi.json/route.ts",
 ]);
 
 export const SESSIONS: ReadonlySet<Identity> = new Set(["noRoleSession", "publisherSession", "managerSession", "endedSession"]);
@@ -146,6 +148,7 @@ export const ROUTE_MATRIX: RouteEntry[] = [
   page("app/page.tsx", () => "/app"),
   page("app/activity-log/page.tsx", () => "/app/activity-log"),
   page("app/alert/page.tsx", () => "/app/alert"),
+  page("app/api/page.tsx", () => "/app/api"),
   page("app/doctype/page.tsx", () => "/app/doctype"),
   page("app/doctype/[name]/page.tsx", (f) => `/app/doctype/${enc(f.doctype)}`),
   page("app/document/[doctype]/[name]/page.tsx", (f) => `/app/document/${enc(f.doctype)}/${enc(f.document)}`),
@@ -200,6 +203,8 @@ export const ROUTE_MATRIX: RouteEntry[] = [
       HEAD: { call: () => ({ path: "/readyz" }), expect: each(200) },
     },
   },
+
+  { file: "api/openapi.json/route.ts", methods: { GET: { call: () => ({ path: "/api/openapi.json" }), expect: each(200) } } },
 
   // ── Host apps ────────────────────────────────────────────────────────────────────────
   {

@@ -8,7 +8,9 @@
 #      lib/dispatcher, lib/auth and app/ that open a database (test/db.ts). The DB-free unit
 #      tests are not repeated;
 #   4. the e2e suite in headless Chromium (scripts/e2e.sh): the SQLite projects, then the one
-#      PostgreSQL smoke project ("postgres", e2e/postgres.spec.ts) on a second server.
+#      PostgreSQL smoke project ("postgres", e2e/postgres.spec.ts) on a second server;
+#   5. the host-app clients against a real desk on that build (scripts/test-clients.sh):
+#      clients/node (@webhook-desk/client) and clients/frappe (Python unittest).
 # Steps 3 and 4 share one throwaway PostgreSQL this script starts (scripts/pg-test-cluster.sh:
 # a private cluster in /tmp/wd-pg.* on a free port, installed from Debian's packages when
 # missing) and stops on every exit, failures and Ctrl-C included. TEST_PG_URL=postgres://…
@@ -39,5 +41,8 @@ bash scripts/test-pg.sh
 
 step "e2e (Playwright, Chromium: SQLite, then the PostgreSQL smoke project)"
 TEST_PG=1 bash scripts/e2e.sh # never without the postgres project here, whatever the environment says
+
+step "host-app clients (Node, Frappe) against the built desk"
+bash scripts/test-clients.sh
 
 step "all passed in $((SECONDS - start)) s"

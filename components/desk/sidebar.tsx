@@ -13,6 +13,7 @@ export const GROUPS = [
       { href: "/app/event", label: "Event" },
       { href: "/app/log-settings", label: "Log Settings" },
       { href: "/app/alert", label: "Alerts" },
+      { href: "/app/api", label: "API" },
     ],
   },
   {

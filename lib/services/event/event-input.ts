@@ -28,36 +28,41 @@ const must = (what: string) => (issue: { input?: unknown }) =>
     ? "is required"
     : `must be ${what}, not ${issue.input === null ? "null" : Array.isArray(issue.input) ? "an array" : typeof issue.input}`;
 
-const eventInputSchema = z.object({
+/** One event of POST /api/events (also in the OpenAPI document, lib/openapi). */
+export const eventInputSchema = z.object({
   doctype: z
     .string({ error: must("a string") })
     .trim()
     .min(1, "must not be empty")
     .max(140, "must be at most 140 characters"),
   event: z.enum(DOC_EVENTS, { error: () => `must be one of ${DOC_EVENTS.join(", ")}` }),
-  doc: z.looseObject(
-    {
-      name: z
-        .string({ error: must("a string") })
-        .trim()
-        .min(1, "must not be empty")
-        .max(255, "must be at most 255 characters"),
-    },
-    { error: must("an object") },
-  ),
+  doc: z
+    .looseObject(
+      {
+        name: z
+          .string({ error: must("a string") })
+          .trim()
+          .min(1, "must not be empty")
+          .max(255, "must be at most 255 characters"),
+      },
+      { error: must("an object") },
+    )
+    .describe("The document as it is at this event (any fields; `name` is required)"),
   user: z
     .string({ error: must("a string") })
     .max(255, "must be at most 255 characters")
-    .nullish(),
+    .nullish()
+    .describe("Who made the change in the host app: informational (who is authorised is the API key's user)"),
   id: z
     .string({ error: must("a string") })
     .min(1, "must not be empty")
     .max(255, "must be at most 255 characters")
-    .optional(),
+    .optional()
+    .describe("Idempotency key: an event whose id the desk has seen before is accepted once, e.g. <doctype>:<name>:<modified>:<event>"),
 });
 export type EventInput = z.infer<typeof eventInputSchema>;
 
-const batchSchema = z
+export const batchSchema = z
   .array(eventInputSchema)
   .min(1, "must contain at least one event")
   .max(MAX_EVENTS_PER_REQUEST, `must contain at most ${MAX_EVENTS_PER_REQUEST} events per request`);

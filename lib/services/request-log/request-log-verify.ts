@@ -41,7 +41,8 @@ export interface VerifyDeliveryResult {
   signatures_sent?: number;
 }
 
-const verifyInput = z.object({
+/** The body of POST /api/webhook-request-log/<name>/verify (also in the OpenAPI document). */
+export const verifyInput = z.object({
   secret: z.string({ error: "Enter the receiver's secret" }).min(1, "Enter the receiver's secret").max(1000, "Secret is too long"),
   attempt: z.coerce.number().int().positive().optional(),
 });

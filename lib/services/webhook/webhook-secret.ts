@@ -48,7 +48,8 @@ export async function recordCredentialWrites(
   if (apiKey) await recordActivity({ operation: ACTIVITY.apiKeyValueSet, ...who, detail: `API Key ${apiKey.toLowerCase()}` }, t);
 }
 
-const rotateInput = z
+/** The optional body of POST /api/resource/Webhook/<name>/rotate-secret (also in the OpenAPI document). */
+export const rotateInput = z
   .object({
     new_secret: z.string().max(1000, "Webhook Secret is too long").optional(),
     newSecret: z.string().max(1000, "Webhook Secret is too long").optional(),
