@@ -139,6 +139,7 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
           { label: "Webhook", href: "/app/webhook" },
         ]}
         dirty={isNew || isDirty}
+        unsaved={isDirty}
         saving={save.isPending}
         onSave={() => void onSave()}
         error={formError}
