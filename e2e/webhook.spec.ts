@@ -7,7 +7,7 @@ import { apiUser, unique } from "./helpers";
 // editor's plain-text twin, a real <textarea> bound to the same value. `.fill(text)` sets the
 // template exactly (Monaco's auto-closing brackets do not apply) and `toHaveValue()` reads
 // it. To type the way a person does, click `.monaco-editor .view-lines` and use
-// `page.keyboard` (Monaco then auto-closes brackets and quotes, as it would for a person).
+// `page.keyboard` (nothing is auto-closed or suggested: what is typed is the template).
 
 async function newWebhook(page: Page, o: { name: string; doctype?: string; event?: string; url?: string }) {
   await page.goto("/app/webhook/new");

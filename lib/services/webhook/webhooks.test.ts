@@ -415,7 +415,13 @@ describe("previewWebhook", () => {
     );
     const bad = await previewWebhook(admin, unsaved({ request_structure: "JSON", webhook_json: '{\n"a": {{ doc.name }\n}' }), "QTN-00001");
     expect(bad.request_body).toMatch(/^Failed to compute request body: /);
-    expect(bad.template_error?.line).toBe(2);
+    expect(bad.template_error).toMatchObject({ line: 2, column: 18 }); // the lone "}"
+    const notJson = await previewWebhook(
+      admin,
+      unsaved({ request_structure: "JSON", webhook_json: '{"id": {{ doc.name }}}' }),
+      "QTN-00001",
+    );
+    expect(notJson.error).toMatch(/^Invalid JSON in rendered body: /);
   });
 
   it("signs with the stored secret and masks it", async () => {
