@@ -72,6 +72,27 @@ test("Back on an edited webhook asks; Stay keeps the page, Leave goes back", asy
   await expect(page).toHaveURL(/\/app\/webhook$/);
 });
 
+test("the awesomebar asks too, when it opens a page from an edited webhook", async ({ page, request }) => {
+  const name = await savedWebhook(request);
+  await page.goto(`/app/webhook/${name}`);
+  await page.getByLabel("Request URL").fill("https://example.com/search");
+  const search = page.getByRole("combobox", { name: "Search" });
+  await page.keyboard.press("Control+k");
+  await search.fill("log settings");
+  await expect(page.getByRole("listbox", { name: "Search results" }).getByRole("option").first()).toContainText("Log Settings");
+  await search.press("Enter");
+  await expect(prompt(page)).toBeVisible();
+  await prompt(page).getByRole("button", { name: "Stay" }).click();
+  await expect(page.getByLabel("Request URL")).toHaveValue("https://example.com/search");
+
+  await page.keyboard.press("Control+k");
+  await search.fill("log settings");
+  await expect(page.getByRole("listbox", { name: "Search results" }).getByRole("option").first()).toContainText("Log Settings");
+  await search.press("Enter");
+  await prompt(page).getByRole("button", { name: "Leave" }).click();
+  await expect(page).toHaveURL(/\/app\/log-settings$/);
+});
+
 test("no prompt once saved, nor on an untouched form", async ({ page, request }) => {
   const name = await savedWebhook(request);
   await page.goto(`/app/webhook/${name}`);
@@ -110,6 +131,18 @@ test("Log Settings and User forms ask before leaving with edits", async ({ page 
   await expect(prompt(page)).toBeVisible();
   await prompt(page).getByRole("button", { name: "Leave" }).click();
   await expect(page).toHaveURL(/\/app\/user$/);
+});
+
+test("the DocType form asks while its change is unsaved, and not once it is undone", async ({ page }) => {
+  await page.goto("/app/doctype/Quotation");
+  const box = page.getByLabel("Is Submittable");
+  await box.click();
+  await breadcrumbs(page).getByRole("link", { name: "DocType", exact: true }).click();
+  await expect(prompt(page)).toBeVisible();
+  await prompt(page).getByRole("button", { name: "Stay" }).click();
+  await box.click(); // back to the saved value: nothing to lose
+  await breadcrumbs(page).getByRole("link", { name: "DocType", exact: true }).click();
+  await expect(page).toHaveURL(/\/app\/doctype$/);
 });
 
 test("closing the tab with edits is refused by beforeunload", async ({ page, request }) => {

@@ -7,6 +7,19 @@ type Pending = { kind: "link"; href: string } | { kind: "back" };
 
 const SENTINEL = "__leaveGuard";
 
+/** The armed guard's prompt for a navigation made in code (not a link click), if one is armed. */
+let askBeforeLeaving: ((href: string) => void) | null = null;
+
+/**
+ * For navigations made in code (e.g. a search box's Enter): true when a form with unsaved
+ * changes took over (it asks, and goes to `href` on "Leave"); false when the caller may go.
+ */
+export function leaveGuarded(href: string): boolean {
+  if (!askBeforeLeaving) return false;
+  askBeforeLeaving(href);
+  return true;
+}
+
 /** A same-tab, same-origin link click that would leave this page, or null. */
 function leavingHref(e: MouseEvent): string | null {
   if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return null;
@@ -52,10 +65,13 @@ export function LeaveGuard({ armed }: { armed: boolean }) {
     if (!(window.history.state as Record<string, unknown> | null)?.[SENTINEL]) {
       window.history.pushState({ ...(window.history.state as object | null), [SENTINEL]: true }, "", window.location.href);
     }
+    const ask = (href: string) => setPending({ kind: "link", href });
+    askBeforeLeaving = ask;
     window.addEventListener("beforeunload", warn);
     window.addEventListener("click", onClick, true);
     window.addEventListener("popstate", onPop);
     return () => {
+      if (askBeforeLeaving === ask) askBeforeLeaving = null;
       window.removeEventListener("beforeunload", warn);
       window.removeEventListener("click", onClick, true);
       window.removeEventListener("popstate", onPop);
