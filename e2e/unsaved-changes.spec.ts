@@ -8,6 +8,14 @@ const sidebar = (page: Page) => page.getByRole("navigation", { name: "Sidebar" }
 const breadcrumbs = (page: Page) => page.getByRole("navigation", { name: "Breadcrumb" });
 const prompt = (page: Page) => page.getByRole("alertdialog", { name: "Unsaved changes" });
 
+/** fill(), checked: a fill racing the page's hydration on a loaded machine can land beside the old text. */
+async function edit(page: Page, label: string, value: string) {
+  await expect(async () => {
+    await page.getByLabel(label).fill(value);
+    await expect(page.getByLabel(label)).toHaveValue(value, { timeout: 1000 });
+  }).toPass();
+}
+
 async function savedWebhook(request: APIRequestContext): Promise<string> {
   const { token } = apiUser();
   const name = unique("wh-leave");
@@ -22,7 +30,7 @@ async function savedWebhook(request: APIRequestContext): Promise<string> {
 test("a sidebar link on an edited webhook asks; Stay keeps the edit, Leave goes", async ({ page, request }) => {
   const name = await savedWebhook(request);
   await page.goto(`/app/webhook/${name}`);
-  await page.getByLabel("Request URL").fill("https://example.com/edited");
+  await edit(page, "Request URL", "https://example.com/edited");
   await expect(page.getByTestId("not-saved")).toBeVisible();
 
   await sidebar(page).getByRole("link", { name: "Event", exact: true }).click();
@@ -41,7 +49,7 @@ test("a sidebar link on an edited webhook asks; Stay keeps the edit, Leave goes"
 test("a breadcrumb on an edited webhook asks; Escape stays", async ({ page, request }) => {
   const name = await savedWebhook(request);
   await page.goto(`/app/webhook/${name}`);
-  await page.getByLabel("Request Timeout").fill("9");
+  await edit(page, "Request Timeout", "9");
   await breadcrumbs(page).getByRole("link", { name: "Webhook", exact: true }).click();
   await expect(prompt(page)).toBeVisible();
   await page.keyboard.press("Escape");
@@ -58,7 +66,7 @@ test("Back on an edited webhook asks; Stay keeps the page, Leave goes back", asy
   await page.goto("/app/webhook");
   await page.getByRole("link", { name, exact: true }).click();
   await expect(page.getByRole("heading", { name })).toBeVisible();
-  await page.getByLabel("Request URL").fill("https://example.com/back");
+  await edit(page, "Request URL", "https://example.com/back");
 
   await page.goBack();
   await expect(prompt(page)).toBeVisible();
@@ -75,7 +83,7 @@ test("Back on an edited webhook asks; Stay keeps the page, Leave goes back", asy
 test("the awesomebar asks too, when it opens a page from an edited webhook", async ({ page, request }) => {
   const name = await savedWebhook(request);
   await page.goto(`/app/webhook/${name}`);
-  await page.getByLabel("Request URL").fill("https://example.com/search");
+  await edit(page, "Request URL", "https://example.com/search");
   const search = page.getByRole("combobox", { name: "Search" });
   await page.keyboard.press("Control+k");
   await search.fill("log settings");
@@ -96,7 +104,7 @@ test("the awesomebar asks too, when it opens a page from an edited webhook", asy
 test("no prompt once saved, nor on an untouched form", async ({ page, request }) => {
   const name = await savedWebhook(request);
   await page.goto(`/app/webhook/${name}`);
-  await page.getByLabel("Request Timeout").fill("8");
+  await edit(page, "Request Timeout", "8");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByTestId("not-saved")).toBeHidden();
   await sidebar(page).getByRole("link", { name: "Event", exact: true }).click();
@@ -119,14 +127,14 @@ test("a new webhook with something typed asks too", async ({ page }) => {
 
 test("Log Settings and User forms ask before leaving with edits", async ({ page }) => {
   await page.goto("/app/log-settings");
-  await page.getByLabel("Retention Days").fill("45");
+  await edit(page, "Retention Days", "45");
   await sidebar(page).getByRole("link", { name: "Event", exact: true }).click();
   await expect(prompt(page)).toBeVisible();
   await prompt(page).getByRole("button", { name: "Stay" }).click();
   await expect(page.getByLabel("Retention Days")).toHaveValue("45");
 
   await page.goto("/app/user/new");
-  await page.getByLabel("Full Name").fill("Someone Leaving");
+  await edit(page, "Full Name", "Someone Leaving");
   await breadcrumbs(page).getByRole("link", { name: "User", exact: true }).click();
   await expect(prompt(page)).toBeVisible();
   await prompt(page).getByRole("button", { name: "Leave" }).click();
@@ -145,12 +153,12 @@ test("the DocType form asks while its change is unsaved, and not once it is undo
   await expect(page).toHaveURL(/\/app\/doctype$/);
 });
 
-test("closing the tab with edits is refused by beforeunload", async ({ page, request }) => {
+test("closing the tab with edits asks first (beforeunload)", async ({ page, request }) => {
   const name = await savedWebhook(request);
   await page.goto(`/app/webhook/${name}`);
-  await page.getByLabel("Request URL").fill("https://example.com/close");
-  // page.close({ runBeforeUnload }) fires the page's beforeunload; the browser asks.
-  const asked = new Promise<string>((resolve) => page.once("dialog", (d) => (resolve(d.type()), void d.dismiss())));
+  await edit(page, "Request URL", "https://example.com/close");
+  // page.close({ runBeforeUnload }) fires the page's beforeunload: the browser asks (and closes on accept).
+  const asked = new Promise<string>((resolve) => page.once("dialog", (d) => (resolve(d.type()), void d.accept())));
   await page.close({ runBeforeUnload: true });
   expect(await asked).toBe("beforeunload");
 });
