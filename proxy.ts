@@ -8,6 +8,7 @@ import { refreshedSessionCookie, sessionCookieValue } from "@/lib/auth/session-c
 //    and the role on the server; this is only a convenience.
 // 3. A session cookie that has aged is re-issued, so an active session slides on (the
 //    session's row decides whether it is alive; see lib/auth/sessions.ts).
+// 4. Frappe v16's /desk/… paths (bookmarks, links from Frappe) go to the same page under /app/….
 // Malformed percent-escapes and request bodies are handled before Next by scripts/server.mjs.
 
 export function contentSecurityPolicy(nonce: string, dev = process.env.NODE_ENV === "development"): string {
@@ -27,8 +28,19 @@ export function contentSecurityPolicy(nonce: string, dev = process.env.NODE_ENV 
   ].join("; ");
 }
 
+/** `/desk/<rest>` → `/app/<rest>` (and `/desk` → `/app`); null for any other path. */
+function deskToApp(path: string): string | null {
+  return path === "/desk" || path.startsWith("/desk/") ? "/app" + path.slice("/desk".length) : null;
+}
+
 export async function proxy(req: NextRequest) {
   const path = req.nextUrl.pathname;
+  const app = deskToApp(path);
+  if (app !== null) {
+    const url = req.nextUrl.clone();
+    url.pathname = app; // the query string stays
+    return NextResponse.redirect(url, 308);
+  }
   const cookie = sessionCookieValue((n) => req.cookies.get(n)?.value);
   if ((path === "/app" || path.startsWith("/app/")) && !cookie) {
     const url = req.nextUrl.clone();

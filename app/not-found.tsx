@@ -1,5 +1,7 @@
 import Link from "next/link";
 
+export const metadata = { title: "Not Found" };
+
 export default function NotFound() {
   return (
     <div className="login-wrap">

@@ -11,9 +11,12 @@ import { Indicator } from "@/components/desk/page-head";
 
 type Range = WebhookStats["range"];
 
+/** The panel's queries start with this key: invalidate it after sending (Send Test) to refresh them. */
+export const WEBHOOK_STATS_KEY = "webhook-stats";
+
 const webhookStatsQuery = (name: string, range: Range) =>
   queryOptions({
-    queryKey: ["webhook-stats", name, range],
+    queryKey: [WEBHOOK_STATS_KEY, name, range],
     queryFn: () => api<{ data: WebhookStats }>(`/api/webhook-stats/${encodeURIComponent(name)}?range=${range}`).then((r) => r.data),
     refetchInterval: 60_000,
   });
@@ -27,7 +30,7 @@ const hourLabel = (ms: number, range: Range) => {
   return range === "24h" ? `${String(d.getHours()).padStart(2, "0")}:00` : `${d.getMonth() + 1}/${d.getDate()}`;
 };
 
-/** Stacked bars (delivered green, failed red) per hour and the p95 duration as a line. */
+/** Stacked bars of requests (delivered green, failed red) per hour and the p95 duration as a line. */
 function Chart({ buckets, range }: { buckets: HourBucket[]; range: Range }) {
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
@@ -59,7 +62,7 @@ function Chart({ buckets, range }: { buckets: HourBucket[]; range: Range }) {
         return (
           <g key={b.hour} data-hour={b.hour}>
             <title>
-              {`${formatDateTime(b.hour)}: ${b.delivered} delivered, ${b.failed} failed` +
+              {`${formatDateTime(b.hour)}: ${b.delivered} delivered, ${b.failed} failed requests` +
                 (b.p50 !== null ? `, p50 ${formatMs(b.p50)}, p95 ${formatMs(b.p95)}` : "")}
             </title>
             {/* A transparent full-height hit area keeps empty hours hoverable. */}
@@ -80,7 +83,7 @@ function Chart({ buckets, range }: { buckets: HourBucket[]; range: Range }) {
   );
 }
 
-/** Deliveries of one webhook for its form: chart, health and log counts with links. */
+/** Deliveries of one webhook for its form, counted in requests: chart, health and log counts with links. */
 export function WebhookDeliveryPanel({ name }: { name: string }) {
   const [range, setRange] = useState<Range>("24h");
   const q = useQuery(webhookStatsQuery(name, range));
@@ -118,6 +121,7 @@ export function WebhookDeliveryPanel({ name }: { name: string }) {
           <div className="row chart-legend muted">
             <span className="swatch delivered" /> Delivered {s.totals.delivered}
             <span className="swatch failed" /> Failed {s.totals.failed}
+            <span>requests</span>
             <span className="swatch p95" /> p95 duration
             <span>
               p50 {formatMs(s.totals.p50) || "—"} · p95 {formatMs(s.totals.p95) || "—"}

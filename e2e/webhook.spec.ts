@@ -7,7 +7,7 @@ import { apiUser, unique } from "./helpers";
 // editor's plain-text twin, a real <textarea> bound to the same value. `.fill(text)` sets the
 // template exactly (Monaco's auto-closing brackets do not apply) and `toHaveValue()` reads
 // it. To type the way a person does, click `.monaco-editor .view-lines` and use
-// `page.keyboard` (Monaco then auto-closes brackets and quotes, as it would for a person).
+// `page.keyboard` (nothing is auto-closed or suggested: what is typed is the template).
 
 async function newWebhook(page: Page, o: { name: string; doctype?: string; event?: string; url?: string }) {
   await page.goto("/app/webhook/new");
@@ -274,7 +274,7 @@ test.describe("REST resource", () => {
 
     const bad = await request.put(`/api/resource/Webhook/${name}`, { headers: auth, data: { webhook_doctype: "Note" } });
     expect(bad.status()).toBe(422);
-    expect((await bad.json()).error.message).toBe("DocType must be Submittable for the selected Doc Event");
+    expect((await bad.json()).error.message).toBe("Cannot change DocType after saving"); // set only once
 
     expect((await request.delete(`/api/resource/Webhook/${name}`, { headers: auth })).status()).toBe(200);
     expect((await request.get(`/api/resource/Webhook/${name}`, { headers: auth })).status()).toBe(404);

@@ -24,8 +24,10 @@ export function formatMs(ms: number | null | undefined): string {
 export interface HourBucket {
   /** Start of the hour, epoch ms. */
   hour: number;
+  /** Requests made in the hour, by their status now (Delivered; Failed, Exhausted or Error). */
   delivered: number;
   failed: number;
+  /** Of the attempts sent in the hour. */
   p50: number | null;
   p95: number | null;
 }

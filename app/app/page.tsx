@@ -7,6 +7,7 @@ import { LOG_STATUS } from "@/lib/constants";
 import { PageHead } from "@/components/desk/page-head";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Home" };
 
 export default async function Home() {
   const actor = await requireDeskPage("/app");

@@ -46,13 +46,16 @@ export default function MonacoEditorImpl({
       MARKER_OWNER,
       (markers ?? []).map((m) => {
         const line = Math.min(Math.max(1, m.line), lines);
+        const end = model.getLineMaxColumn(line);
+        const start = m.column ? Math.min(Math.max(1, m.column), end) : model.getLineFirstNonWhitespaceColumn(line) || 1;
         return {
           severity: monaco.MarkerSeverity.Error,
           message: m.message,
           startLineNumber: line,
-          startColumn: model.getLineFirstNonWhitespaceColumn(line) || 1,
+          startColumn: start,
           endLineNumber: line,
-          endColumn: model.getLineMaxColumn(line),
+          // From the column to the end of the line (at least one character, when there is one).
+          endColumn: Math.max(end, Math.min(start + 1, end)),
         };
       }),
     );
@@ -85,6 +88,21 @@ export default function MonacoEditorImpl({
         tabSize: 2,
         renderLineHighlight: "none",
         scrollbar: { alwaysConsumeMouseWheel: false },
+        // Templates are typed line by line: nothing is closed, surrounded or suggested for the
+        // person typing (an auto-closed `{` ended bodies with an extra `}`; JSON mode offered
+        // an empty suggestion box).
+        autoClosingBrackets: "never",
+        autoClosingQuotes: "never",
+        autoClosingComments: "never",
+        autoClosingOvertype: "never",
+        autoSurround: "never",
+        quickSuggestions: false,
+        suggestOnTriggerCharacters: false,
+        wordBasedSuggestions: "off",
+        parameterHints: { enabled: false },
+        acceptSuggestionOnEnter: "off",
+        snippetSuggestions: "none",
+        inlineSuggest: { enabled: false },
       }}
     />
   );

@@ -3,6 +3,8 @@
 export interface CodeMarker {
   /** 1-based line; clamped to the document. */
   line: number;
+  /** 1-based column where the error starts; default the line's first non-blank. */
+  column?: number;
   message: string;
 }
 

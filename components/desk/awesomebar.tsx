@@ -12,6 +12,7 @@ import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { useDebounced } from "@/components/use-debounced";
 import { api } from "@/lib/api-client";
 import type { DeskSearchResult } from "@/lib/services/desk-search/desk-search";
+import { leaveGuarded } from "./leave-guard";
 import { GROUPS } from "./sidebar";
 
 interface Option {
@@ -81,7 +82,8 @@ export function Awesomebar() {
     setOpen(false);
     setText("");
     input.current?.blur();
-    router.push(o.href);
+    // A form with unsaved changes asks first, as for a link.
+    if (!leaveGuarded(o.href)) router.push(o.href);
   };
 
   const onKeyDown = (e: React.KeyboardEvent<HTMLInputElement>) => {

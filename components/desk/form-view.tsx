@@ -1,11 +1,14 @@
 "use client";
 
 import { useEffect, useRef, type ReactNode } from "react";
+import { LeaveGuard } from "./leave-guard";
 import { PageHead, type Crumb } from "./page-head";
 
 /**
  * The desk's form view: page head with "Not Saved" indicator, Save button, Ctrl+S / ⌘+S,
- * a form-level error, and a leave-page warning while there are unsaved changes.
+ * a form-level error, and a leave-page prompt while there are unsaved changes (`unsaved`,
+ * default `dirty`: a new document shows "Not Saved" before anything is typed, but only edits
+ * are worth a prompt).
  */
 export function FormView({
   title,
@@ -17,6 +20,7 @@ export function FormView({
   indicator,
   actions,
   saveLabel = "Save",
+  unsaved = dirty,
   children,
 }: {
   title: string;
@@ -28,6 +32,7 @@ export function FormView({
   indicator?: ReactNode;
   actions?: ReactNode;
   saveLabel?: string;
+  unsaved?: boolean;
   children: ReactNode;
 }) {
   const save = useRef(onSave);
@@ -43,13 +48,6 @@ export function FormView({
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, []);
-
-  useEffect(() => {
-    if (!dirty) return;
-    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [dirty]);
 
   return (
     <form
@@ -86,6 +84,7 @@ export function FormView({
         </div>
       )}
       {children}
+      <LeaveGuard armed={unsaved} />
     </form>
   );
 }

@@ -27,11 +27,14 @@ export class TemplateError extends Error {
   line?: number;
   /** True when the error came from the parser/compiler (a syntax error). */
   readonly syntax: boolean;
-  constructor(message: string, line?: number, syntax = false) {
+  /** 1-based column of a syntax error, when known. */
+  readonly column?: number;
+  constructor(message: string, line?: number, syntax = false, column?: number) {
     super(message);
     this.name = "TemplateError";
     this.line = line;
     this.syntax = syntax;
+    if (column !== undefined) this.column = column;
   }
 }
 

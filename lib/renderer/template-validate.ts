@@ -35,7 +35,7 @@ function isNode(value: unknown): value is NjNode {
 }
 
 function fail(node: NjNode, message: string): never {
-  throw new TemplateError(message, node.lineno + 1, true);
+  throw new TemplateError(message, node.lineno + 1, true, node.colno + 1);
 }
 
 function children(node: NjNode): NjNode[] {

@@ -161,8 +161,20 @@ describe("syntax checking", () => {
     expect(checkTemplateSyntax('{\n  "a": {{ doc.name }\n}')).toMatchObject({ line: 2 });
     expect(templateSyntaxMessage("ok\n{% for x in %}")).toMatch(/^Syntax error in template at line 2: /);
     expect(templateSyntaxMessage("{% if x %}no end")).toMatch(/^Syntax error in template at line 1: /);
-    expect(checkTemplateSyntax("{{ doc.name | nosuchfilter }}")).toEqual({ line: 1, message: "unknown filter 'nosuchfilter'" });
+    expect(checkTemplateSyntax("{{ doc.name | nosuchfilter }}")).toEqual({ line: 1, column: 15, message: "unknown filter 'nosuchfilter'" });
     expect(checkTemplateSyntax('{"a": "{{ doc.name }}"}')).toBeNull();
+  });
+
+  it("reports the column too, and a block left open at the last line", () => {
+    // Column 21: the lone "}" that should be "}}".
+    expect(checkTemplateSyntax('{\n  "a": "{{ doc.name }",\n  "b": 1\n}')).toEqual({
+      line: 2,
+      column: 21,
+      message: "expected variable end",
+    });
+    expect(checkTemplateSyntax('{\n  "a": {% if %},\n  "b": 1\n}')).toMatchObject({ line: 2, column: 14 });
+    expect(checkTemplateSyntax('{\n  "a": 1,\n  "b": {{ doc.x | nosuch }}\n}')).toMatchObject({ line: 3, column: 19 });
+    expect(checkTemplateSyntax('{\n  "a": 1,\n  "b": {% for x in y %}\n}')).toMatchObject({ line: 4, message: "unexpected end of file" });
   });
 
   it("throws TemplateError with a line for runtime errors", () => {

@@ -41,7 +41,8 @@ interface Compiled {
   blocks: Record<string, NjRenderFn>;
 }
 
-type CacheEntry = { ok: true; compiled: Compiled } | { ok: false; message: string; line?: number };
+type Problem = { message: string; line?: number; column?: number };
+type CacheEntry = { ok: true; compiled: Compiled } | ({ ok: false } & Problem);
 
 function createEnvironment(): NjEnvironment {
   // No loaders: include/import/extends are refused at validation time anyway.
@@ -61,14 +62,22 @@ const env = createEnvironment();
 const cache = new LruCache<string, CacheEntry>(500);
 const LEXER_OPTS = Object.freeze({});
 
-function syntaxMessage(err: unknown): { message: string; line?: number } {
-  if (err instanceof TemplateError) return { message: err.message, line: err.line };
-  if (isNjTemplateError(err)) {
+const positive = (n: unknown): number | undefined => (typeof n === "number" && n > 0 ? n : undefined);
+
+/** The problem of a template that does not compile; its line and column are 1-based (nunjucks' parser adds the 1). */
+function syntaxMessage(err: unknown, src: string): Problem {
+  let p: Problem;
+  if (err instanceof TemplateError) p = { message: err.message, line: err.line, column: err.column };
+  else if (isNjTemplateError(err)) {
     const cause = err.cause;
     const message = (cause instanceof Error ? cause.message : err.message).replace(/^\(.*?\)( \[Line \d+, Column \d+\])?\s*/, "");
-    return { message, line: typeof err.lineno === "number" && err.lineno > 0 ? err.lineno : undefined };
-  }
-  return { message: err instanceof Error ? err.message : String(err) };
+    p = { message, line: positive(err.lineno), column: positive(err.colno) };
+  } else p = { message: err instanceof Error ? err.message : String(err) };
+  // A block left open ends the source: point at its last line, as Jinja does, not at line 1.
+  if (p.line === undefined && /end of file/.test(p.message)) p.line = src.split("\n").length;
+  if (p.line === undefined) delete p.line;
+  if (p.column === undefined) delete p.column;
+  return p;
 }
 
 function compileSource(src: string): CacheEntry {
@@ -94,7 +103,7 @@ function compileSource(src: string): CacheEntry {
     }
     return { ok: true, compiled: { root: root as NjRenderFn, blocks } };
   } catch (err) {
-    return { ok: false, ...syntaxMessage(err) };
+    return { ok: false, ...syntaxMessage(err, src) };
   }
 }
 
@@ -127,7 +136,7 @@ function utf8Length(text: string): number {
  */
 export function renderTemplate(src: string, context: Record<string, unknown>, opts: RenderTemplateOptions = {}): string {
   const entry = getCompiled(src);
-  if (!entry.ok) throw new TemplateError(entry.message, entry.line, true);
+  if (!entry.ok) throw new TemplateError(entry.message, entry.line, true, entry.column);
   const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
   const state: RenderState = {
     deadline: Date.now() + timeoutMs,
@@ -164,10 +173,11 @@ export function renderTemplate(src: string, context: Record<string, unknown>, op
   });
 }
 
-/** Compile-only check: null when the template is valid, else its 1-based line and message. */
-export function checkTemplateSyntax(src: string): { line: number; message: string } | null {
+/** Compile-only check: null when the template is valid, else its 1-based line (and column, when known) and message. */
+export function checkTemplateSyntax(src: string): { line: number; column?: number; message: string } | null {
   const entry = getCompiled(src);
-  return entry.ok ? null : { line: entry.line ?? 1, message: entry.message };
+  if (entry.ok) return null;
+  return { line: entry.line ?? 1, ...(entry.column !== undefined ? { column: entry.column } : {}), message: entry.message };
 }
 
 /** "Syntax error in template at line N: <message>", or null when the template compiles. */

@@ -1,7 +1,9 @@
 import "server-only";
-// Delivery statistics of one webhook for the chart on its form: attempts per hour
-// (delivered vs failed) with p50/p95 duration, its health, and its logs counted by status.
-import { and, count, desc, eq, gte, ne } from "drizzle-orm";
+// Delivery statistics of one webhook for the chart on its form, in one unit: requests (log
+// rows) per hour they were made, by their status now (delivered vs failed for good or for
+// now), with the p50/p95 duration of the attempts sent in that hour, its health, and its logs
+// counted by status.
+import { and, count, desc, eq, gte, inArray, ne, sql } from "drizzle-orm";
 import { getDb, type DB } from "@/db";
 import { webhookRequestAttempt as attempt, webhookRequestLog as log } from "@/db/schema";
 import { requireManager, type Actor } from "@/lib/auth/roles";
@@ -32,8 +34,6 @@ const FAILURES = new Set<string>([LOG_STATUS.failed, LOG_STATUS.exhausted, LOG_S
 const byNumber = (x: number, y: number) => x - y;
 
 interface HourData {
-  delivered: number;
-  failed: number;
   /** Sorted. */
   durations: number[];
 }
@@ -74,19 +74,16 @@ async function hourData(db: DB, webhook: string, firstHour: number, now: number)
   let from = firstHour;
   while (from < currentHour && cache.has(from)) from += HOUR;
   const fresh = new Map<number, HourData>();
-  for (let h = from; h <= currentHour; h += HOUR) fresh.set(h, { delivered: 0, failed: 0, durations: [] });
+  for (let h = from; h <= currentHour; h += HOUR) fresh.set(h, { durations: [] });
   // Bucketed here rather than in SQL: the hour of an epoch-ms integer, the same on both dialects.
   const rows = await db
-    .select({ started: attempt.started, success: attempt.success, durationMs: attempt.durationMs })
+    .select({ started: attempt.started, durationMs: attempt.durationMs })
     .from(log)
     .innerJoin(attempt, eq(attempt.log, log.name))
     .where(and(eq(log.webhook, webhook), gte(log.created, from - RETRY_WINDOW), gte(attempt.started, from)));
   for (const a of rows) {
     const b = fresh.get(Math.floor(a.started / HOUR) * HOUR);
-    if (!b) continue;
-    if (a.success) b.delivered += 1;
-    else b.failed += 1;
-    if (a.durationMs !== null) b.durations.push(a.durationMs);
+    if (b && a.durationMs !== null) b.durations.push(a.durationMs);
   }
   // An attempt is recorded when it ends (up to its timeout after `started`): an hour is
   // final only a while after it closed.
@@ -98,8 +95,31 @@ async function hourData(db: DB, webhook: string, firstHour: number, now: number)
   // Keep at most the 7-day window (plus a day) per webhook.
   for (const h of cache.keys()) if (h < currentHour - 8 * 24 * HOUR) cache.delete(h);
   const out: { hour: number; data: HourData }[] = [];
-  for (let h = firstHour; h <= currentHour; h += HOUR)
-    out.push({ hour: h, data: fresh.get(h) ?? cache.get(h) ?? { delivered: 0, failed: 0, durations: [] } });
+  for (let h = firstHour; h <= currentHour; h += HOUR) out.push({ hour: h, data: fresh.get(h) ?? cache.get(h) ?? { durations: [] } });
+  return out;
+}
+
+/**
+ * Requests made in each hour since `firstHour`, by their status now: a request retried later
+ * moves from failed to delivered, so these are counted afresh (one grouped scan of the
+ * webhook's index) rather than cached. Queued and Cancelled requests are in neither bar.
+ */
+async function requestsPerHour(db: DB, webhook: string, firstHour: number): Promise<Map<number, { delivered: number; failed: number }>> {
+  // Integer division of an integer column: the hour number on both dialects.
+  const hour = sql<number>`${log.created} / ${sql.raw(String(HOUR))}`.mapWith(Number);
+  const rows = await db
+    .select({ hour, status: log.status, n: count() })
+    .from(log)
+    .where(and(eq(log.webhook, webhook), gte(log.created, firstHour), inArray(log.status, [LOG_STATUS.delivered, ...FAILURES])))
+    .groupBy(hour, log.status);
+  const out = new Map<number, { delivered: number; failed: number }>();
+  for (const r of rows) {
+    const h = Number(r.hour) * HOUR;
+    const b = out.get(h) ?? { delivered: 0, failed: 0 };
+    if (r.status === LOG_STATUS.delivered) b.delivered += Number(r.n);
+    else b.failed += Number(r.n);
+    out.set(h, b);
+  }
   return out;
 }
 
@@ -112,17 +132,19 @@ export async function webhookStats(actor: Actor | null, webhook: string, range: 
   const firstHour = Math.floor(now / HOUR) * HOUR - (hours - 1) * HOUR;
 
   const per = await hourData(db, webhook, firstHour, now);
+  const requests = await requestsPerHour(db, webhook, firstHour);
   const all: number[] = [];
   let delivered = 0;
   let failed = 0;
   const buckets = per.map(({ hour, data }) => {
-    delivered += data.delivered;
-    failed += data.failed;
+    const r = requests.get(hour) ?? { delivered: 0, failed: 0 };
+    delivered += r.delivered;
+    failed += r.failed;
     for (const d of data.durations) all.push(d);
     return {
       hour,
-      delivered: data.delivered,
-      failed: data.failed,
+      delivered: r.delivered,
+      failed: r.failed,
       p50: percentile(data.durations, 50),
       p95: percentile(data.durations, 95),
     };

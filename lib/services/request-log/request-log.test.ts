@@ -183,7 +183,7 @@ describe("getLog", () => {
 });
 
 describe("webhookStats", () => {
-  it("buckets attempts per hour and flags a failing webhook", async () => {
+  it("buckets requests per hour and flags a failing webhook", async () => {
     const now = Date.parse("2026-03-10T12:30:00Z");
     for (let i = 0; i < 6; i++) {
       const l = await addLog({ status: LOG_STATUS.exhausted, created: now - (6 - i) * 60_000 });
@@ -207,6 +207,20 @@ describe("webhookStats", () => {
     expect(s.counts).toMatchObject({ Exhausted: 6, Delivered: 1, Failed: 0 });
     expect((await webhookStats(admin, "hook-a", "7d", now)).buckets).toHaveLength(168);
     await expect(webhookStats(admin, "hook-a", "1y")).rejects.toThrow(/range/);
+  });
+
+  it("counts requests, not attempts: a request retried until delivered is one delivered request", async () => {
+    const now = Date.parse("2026-03-10T12:30:00Z");
+    const retried = await addLog({ webhook: "hook-r", status: LOG_STATUS.delivered, created: now - 20 * 60_000 });
+    for (let i = 0; i < 3; i++) await addAttempt(retried.name, retried.created + i * 60_000, false, 50);
+    await addAttempt(retried.name, retried.created + 4 * 60_000, true, 20);
+    const gaveUp = await addLog({ webhook: "hook-r", status: LOG_STATUS.exhausted, created: now - 10 * 60_000 });
+    for (let i = 0; i < 2; i++) await addAttempt(gaveUp.name, gaveUp.created + i * 60_000, false, 40);
+    await addLog({ webhook: "hook-r", status: LOG_STATUS.queued, created: now - 5 * 60_000 });
+    const s = await webhookStats(admin, "hook-r", "24h", now);
+    expect(s.totals).toMatchObject({ delivered: 1, failed: 1 });
+    expect(s.buckets[23]).toMatchObject({ delivered: 1, failed: 1 });
+    expect(s.counts).toMatchObject({ Delivered: 1, Exhausted: 1, Queued: 1 });
   });
 
   it("computes nearest-rank percentiles", () => {
@@ -311,13 +325,18 @@ describe("REST filters", () => {
 });
 
 describe("webhookStats cache", () => {
-  it("reuses settled hours and still sees new attempts in the current hour", async () => {
+  it("reuses settled hours' durations, sees new attempts in the current hour and a request's status now", async () => {
     const now = Date.parse("2026-03-10T12:30:00Z");
     const l = await addLog({ status: LOG_STATUS.failed, created: now - 2 * HOUR });
     await addAttempt(l.name, now - 2 * HOUR, false, 10);
-    expect((await webhookStats(admin, "hook-a", "24h", now)).totals).toMatchObject({ failed: 1, delivered: 0 });
-    await addAttempt(l.name, now - 60_000, true, 12);
-    expect((await webhookStats(admin, "hook-a", "24h", now)).totals).toMatchObject({ failed: 1, delivered: 1 });
+    expect((await webhookStats(admin, "hook-a", "24h", now)).totals).toMatchObject({ failed: 1, delivered: 0, p50: 10 });
+    // Its retry an hour later delivers it: one request, delivered now.
+    await addAttempt(l.name, now - 60_000, true, 30);
+    await env.db.update(webhookRequestLog).set({ status: LOG_STATUS.delivered }).where(eq(webhookRequestLog.name, l.name));
+    const s = await webhookStats(admin, "hook-a", "24h", now);
+    expect(s.totals).toMatchObject({ failed: 0, delivered: 1, p95: 30 });
+    expect(s.buckets[21]).toMatchObject({ delivered: 1, failed: 0, p50: 10 });
+    expect(s.buckets[23]).toMatchObject({ delivered: 0, failed: 0, p50: 30 });
   });
 
   it("forgets settled hours once any process purged logs", async () => {

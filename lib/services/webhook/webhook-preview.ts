@@ -29,8 +29,8 @@ export interface PreviewResult {
   headers: Record<string, string>;
   curl: string;
   error?: string;
-  /** A syntax error in the JSON Request Body template, for the editor's marker. */
-  template_error?: { line: number; message: string };
+  /** A template that does not compile: where (1-based; column when known) and why. */
+  template_error?: { line: number; column?: number; message: string };
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));

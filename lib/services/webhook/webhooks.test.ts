@@ -415,7 +415,13 @@ describe("previewWebhook", () => {
     );
     const bad = await previewWebhook(admin, unsaved({ request_structure: "JSON", webhook_json: '{\n"a": {{ doc.name }\n}' }), "QTN-00001");
     expect(bad.request_body).toMatch(/^Failed to compute request body: /);
-    expect(bad.template_error?.line).toBe(2);
+    expect(bad.template_error).toMatchObject({ line: 2, column: 18 }); // the lone "}"
+    const notJson = await previewWebhook(
+      admin,
+      unsaved({ request_structure: "JSON", webhook_json: '{"id": {{ doc.name }}}' }),
+      "QTN-00001",
+    );
+    expect(notJson.error).toMatch(/^Invalid JSON in rendered body: /);
   });
 
   it("signs with the stored secret and masks it", async () => {
@@ -450,5 +456,30 @@ describe("lookups", () => {
   it("searches stored documents of a DocType", async () => {
     expect((await searchDocuments(admin, "Quotation", "0002")).map((d) => d.name)).toEqual(["QTN-00002"]);
     expect((await searchDocuments(admin, "Note")).map((d) => d.name).sort()).toEqual(["Holiday schedule", "Quarterly targets"]);
+  });
+});
+
+describe("set only once", () => {
+  it("refuses a new DocType or Doc Event after saving, at the field, and takes the stored values back", async () => {
+    const { name } = await createWebhook(admin, hook({ webhook_doctype: "Note" }));
+    const doctype = await errorOf(() => updateWebhook(admin, name, { webhook_doctype: "ToDo" }));
+    expect(doctype).toMatchObject({ code: "VALIDATION_ERROR", message: "Cannot change DocType after saving" });
+    expect(doctype.fields).toEqual({ webhook_doctype: "Cannot change DocType after saving" });
+    const event = await errorOf(() => updateWebhook(admin, name, { webhook_docevent: "after_insert" }));
+    expect(event).toMatchObject({ code: "VALIDATION_ERROR", message: "Cannot change Doc Event after saving" });
+    expect(event.fields).toEqual({ webhook_docevent: "Cannot change Doc Event after saving" });
+    const both = await errorOf(() => updateWebhook(admin, name, { webhook_doctype: "ToDo", webhook_docevent: "on_trash" }));
+    expect(both.fields).toEqual({
+      webhook_doctype: "Cannot change DocType after saving",
+      webhook_docevent: "Cannot change Doc Event after saving",
+    });
+    expect(await getWebhook(admin, name)).toMatchObject({ webhook_doctype: "Note", webhook_docevent: "on_update" });
+
+    // A client echoing the GET body back (same DocType and Doc Event) saves as before.
+    const echoed = await updateWebhook(admin, name, { ...(await getWebhook(admin, name)), timeout: 7 });
+    expect(echoed).toMatchObject({ webhook_doctype: "Note", webhook_docevent: "on_update", timeout: 7 });
+    // Webhook Events (extra events) stay editable.
+    const more = await updateWebhook(admin, name, { webhook_events: ["after_insert"] });
+    expect(more.webhook_events).toEqual(["on_update", "after_insert"]);
   });
 });

@@ -52,6 +52,22 @@ function validationError(error: z.ZodError): AppError {
   return new AppError("VALIDATION_ERROR", Object.values(fields)[0] ?? "Invalid input", fields);
 }
 
+/**
+ * Frappe's set_only_once: DocType and Doc Event are fixed once the webhook is saved. Sending
+ * the stored value again is fine (clients echo a GET body back). Webhook Events (seed 004's
+ * extra events) stay editable: they add routes, the webhook's own DocType and event stay.
+ */
+const SET_ONCE = { webhook_doctype: "DocType", webhook_docevent: "Doc Event" } as const;
+
+function checkSetOnce(before: WebhookDoc, v: WebhookValues): void {
+  const fields: Record<string, string> = {};
+  for (const [field, label] of Object.entries(SET_ONCE) as [keyof typeof SET_ONCE, string][]) {
+    if (v[field] !== before[field]) fields[field] = `Cannot change ${label} after saving`;
+  }
+  const first = Object.values(fields)[0];
+  if (first) throw new AppError("VALIDATION_ERROR", first, fields);
+}
+
 function parse(input: unknown): WebhookValues {
   const parsed = webhookSchema.safeParse(normalizeWebhookInput(input));
   if (!parsed.success) throw validationError(parsed.error);
@@ -136,6 +152,7 @@ export async function updateWebhook(actor: Actor | null, name: string, input: un
       const merged: Record<string, unknown> = { ...before, ...patch, name };
       for (const k of ["webhook_secret", "api_key"] as const) if (!(k in patch)) delete merged[k];
       const parsed = parse(merged);
+      checkSetOnce(before, parsed);
       const v = await validateWebhook(t, parsed, { storedSecret: !!row.webhookSecret });
       const secret = v.enable_security
         ? nextSecret(v.webhook_secret, row.webhookSecret, true)

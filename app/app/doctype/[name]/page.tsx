@@ -6,6 +6,11 @@ import { SubmittableToggle } from "./submittable-toggle";
 
 export const dynamic = "force-dynamic";
 
+/** The tab shows the document and its DocType, as Frappe's desk does. */
+export async function generateMetadata({ params }: { params: Promise<{ name: string }> }) {
+  return { title: `${pageParam((await params).name)} · DocType` };
+}
+
 export default async function DoctypePage({ params }: { params: Promise<{ name: string }> }) {
   const { name: raw } = await params;
   const name = pageParam(raw);

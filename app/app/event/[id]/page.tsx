@@ -8,6 +8,11 @@ import { Indicator, PageHead } from "@/components/desk/page-head";
 
 export const dynamic = "force-dynamic";
 
+/** The tab shows the document and its DocType, as Frappe's desk does. */
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
+  return { title: `${pageParam((await params).id)} · Event` };
+}
+
 /** The routing trail: for every webhook on the DocType, whether this event fired it and why not. */
 export default async function EventPage({ params }: { params: Promise<{ id: string }> }) {
   const { id: raw } = await params;

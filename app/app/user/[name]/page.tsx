@@ -5,6 +5,11 @@ import { UserForm } from "../_components/user-form";
 
 export const dynamic = "force-dynamic";
 
+/** The tab shows the document and its DocType, as Frappe's desk does. */
+export async function generateMetadata({ params }: { params: Promise<{ name: string }> }) {
+  return { title: `${pageParam((await params).name)} · User` };
+}
+
 export default async function UserPage({ params }: { params: Promise<{ name: string }> }) {
   const { name: raw } = await params;
   const name = pageParam(raw);

@@ -12,6 +12,11 @@ import { VerifyDelivery } from "../_components/verify-delivery";
 
 export const dynamic = "force-dynamic";
 
+/** The tab shows the document and its DocType, as Frappe's desk does. */
+export async function generateMetadata({ params }: { params: Promise<{ name: string }> }) {
+  return { title: `${pageParam((await params).name)} · Webhook Request Log` };
+}
+
 const EXCERPT = 300;
 const fieldId = (label: string) => `f-${label.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
 

@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 type Props = { params: Promise<{ name: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: pageParam((await params).name) };
+  return { title: `${pageParam((await params).name)} · Webhook` };
 }
 
 export default async function WebhookPage({ params }: Props) {

@@ -4,6 +4,8 @@ import { CheckField, Field, Section, Options } from "@/components/desk/form-view
 import { CONDITION_EXAMPLES, DOC_EVENTS } from "@/lib/constants";
 import { useWebhookForm, type DoctypeOption } from "./use-webhook-form";
 
+const SET_ONCE_HELP = "Set when the webhook was created; it cannot be changed";
+
 /** Frappe's "Doc Events" section (+ the name, typed by the user, on a new webhook). */
 export function DocEventsSection({ isNew, doctypes }: { isNew: boolean; doctypes: DoctypeOption[] }) {
   const { register, formState, watch } = useWebhookForm();
@@ -12,6 +14,8 @@ export function DocEventsSection({ isNew, doctypes }: { isNew: boolean; doctypes
   // A stored DocType that is no longer offered (e.g. became a child table) stays selectable.
   const options = current && !doctypes.some((d) => d.name === current) ? [...doctypes, { name: current, is_submittable: false }] : doctypes;
   const selected = doctypes.find((d) => d.name === current);
+  // Set only once (Frappe's set_only_once): fixed on a saved webhook; the server refuses a change too.
+  const fixed = isNew ? undefined : SET_ONCE_HELP;
 
   return (
     <Section title="Doc Events">
@@ -28,14 +32,19 @@ export function DocEventsSection({ isNew, doctypes }: { isNew: boolean; doctypes
             required
             error={errors.webhook_doctype?.message}
             help={
-              selected
-                ? selected.is_submittable
-                  ? "Submittable"
-                  : "Not submittable: on_submit, on_cancel and on_update_after_submit do not apply"
-                : undefined
+              [
+                selected
+                  ? selected.is_submittable
+                    ? "Submittable"
+                    : "Not submittable: on_submit, on_cancel and on_update_after_submit do not apply"
+                  : undefined,
+                fixed,
+              ]
+                .filter(Boolean)
+                .join(". ") || undefined
             }
           >
-            <select id="webhook_doctype" aria-invalid={!!errors.webhook_doctype} {...register("webhook_doctype")}>
+            <select id="webhook_doctype" aria-invalid={!!errors.webhook_doctype} disabled={!isNew} {...register("webhook_doctype")}>
               <option value="" />
               {options.map((d) => (
                 <option key={d.name} value={d.name}>
@@ -46,8 +55,8 @@ export function DocEventsSection({ isNew, doctypes }: { isNew: boolean; doctypes
           </Field>
         </div>
         <div>
-          <Field id="webhook_docevent" label="Doc Event" required error={errors.webhook_docevent?.message}>
-            <select id="webhook_docevent" aria-invalid={!!errors.webhook_docevent} {...register("webhook_docevent")}>
+          <Field id="webhook_docevent" label="Doc Event" required error={errors.webhook_docevent?.message} help={fixed}>
+            <select id="webhook_docevent" aria-invalid={!!errors.webhook_docevent} disabled={!isNew} {...register("webhook_docevent")}>
               <option value="" />
               <Options values={DOC_EVENTS} />
             </select>

@@ -21,9 +21,12 @@ const SELECT_BODY = "Select a document to preview request data";
 export function PreviewSection({
   savedName,
   onTemplateError,
+  onDocument,
 }: {
   savedName?: string;
   onTemplateError: (e: PreviewResult["template_error"] | null) => void;
+  /** The selected preview document ("" for none), for the check after a save. */
+  onDocument: (name: string) => void;
 }) {
   const { control } = useWebhookForm();
   const values = useWatch({ control });
@@ -47,6 +50,7 @@ export function PreviewSection({
 
   // The parent compares by content, so a new but equal error does not re-render the form.
   useEffect(() => onTemplateError(templateError), [templateError, onTemplateError]);
+  useEffect(() => onDocument(doc), [doc, onDocument]);
 
   useEffect(() => {
     if (copied === null) return;

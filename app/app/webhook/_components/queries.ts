@@ -32,24 +32,27 @@ export interface PreviewRequest {
   saved_name?: string;
 }
 
+/** POST /api/webhook-preview: what `body.webhook` would send for `body.document`. */
+export async function fetchPreview(body: PreviewRequest, signal?: AbortSignal): Promise<PreviewResult> {
+  const res = await fetch("/api/webhook-preview", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    signal: signal ?? null,
+  });
+  const json: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = (json as { error?: { message?: string } } | null)?.error;
+    throw new Error(err?.message ?? `Preview failed (${res.status})`);
+  }
+  return json as PreviewResult;
+}
+
 export const previewQuery = (body: PreviewRequest) =>
   queryOptions({
     queryKey: ["webhook-preview", body],
     // Its own fetch (not api()) so a superseded preview is aborted while the user types.
-    queryFn: async ({ signal }): Promise<PreviewResult> => {
-      const res = await fetch("/api/webhook-preview", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-        signal,
-      });
-      const json: unknown = await res.json().catch(() => null);
-      if (!res.ok) {
-        const err = (json as { error?: { message?: string } } | null)?.error;
-        throw new Error(err?.message ?? `Preview failed (${res.status})`);
-      }
-      return json as PreviewResult;
-    },
+    queryFn: ({ signal }) => fetchPreview(body, signal),
     staleTime: 0,
     retry: false,
   });

@@ -1,9 +1,10 @@
 "use client";
 // Send Test (frappe/frappe#13158): sends the unsaved form's request for the preview document
 // now, and shows the receiver's answer inline. The row it logs is marked as a test.
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { Indicator } from "@/components/desk/page-head";
+import { WEBHOOK_STATS_KEY } from "@/components/webhook-delivery-chart";
 import { api } from "@/lib/api-client";
 import type { TestSendResult } from "@/lib/services/webhook/webhook-test-send";
 import type { PreviewRequest } from "./queries";
@@ -17,8 +18,11 @@ function pretty(text: string): string {
 }
 
 export function SendTest({ request, disabled }: { request: PreviewRequest; disabled: boolean }) {
+  const queries = useQueryClient();
   const send = useMutation({
     mutationFn: (body: PreviewRequest) => api<{ data: TestSendResult }>("/api/webhook-test", { body }).then((r) => r.data),
+    // The test request is logged: the Deliveries panel counts it at once.
+    onSettled: () => queries.invalidateQueries({ queryKey: [WEBHOOK_STATS_KEY] }),
   });
   const r = send.data;
   const ok = r?.status === "Delivered";

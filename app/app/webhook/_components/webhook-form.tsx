@@ -3,7 +3,7 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { FormProvider, useForm, type Path } from "react-hook-form";
 import { FormView } from "@/components/desk/form-view";
 import { Indicator } from "@/components/desk/page-head";
@@ -11,6 +11,7 @@ import { ApiError, api } from "@/lib/api-client";
 import type { PreviewResult } from "@/lib/services/webhook/webhook-preview";
 import { NEW_WEBHOOK, webhookSchema, type WebhookInput, type WebhookValues } from "@/lib/services/webhook/webhook.schema";
 import { AdvancedSection } from "./advanced-fields";
+import { bodyWarning, carriedWarning, carryWarning, dropCarriedWarning } from "./body-check";
 import { DataSection, HeadersSection } from "./body-fields";
 import { DeleteWebhookButton } from "./delete-webhook";
 import { ConditionSection, DocEventsSection } from "./doc-event-fields";
@@ -55,20 +56,30 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
   const [formError, setFormError] = useState<string | null>(null);
   const [templateError, setTemplateError] = useState<TemplateError>(null);
   const [serverJsonError, setServerJsonError] = useState<string | null>(null);
+  const [warning, setWarning] = useState<string | null>(() => carriedWarning(initial?.name));
+  const previewDoc = useRef("");
+  const onDocument = useCallback((d: string) => void (previewDoc.current = d), []);
+  useEffect(() => {
+    if (initial) dropCarriedWarning(initial.name);
+  }, [initial]);
   const form = useForm<WebhookInput, unknown, WebhookValues>({
     resolver: zodResolver(webhookSchema),
     defaultValues: initial ? formValuesOf(initial) : NEW_WEBHOOK,
   });
 
   const save = useMutation({
-    mutationFn: (v: WebhookValues) =>
-      isNew
+    mutationFn: async (v: WebhookValues) => {
+      const { data } = await (isNew
         ? api<{ data: WebhookJson }>("/api/resource/Webhook", { method: "POST", body: toPayload(v) })
-        : api<{ data: WebhookJson }>(`/api/resource/Webhook/${encodeURIComponent(v.name)}`, { method: "PUT", body: toPayload(v) }),
-    onSuccess: ({ data }) => {
+        : api<{ data: WebhookJson }>(`/api/resource/Webhook/${encodeURIComponent(v.name)}`, { method: "PUT", body: toPayload(v) }));
+      return { data, warning: await bodyWarning(v, previewDoc.current) };
+    },
+    onSuccess: ({ data, warning }) => {
       form.reset(formValuesOf(data));
       setServerJsonError(null);
+      setWarning(warning);
       if (isNew) {
+        if (warning) carryWarning(data.name, warning);
         router.push(`/app/webhook/${encodeURIComponent(data.name)}`);
       } else {
         setSaved(data);
@@ -94,6 +105,7 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
   const onSave = form.handleSubmit(
     (v) => {
       setFormError(null);
+      setWarning(null);
       save.mutate(v);
     },
     () => setFormError(null),
@@ -108,7 +120,7 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
   }, [form]);
 
   const onTemplateError = useCallback((e: TemplateError) => {
-    setTemplateError((prev) => (prev?.line === e?.line && prev?.message === e?.message ? prev : e));
+    setTemplateError((prev) => (prev?.line === e?.line && prev?.column === e?.column && prev?.message === e?.message ? prev : e));
   }, []);
 
   // Live syntax errors from the preview; else the one the last save was refused for.
@@ -116,7 +128,13 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
   const markers = useMemo(
     () =>
       templateError
-        ? [{ line: templateError.line, message: `Syntax error in template at line ${templateError.line}: ${templateError.message}` }]
+        ? [
+            {
+              line: templateError.line,
+              ...(templateError.column ? { column: templateError.column } : {}),
+              message: `Syntax error in template at line ${templateError.line}${templateError.column ? `, column ${templateError.column}` : ""}: ${templateError.message}`,
+            },
+          ]
         : serverJsonError && serverLine
           ? [{ line: serverLine, message: serverJsonError }]
           : [],
@@ -139,6 +157,7 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
           { label: "Webhook", href: "/app/webhook" },
         ]}
         dirty={isNew || isDirty}
+        unsaved={isDirty}
         saving={save.isPending}
         onSave={() => void onSave()}
         error={formError}
@@ -154,6 +173,11 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
           )
         }
       >
+        {warning && (
+          <div className="alert alert-warning" role="alert" data-testid="save-warning">
+            {warning}
+          </div>
+        )}
         <div className="card webhook-form">
           <DocEventsSection isNew={isNew} doctypes={doctypes} />
           <ConditionSection />
@@ -167,7 +191,7 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
           <AdvancedSection hasApiKey={!!saved?.has_api_key} />
         </div>
         <div className="card">
-          <PreviewSection savedName={saved?.name} onTemplateError={onTemplateError} />
+          <PreviewSection savedName={saved?.name} onTemplateError={onTemplateError} onDocument={onDocument} />
         </div>
       </FormView>
     </FormProvider>

@@ -8,6 +8,11 @@ import { Indicator, PageHead } from "@/components/desk/page-head";
 
 export const dynamic = "force-dynamic";
 
+export async function generateMetadata({ params }: { params: Promise<{ doctype: string; name: string }> }) {
+  const p = await params;
+  return { title: `${pageParam(p.name)} · ${pageParam(p.doctype)}` };
+}
+
 /** A host document as last posted to /api/events (read-only: the host app owns it). */
 export default async function StoredDocumentPage({ params }: { params: Promise<{ doctype: string; name: string }> }) {
   const p = await params;
