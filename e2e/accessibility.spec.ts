@@ -58,6 +58,7 @@ test.beforeAll(async ({ request }) => {
     { route: "app/doctype/page.tsx", url: "/app/doctype" },
     { route: "app/doctype/[name]/page.tsx", url: `/app/doctype/${e(doctype)}` },
     { route: "app/activity-log/page.tsx", url: "/app/activity-log" },
+    { route: "app/api/page.tsx", url: "/app/api" },
   ];
 });
 

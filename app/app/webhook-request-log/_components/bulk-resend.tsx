@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { api } from "@/lib/api-client";
+import { checkedNames, SelectAll } from "@/components/desk/bulk-select";
 import { Modal } from "@/components/desk/modal";
 
 interface Job {
@@ -15,9 +16,6 @@ interface Job {
 }
 
 type Target = { names: string[] } | { filters: Record<string, string> };
-
-const selectedNames = () =>
-  Array.from(document.querySelectorAll<HTMLInputElement>("input[data-bulk-select]:checked")).map((el) => el.value);
 
 /**
  * Bulk Resend: the checked rows, or — with none checked — every Failed/Exhausted row the
@@ -32,7 +30,7 @@ export function BulkResend({ filters }: { filters: Record<string, string> }) {
 
   async function ask() {
     setError(null);
-    const names = selectedNames();
+    const names = checkedNames();
     const target: Target = names.length ? { names } : { filters };
     setBusy(true);
     try {
@@ -72,16 +70,7 @@ export function BulkResend({ filters }: { filters: Record<string, string> }) {
 
   return (
     <div className="row">
-      <label className="check muted">
-        <input
-          type="checkbox"
-          aria-label="Select all on this page"
-          onChange={(e) => {
-            for (const el of document.querySelectorAll<HTMLInputElement>("input[data-bulk-select]")) el.checked = e.target.checked;
-          }}
-        />
-        Select page
-      </label>
+      <SelectAll label="Select page" />
       <button
         className="btn btn-sm"
         type="button"

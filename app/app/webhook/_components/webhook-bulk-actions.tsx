@@ -7,9 +7,8 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { api } from "@/lib/api-client";
+import { checkAll, checkedNames, SelectAll } from "@/components/desk/bulk-select";
 import { Modal } from "@/components/desk/modal";
-
-const checkedNames = () => Array.from(document.querySelectorAll<HTMLInputElement>("input[data-bulk-select]:checked")).map((el) => el.value);
 
 type Action = "enable" | "disable" | "delete";
 const DONE: Record<Action, string> = { enable: "Enabled", disable: "Disabled", delete: "Deleted" };
@@ -51,7 +50,7 @@ export function WebhookBulkActions() {
         ? { ok: false, text: `${DONE[action]} ${plural(done)}; ${failed.length} failed — ${failed.join("; ")}` }
         : { ok: true, text: `${DONE[action]} ${plural(done)}` },
     );
-    for (const el of document.querySelectorAll<HTMLInputElement>("input[data-bulk-select]")) el.checked = false;
+    checkAll(false);
     setSelected([]);
     router.refresh();
   }
@@ -59,17 +58,7 @@ export function WebhookBulkActions() {
   const none = selected.length === 0 || busy;
   return (
     <div className="bulk-bar">
-      <label className="check muted">
-        <input
-          type="checkbox"
-          aria-label="Select all on this page"
-          onChange={(e) => {
-            for (const el of document.querySelectorAll<HTMLInputElement>("input[data-bulk-select]")) el.checked = e.target.checked;
-            setSelected(checkedNames());
-          }}
-        />
-        {selected.length ? `${selected.length} selected` : "Select"}
-      </label>
+      <SelectAll label={selected.length ? `${selected.length} selected` : "Select"} onChange={() => setSelected(checkedNames())} />
       <button type="button" className="btn btn-sm" disabled={none} onClick={() => void run("enable")}>
         Enable
       </button>
