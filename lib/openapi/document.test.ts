@@ -17,6 +17,7 @@ const INTERNAL: Record<string, string> = {
   "/api/alerts": "the desk's alert bell",
   "/api/alerts/read": "the desk's alert bell (mark as read)",
   "/api/doctype-fields": "the webhook form's field picker",
+  "/api/desk-search": "the awesomebar's search box in the desk's top bar",
   "/api/document-search": "the webhook form's document picker",
   "/api/log-settings": "the Log Settings page",
   "/api/webhook-preview": "the webhook form's Preview (an unsaved form)",

@@ -2,7 +2,7 @@ import "server-only";
 // The Webhook document's service verbs. Each checks the System Manager role first, parses
 // with the shared schema, runs one transaction (`tx`) and returns plain data without
 // secrets (only has_webhook_secret / has_api_key).
-import { and, eq } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import type { z } from "zod";
 import { changes, getDb, tx, type DB } from "@/db";
 import { version, webhook, webhookData, webhookHeader } from "@/db/schema";
@@ -236,4 +236,16 @@ export async function getWebhookHealth(actor: Actor | null, name: string, db = g
     percent,
     disabled_at: !enabled ? (h?.disabledAt ?? null) : null,
   };
+}
+
+/** The webhooks before and after `name` in name order (the form menu's Previous and Next). */
+export async function webhookNeighbours(
+  actor: Actor | null,
+  name: string,
+  db = getDb(),
+): Promise<{ previous: string | null; next: string | null }> {
+  requireManager(actor);
+  const [before] = await db.select({ name: webhook.name }).from(webhook).where(lt(webhook.name, name)).orderBy(desc(webhook.name)).limit(1);
+  const [after] = await db.select({ name: webhook.name }).from(webhook).where(gt(webhook.name, name)).orderBy(asc(webhook.name)).limit(1);
+  return { previous: before?.name ?? null, next: after?.name ?? null };
 }

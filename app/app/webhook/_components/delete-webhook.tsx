@@ -5,12 +5,16 @@ import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { api } from "@/lib/api-client";
 
-/** Delete with a confirm dialog (Frappe: "Permanently delete …?"). */
-export function DeleteWebhookButton({ name }: { name: string }) {
+/** Delete with a confirm dialog (Frappe: "Permanently delete …?"), from its button or the form menu. */
+export function DeleteWebhookButton({ name, asked = 0 }: { name: string; asked?: number }) {
   const router = useRouter();
   const dialog = useRef<HTMLDialogElement>(null);
   const opener = useRef<HTMLButtonElement>(null);
   const [open, setOpen] = useState(false);
+  // `asked` counts requests from elsewhere (the form menu's Delete): each one opens the dialog.
+  useEffect(() => {
+    if (asked > 0) setOpen(true);
+  }, [asked]);
   const del = useMutation({
     mutationFn: () => api<{ message: string }>(`/api/resource/Webhook/${encodeURIComponent(name)}`, { method: "DELETE" }),
     onSuccess: () => {

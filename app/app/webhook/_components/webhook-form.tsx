@@ -5,6 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { FormProvider, useForm, type Path } from "react-hook-form";
+import { FormMenu } from "@/components/desk/form-menu";
 import { FormView } from "@/components/desk/form-view";
 import { Indicator } from "@/components/desk/page-head";
 import { ApiError, api } from "@/lib/api-client";
@@ -49,7 +50,19 @@ const VISIBLE: Record<string, (v: WebhookValues | WebhookInput) => boolean> = {
  * The Webhook form (new and edit): Frappe's sections, validation messages at their fields,
  * Ctrl+S to save, and a live preview of the request the unsaved form would send.
  */
-export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null; doctypes: DoctypeOption[] }) {
+export function WebhookForm({
+  initial,
+  doctypes,
+  template = null,
+  neighbours,
+}: {
+  initial: WebhookJson | null;
+  doctypes: DoctypeOption[];
+  /** Duplicate: a new webhook starts from this one's settings (no name, no secrets). */
+  template?: WebhookJson | null;
+  /** The webhooks before and after this one by name (the menu's Previous and Next). */
+  neighbours?: { previous: string | null; next: string | null };
+}) {
   const router = useRouter();
   const isNew = initial === null;
   const [saved, setSaved] = useState(initial);
@@ -64,7 +77,7 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
   }, [initial]);
   const form = useForm<WebhookInput, unknown, WebhookValues>({
     resolver: zodResolver(webhookSchema),
-    defaultValues: initial ? formValuesOf(initial) : NEW_WEBHOOK,
+    defaultValues: initial ? formValuesOf(initial) : template ? { ...formValuesOf(template), name: "" } : NEW_WEBHOOK,
   });
 
   const save = useMutation({
@@ -142,6 +155,18 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
   );
 
   const title = isNew ? "New Webhook" : (saved?.name ?? "");
+  const [deleteAsked, setDeleteAsked] = useState(0);
+  const [copied, setCopied] = useState(false);
+  const link = (n: string) => `/app/webhook/${encodeURIComponent(n)}`;
+  const copyLink = () => {
+    void navigator.clipboard
+      ?.writeText(window.location.href)
+      .then(() => {
+        setCopied(true);
+        setTimeout(() => setCopied(false), 2000);
+      })
+      .catch(() => undefined);
+  };
   // Read during render so react-hook-form tracks it (its formState is a subscription proxy).
   const isDirty = form.formState.isDirty;
   const cancel = () => {
@@ -165,7 +190,25 @@ export function WebhookForm({ initial, doctypes }: { initial: WebhookJson | null
         saveLabel={isNew ? "Create" : "Save"}
         actions={
           !isNew && saved ? (
-            <DeleteWebhookButton name={saved.name} />
+            <>
+              <DeleteWebhookButton name={saved.name} asked={deleteAsked} />
+              <FormMenu
+                actions={[
+                  { label: "Duplicate", href: `/app/webhook/new?duplicate=${encodeURIComponent(saved.name)}` },
+                  neighbours?.previous
+                    ? { label: "Previous Webhook", href: link(neighbours.previous) }
+                    : { label: "Previous Webhook", disabled: true },
+                  neighbours?.next ? { label: "Next Webhook", href: link(neighbours.next) } : { label: "Next Webhook", disabled: true },
+                  { label: "Copy Link", onSelect: copyLink },
+                  { label: "Delete…", onSelect: () => setDeleteAsked((n) => n + 1) },
+                ]}
+              />
+              {copied ? (
+                <span className="toast" role="status">
+                  Link copied
+                </span>
+              ) : null}
+            </>
           ) : (
             <button type="button" className="btn" onClick={cancel}>
               Cancel
