@@ -26,6 +26,7 @@ export {
   insertLogs,
   logOutcome,
   pendingDeliveryOf,
+  waitingBehind,
   releaseWebhook,
   type AttemptRecord,
   type ClaimedDelivery,

@@ -67,11 +67,33 @@ export async function cancelWebhook(db: DB, webhook: string, reason: string, now
 /** The delivery still queued for a log (a retry scheduled, a send in flight, or held), if any. */
 export async function pendingDeliveryOf(db: DB, log: string): Promise<PendingDelivery | undefined> {
   const [row] = await db
-    .select({ id: delivery.id, leaseUntil: delivery.leaseUntil, dueAt: delivery.dueAt, held: delivery.held })
+    .select({
+      id: delivery.id,
+      leaseUntil: delivery.leaseUntil,
+      dueAt: delivery.dueAt,
+      held: delivery.held,
+      webhook: delivery.webhook,
+      orderKey: delivery.orderKey,
+    })
     .from(delivery)
     .where(eq(delivery.log, log))
     .limit(1);
   return row;
+}
+
+/**
+ * Send in Order per Document: the log of the pending delivery `d` waits behind (the earliest of
+ * its document's that came before it), or null when it is not waiting. The ids are compared
+ * here, byte by byte as the claims do, not in SQL (PostgreSQL's collation may order them otherwise).
+ */
+export async function waitingBehind(db: DB, d: PendingDelivery): Promise<string | null> {
+  if (!d.orderKey || !d.webhook) return null;
+  const rows = await db
+    .select({ id: delivery.id, log: delivery.log })
+    .from(delivery)
+    .where(and(eq(delivery.webhook, d.webhook), eq(delivery.orderKey, d.orderKey)));
+  const before = rows.filter((r) => r.id < d.id).sort((a, b) => (a.id < b.id ? -1 : 1));
+  return before[0]?.log ?? null;
 }
 
 /** Queues one manual attempt for a log now (see store-sqlite's requeue). */

@@ -108,6 +108,9 @@ export interface PendingDelivery {
   leaseUntil: number | null;
   dueAt: number;
   held: boolean;
+  webhook: string | null;
+  /** Send in Order per Document (order.ts): the document it waits its turn for. */
+  orderKey: string | null;
 }
 
 export interface Requeue {

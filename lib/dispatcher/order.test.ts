@@ -10,6 +10,7 @@ import { LOG_STATUS } from "@/lib/constants";
 import { orderKeyOf } from "@/lib/delivery/order";
 import { purgeLogsBefore } from "@/lib/delivery/store";
 import { ingestEvents, parseEventsBody } from "@/lib/services/event/events";
+import { getLog } from "@/lib/services/request-log/request-log";
 import { freshDb, type FreshDb } from "@/test/db";
 import { enqueue, fleet, insertWebhook, startReceiver, until, type Receiver } from "./test-support";
 
@@ -171,6 +172,15 @@ describe("Send in Order per Document", () => {
     await until(() => seen.filter((u) => u === "/free").length === 2, 5000, "both unordered requests in flight");
     expect(seen.filter((u) => u === "/ordered")).toHaveLength(1);
     await until(() => seen.filter((u) => u === "/ordered").length === 2, 5000, "the second ordered request, after the first");
+  });
+
+  it("says on the log what a waiting request waits for (the document's earlier request)", async () => {
+    await insertWebhook(t.db, { name: "ordered", url: `${rec.url}/hook`, sendInOrder: true });
+    const w = { name: "ordered", url: `${rec.url}/hook`, orderKey: () => orderKeyOf("Quotation", "QTN-W") };
+    const [first, second] = await enqueue(t.db, w, ['{"name":"QTN-W","doc":{"n":0}}', '{"name":"QTN-W","doc":{"n":1}}']);
+    const admin = { user: "Administrator", fullName: "Administrator", roles: ["System Manager"], via: "session" as const };
+    expect((await getLog(admin, second?.log ?? "")).waitingFor).toBe(first?.log);
+    expect((await getLog(admin, first?.log ?? "")).waitingFor).toBeNull();
   });
 
   it("gives a waiting delivery its turn when the one before it is purged with its log", async () => {

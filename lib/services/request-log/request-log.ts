@@ -6,7 +6,7 @@ import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { getDb } from "@/db";
 import { doctype, webhook, webhookRequestAttempt as attempt, webhookRequestLog as log } from "@/db/schema";
-import { pendingDeliveryOf } from "@/lib/delivery";
+import { pendingDeliveryOf, waitingBehind } from "@/lib/delivery";
 import { requireManager, type Actor } from "@/lib/auth/roles";
 import { notFound, zodToAppError } from "@/lib/errors";
 import { cappedCount, dateRange, decodeCursor, finishPage, pageLimit, seek, type KeysetPage, type SortOrder } from "../frappe-rest/keyset";
@@ -153,6 +153,8 @@ export interface LogDetail extends LogListRow {
   pending: boolean;
   /** That delivery is due within a minute (or being sent): worth watching for the outcome. */
   sendingSoon: boolean;
+  /** Send in Order per Document: the earlier request of the same document it waits for. */
+  waitingFor: string | null;
 }
 
 /** One log with its attempts (oldest first). Headers are the masked ones stored at send time. */
@@ -191,13 +193,15 @@ export async function getLog(actor: Actor | null, name: string): Promise<LogDeta
     .where(eq(attempt.log, name))
     .orderBy(asc(attempt.attempt), asc(attempt.id));
   const due = await pendingDeliveryOf(db, name);
+  const waitingFor = due ? await waitingBehind(db, due) : null;
   return {
     ...row,
     headers: parseHeaders(row.headers),
     headersText: row.headers,
     attemptList,
     pending: !!due,
-    sendingSoon: !!due && !due.held && due.dueAt - Date.now() < 60_000,
+    sendingSoon: !!due && !due.held && !waitingFor && due.dueAt - Date.now() < 60_000,
+    waitingFor,
   };
 }
 

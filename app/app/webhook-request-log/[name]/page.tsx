@@ -59,7 +59,22 @@ export default async function RequestLogPage({ params }: { params: Promise<{ nam
     ["HTTP Status", log.httpStatus ?? ""],
     ["Attempts", log.attempts],
     ["Duration", formatMs(log.durationMs)],
-    ["Next Retry", log.held ? HELD_TEXT : log.nextRetry ? `${formatDateTime(log.nextRetry)} (${timeAgo(log.nextRetry)})` : ""],
+    [
+      "Next Retry",
+      log.held ? (
+        HELD_TEXT
+      ) : log.waitingFor ? (
+        // Send in Order per Document: sent once the document's earlier request has ended.
+        <span key="w">
+          waiting for <Link href={`/app/webhook-request-log/${encodeURIComponent(log.waitingFor)}`}>{log.waitingFor}</Link>, an earlier
+          request of {log.referenceDocument}
+        </span>
+      ) : log.nextRetry ? (
+        `${formatDateTime(log.nextRetry)} (${timeAgo(log.nextRetry)})`
+      ) : (
+        ""
+      ),
+    ],
     ["Created", formatDateTime(log.created)],
   ];
   return (
