@@ -34,12 +34,22 @@ export default async function RequestLogList({ searchParams }: { searchParams: P
   const order = param(params, "order") === "asc" ? "asc" : "desc";
   let page: LogPage = { rows: [] };
   let count = { count: 0, capped: false };
+  // The sidebar: every status's count under the other filters (capped, as the list's count is);
+  // the list's own count is one of them (the chosen status's, or All's).
+  const { status: chosen, ...others } = filters;
+  let all: typeof count | undefined;
+  let byStatus: { status: string; count: typeof count }[] = [];
   let problem: string | null = null;
   try {
-    [page, count] = await Promise.all([
+    let counts: (typeof count)[];
+    [page, ...counts] = await Promise.all([
       listLogs(actor, filters, { cursor: param(params, "cursor") || null, order }),
-      countLogs(actor, filters),
+      countLogs(actor, others),
+      ...LOG_STATUSES.map((s) => countLogs(actor, { ...others, status: s })),
     ]);
+    all = counts[0];
+    byStatus = LOG_STATUSES.map((s, i) => ({ status: s, count: counts[i + 1] ?? { count: 0, capped: false } }));
+    count = (chosen ? byStatus.find((b) => b.status === chosen)?.count : all) ?? count;
   } catch (e) {
     // A hand-edited URL (bad date, status or cursor) shows the reason, not an error page.
     if (!(e instanceof AppError) || e.status >= 500) throw e;
@@ -47,14 +57,6 @@ export default async function RequestLogList({ searchParams }: { searchParams: P
   }
   const hooks = await webhookNames(actor);
   const now = Date.now();
-  // The sidebar: each status's count under the other filters (capped, as the list's count is).
-  const { status: chosen, ...others } = filters;
-  const [all, ...byStatus] = problem
-    ? []
-    : await Promise.all([
-        countLogs(actor, others).then((count) => ({ status: "All", count })),
-        ...LOG_STATUSES.map(async (s) => ({ status: s, count: await countLogs(actor, { ...others, status: s }) })),
-      ]);
   const webhookFilter: FilterDef =
     hooks.length <= 200
       ? { name: "webhook", label: "Webhook", type: "select", options: hooks.map((h) => ({ value: h, label: h })) }
@@ -75,7 +77,7 @@ export default async function RequestLogList({ searchParams }: { searchParams: P
           items={[
             {
               label: "All",
-              count: all ? formatCount(all.count) : "",
+              count: all ? formatCount(all) : "",
               href: withParams(BASE, params, { status: undefined, cursor: undefined }),
               active: !chosen,
             },
