@@ -469,6 +469,8 @@ export interface components {
              */
             request_structure?: "" | "Form URL-Encoded" | "JSON" | "Event Envelope";
             request_url: string;
+            /** @default false */
+            send_in_order?: boolean;
             /**
              * @default frappe
              * @enum {string}
@@ -547,6 +549,8 @@ export interface components {
              */
             request_structure?: "" | "Form URL-Encoded" | "JSON" | "Event Envelope";
             request_url: string;
+            /** @default false */
+            send_in_order?: boolean;
             /**
              * @default frappe
              * @enum {string}
